@@ -1,0 +1,250 @@
+// Package db opens the SQLite or PostgreSQL database, runs transactions that
+// carry the time and the acting user, applies the embedded migrations, and
+// keeps the few differences between the two dialects in one place.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the database handle shared by every area service.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB // SQLite: the single writer connection; PostgreSQL: the pool
+	read    *sql.DB // SQLite: a pool of query-only connections; PostgreSQL: same as write
+	// Clock gives the time a transaction carries; tests replace it.
+	Clock func() time.Time
+
+	rebound sync.Map // query text -> PostgreSQL form
+}
+
+// IsPostgres reports whether dsn selects PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens dsn: a postgres:// URL, or else the path of a SQLite file (made
+// with its folder if missing). It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	d := &DB{Clock: time.Now}
+	if IsPostgres(dsn) {
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("parse PostgreSQL URL: %w", err)
+		}
+		d.dialect = Postgres
+		d.write = stdlib.OpenDB(*cfg)
+		d.write.SetMaxOpenConns(20)
+		d.write.SetMaxIdleConns(10)
+		d.write.SetConnMaxIdleTime(5 * time.Minute)
+		d.read = d.write
+	} else {
+		path := strings.TrimPrefix(dsn, "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("make database folder: %w", err)
+			}
+		}
+		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_pragma=foreign_keys(1)"
+		var err error
+		d.dialect = SQLite
+		// Transactions that read then write must take the write lock at
+		// BEGIN, or concurrent ones fail with "database is locked".
+		if d.write, err = sql.Open("sqlite3", base+"&_txlock=immediate"); err != nil {
+			return nil, err
+		}
+		d.write.SetMaxOpenConns(1)
+		d.write.SetConnMaxIdleTime(0)
+		if d.read, err = sql.Open("sqlite3", base+"&_pragma=query_only(1)"); err != nil {
+			return nil, err
+		}
+		d.read.SetMaxOpenConns(8)
+	}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return d, nil
+}
+
+// Dialect reports the SQL engine.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.write.PingContext(ctx); err != nil {
+		return err
+	}
+	if d.read != d.write {
+		return d.read.PingContext(ctx)
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// SQL exposes the writer handle for tools (migrations, backups).
+func (d *DB) SQL() *sql.DB { return d.write }
+
+// Update runs fn in a read-write transaction, committing if fn returns nil.
+func (d *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.run(ctx, d.write, nil, fn)
+}
+
+// View runs fn in a read-only transaction.
+func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.dialect == SQLite {
+		opts = nil // the read pool is query-only already
+	}
+	return d.run(ctx, d.read, opts, fn)
+}
+
+func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	stx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: stx, db: d, Now: d.Clock().UTC().Truncate(time.Microsecond), Actor: ActorFrom(ctx)}
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is one transaction: it carries the time every row written in it gets,
+// and the acting user for the audit log.
+type Tx struct {
+	tx    *sql.Tx
+	db    *DB
+	Now   time.Time
+	Actor Actor
+}
+
+// Dialect reports the SQL engine.
+func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
+
+// Exec runs a statement written with ? placeholders.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
+}
+
+// Query runs a query written with ? placeholders.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
+}
+
+// QueryRow runs a query written with ? placeholders that returns one row.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+// InsertID runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// Count runs a SELECT count(*) … query.
+func (tx *Tx) Count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// ForUpdate is the row-lock clause to append to a SELECT: PostgreSQL locks
+// the rows; SQLite's write transactions already hold the database lock.
+func (tx *Tx) ForUpdate() string {
+	if tx.db.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2 … outside string literals.
+func (d *DB) rebind(q string) string {
+	if d.dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	if v, ok := d.rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n, inStr := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	out := b.String()
+	d.rebound.Store(q, out)
+	return out
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite3.Error
+	if errors.As(err, &sqErr) {
+		ext := sqErr.ExtendedCode()
+		return ext == sqlite3.CONSTRAINT_UNIQUE || ext == sqlite3.CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// Like escapes s for use inside a LIKE pattern with ESCAPE '\'.
+func Like(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
