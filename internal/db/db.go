@@ -31,11 +31,16 @@ const (
 	Postgres Dialect = "postgres"
 )
 
+// sqliteTime is how SQLite stores times: UTC with a fixed six-digit
+// fraction, so that comparing the text compares the instants.
+const sqliteTime = "2006-01-02 15:04:05.000000"
+
 // DB is the database handle shared by every area service.
 type DB struct {
 	dialect Dialect
 	write   *sql.DB // SQLite: the single writer connection; PostgreSQL: the pool
 	read    *sql.DB // SQLite: a pool of query-only connections; PostgreSQL: same as write
+	migrDSN string  // SQLite: goose keeps its own time format, so it gets its own connection
 	// Clock gives the time a transaction carries; tests replace it.
 	Clock func() time.Time
 
@@ -72,18 +77,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 				return nil, fmt.Errorf("make database folder: %w", err)
 			}
 		}
-		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_pragma=foreign_keys(1)"
+		d.migrDSN = "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_pragma=foreign_keys(1)"
+		base := d.migrDSN + "&_timefmt=" + url.QueryEscape(sqliteTime)
 		var err error
 		d.dialect = SQLite
 		// Transactions that read then write must take the write lock at
 		// BEGIN, or concurrent ones fail with "database is locked".
-		if d.write, err = sql.Open("sqlite3", base+"&_txlock=immediate"); err != nil {
+		if d.write, err = sql.Open("sqlite3", base); err != nil {
 			return nil, err
 		}
 		d.write.SetMaxOpenConns(1)
 		d.write.SetConnMaxIdleTime(0)
-		if d.read, err = sql.Open("sqlite3", base+"&_pragma=query_only(1)"); err != nil {
+		if d.read, err = sql.Open("sqlite3", strings.Replace(base, "_txlock=immediate", "_pragma=query_only(1)", 1)); err != nil {
 			return nil, err
 		}
 		d.read.SetMaxOpenConns(8)
@@ -165,17 +171,17 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
+	return tx.tx.ExecContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
 }
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
+	return tx.tx.QueryContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
 }
 
 // QueryRow runs a query written with ? placeholders that returns one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the id.
@@ -199,6 +205,24 @@ func (tx *Tx) ForUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// args puts times in UTC for SQLite, whose stored text has no zone.
+func (d *DB) args(args []any) []any {
+	if d.dialect != SQLite {
+		return args
+	}
+	for i, a := range args {
+		switch t := a.(type) {
+		case time.Time:
+			args[i] = t.UTC()
+		case *time.Time:
+			if t != nil {
+				args[i] = t.UTC()
+			}
+		}
+	}
+	return args
 }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2 … outside string literals.
@@ -247,4 +271,19 @@ func IsUniqueViolation(err error) bool {
 // Like escapes s for use inside a LIKE pattern with ESCAPE '\'.
 func Like(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// PathsWhere builds a condition that col (an org path column) lies within
+// one of paths: "(col LIKE '/1/4/%' OR …)". No paths match nothing.
+func PathsWhere(col string, paths []string) (string, []any) {
+	if len(paths) == 0 {
+		return "1 = 0", nil
+	}
+	conds := make([]string, len(paths))
+	args := make([]any, len(paths))
+	for i, p := range paths {
+		conds[i] = col + ` LIKE ? ESCAPE '\'`
+		args[i] = Like(p) + "%"
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -16,10 +17,11 @@ var migrations embed.FS
 // Migrate applies every pending embedded migration of the dialect. It is safe
 // to call from several processes at once on PostgreSQL (a session lock).
 func (d *DB) Migrate(ctx context.Context) error {
-	p, err := d.provider()
+	p, closeFn, err := d.provider()
 	if err != nil {
 		return err
 	}
+	defer closeFn()
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -28,27 +30,36 @@ func (d *DB) Migrate(ctx context.Context) error {
 
 // MigrationStatus lists each migration and whether it is applied.
 func (d *DB) MigrationStatus(ctx context.Context) ([]*goose.MigrationStatus, error) {
-	p, err := d.provider()
+	p, closeFn, err := d.provider()
 	if err != nil {
 		return nil, err
 	}
+	defer closeFn()
 	return p.Status(ctx)
 }
 
-func (d *DB) provider() (*goose.Provider, error) {
+func (d *DB) provider() (*goose.Provider, func(), error) {
 	sub, err := fs.Sub(migrations, "migrations/"+string(d.dialect))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
 	if d.dialect == Postgres {
-		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+		p, err := goose.NewProvider(goose.DialectPostgres, d.write, sub, goose.WithSessionLocker(locker))
+		return p, func() {}, err
 	}
-	return goose.NewProvider(dialect, d.write, sub, opts...)
+	conn, err := sql.Open("sqlite3", d.migrDSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn.SetMaxOpenConns(1)
+	p, err := goose.NewProvider(goose.DialectSQLite3, conn, sub)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return p, func() { conn.Close() }, nil
 }

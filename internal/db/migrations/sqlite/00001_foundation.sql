@@ -111,7 +111,7 @@ END;
 
 -- Every database starts with the group's root node; staff rename it.
 INSERT INTO org_nodes (parent_id, kind, code, name, path, created_at, updated_at)
-VALUES (NULL, 'group', 'GROUP', '集团', '/', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+VALUES (NULL, 'group', 'GROUP', '集团', '/', strftime('%Y-%m-%d %H:%M:%f000', 'now'), strftime('%Y-%m-%d %H:%M:%f000', 'now'));
 UPDATE org_nodes SET path = '/' || id || '/' WHERE kind = 'group';
 
 -- +goose Down
