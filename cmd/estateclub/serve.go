@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"estateclub/internal/demo"
+	"estateclub/internal/web"
+)
+
+func serveCmd(cfg *config) *cobra.Command {
+	var withDemo bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "run the web service (console and API)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), cfg, withDemo)
+		},
+	}
+	tp, _ := strconv.ParseBool(envOr("ESTATECLUB_TRUST_PROXY", "false"))
+	cmd.Flags().StringVar(&cfg.Addr, "addr", envOr("ESTATECLUB_ADDR", "127.0.0.1:8080"), "listen address (env ESTATECLUB_ADDR)")
+	cmd.Flags().BoolVar(&cfg.TrustProxy, "trust-proxy", tp, "trust X-Forwarded-For/-Proto from a load balancer (env ESTATECLUB_TRUST_PROXY)")
+	cmd.Flags().BoolVar(&withDemo, "demo", false, "fill an empty database with demo data and print the demo logins")
+	return cmd
+}
+
+func serve(ctx context.Context, cfg *config, withDemo bool) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := cfg.logger()
+	d, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	log.Info("database ready", "dialect", d.Dialect(), "db", redactedDSN(cfg.dsn()))
+	if withDemo {
+		seeded, err := demo.Seed(ctx, d)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if seeded {
+			log.Info("demo data created")
+		}
+	}
+	srv, err := web.New(web.Config{TrustProxy: cfg.TrustProxy, Version: version}, d, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	// Tests and scripts read this line to find the port.
+	fmt.Printf("estateclub listening on %s\n", url)
+	if withDemo {
+		printDemo(url)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	go runJobs(ctx, srv, log)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printDemo(url string) {
+	fmt.Printf("\n  客户会演示系统 demo: %s\n  所有演示账号的密码 password of every demo login: %s\n\n", url, demo.Password)
+	for _, l := range demo.Logins {
+		fmt.Printf("  %-15s %-8s %s @ %s\n", l.Login, l.Role.Label("zh-CN"), l.Role, l.Org)
+	}
+	fmt.Println()
+}

@@ -1,0 +1,167 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/org"
+)
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	perms := map[auth.Permission]bool{}
+	for _, g := range p.Grants {
+		for _, perm := range g.Role.Permissions() {
+			perms[perm] = true
+		}
+	}
+	list := make([]auth.Permission, 0, len(perms))
+	for perm := range perms {
+		list = append(list, perm)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"staff": p.Staff, "permissions": list})
+}
+
+func (s *Server) apiMePassword(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decodeJSON(r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	keep := ""
+	if sess := info(r).sess; sess != nil {
+		keep = sess.IDHash
+	}
+	if err := s.auth.ChangePassword(r.Context(), principal(r).Staff.ID, b.Current, b.New, keep); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiTokenList(w http.ResponseWriter, r *http.Request) {
+	toks, err := s.auth.ListTokens(r.Context(), principal(r).Staff.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(toks, len(toks), paging{Page: 1, PerPage: max(len(toks), 1)}))
+}
+
+func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Name    string `json:"name"`
+		TTLDays int    `json:"ttl_days"`
+	}
+	if err := decodeJSON(r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if b.TTLDays < 0 || b.TTLDays > 3650 {
+		s.apiError(w, r, apperr.Field("ttl_days", "有效天数须为 0–3650（0 为不过期）", "ttl_days must be 0–3650 (0: never expires)"))
+		return
+	}
+	raw, t, err := s.auth.CreateToken(r.Context(), principal(r).Staff.ID, b.Name, time.Duration(b.TTLDays)*24*time.Hour)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": raw, "info": t})
+}
+
+func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("token"), 10, 64)
+	if err != nil {
+		s.apiError(w, r, notFoundErr)
+		return
+	}
+	if err := s.auth.RevokeToken(r.Context(), principal(r).Staff.ID, id); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiRoles(w http.ResponseWriter, r *http.Request) {
+	type role struct {
+		Code        auth.Role         `json:"code"`
+		Label       string            `json:"label"`
+		Permissions []auth.Permission `json:"permissions"`
+	}
+	out := make([]role, 0, len(auth.Roles))
+	for _, ro := range auth.Roles {
+		out = append(out, role{ro, ro.Label(lang(r)), ro.Permissions()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// Dashboard holds the real counts shown on the console's first page, each
+// limited to the caller's scope.
+type Dashboard struct {
+	Nodes       map[org.Kind]int `json:"nodes"`
+	Staff       int              `json:"staff"`
+	ActiveStaff int              `json:"active_staff"`
+	AuditToday  int              `json:"audit_today"`
+	FailedToday int              `json:"failed_logins_today"`
+	ShowStaff   bool             `json:"-"`
+	ShowAudit   bool             `json:"-"`
+}
+
+func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboard, error) {
+	d := &Dashboard{Nodes: map[org.Kind]int{}, ShowStaff: p.Can(auth.StaffRead), ShowAudit: p.Can(auth.AuditRead)}
+	y, m, dd := s.db.Clock().In(chinaTime).Date()
+	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, chinaTime)
+	err := s.db.View(ctx, func(tx *db.Tx) error {
+		where, args := db.PathsWhere("path", p.Paths(auth.OrgRead))
+		rows, err := tx.Query(ctx, "SELECT kind, count(*) FROM org_nodes WHERE "+where+" GROUP BY kind", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k org.Kind
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Nodes[k] = n
+		}
+		rows.Close()
+		if d.ShowStaff {
+			where, args := db.PathsWhere("n.path", p.Paths(auth.StaffRead))
+			q := "SELECT count(*), COALESCE(SUM(CASE WHEN s.active THEN 1 ELSE 0 END), 0) FROM staff s JOIN org_nodes n ON n.id = s.node_id WHERE " + where
+			if err := tx.QueryRow(ctx, q, args...).Scan(&d.Staff, &d.ActiveStaff); err != nil {
+				return err
+			}
+		}
+		if d.ShowAudit {
+			where, args := db.PathsWhere("node_path", p.Paths(auth.AuditRead))
+			args = append(args, dayStart.UTC())
+			if d.AuditToday, err = tx.Count(ctx, "SELECT count(*) FROM audit_log WHERE "+where+" AND at >= ?", args...); err != nil {
+				return err
+			}
+			if d.FailedToday, err = tx.Count(ctx, "SELECT count(*) FROM audit_log WHERE "+where+" AND at >= ? AND action = 'auth.login_failed'", args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return d, err
+}
+
+func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
+	d, err := s.dashboardData(r.Context(), principal(r))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}

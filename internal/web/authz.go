@@ -1,0 +1,74 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/org"
+)
+
+// authorizeAt checks perm at an object's org path. An object outside every
+// scope of the caller does not exist for them (404); one they can see but
+// may not act on is forbidden (403).
+func authorizeAt(r *http.Request, perm auth.Permission, path string) error {
+	p := principal(r)
+	if p.CanAt(perm, path) {
+		return nil
+	}
+	if p.Sees(path) {
+		return apperr.ForbiddenErr()
+	}
+	return notFoundErr
+}
+
+// scopedNode loads the node named by the {node} path value and checks perm there.
+func (s *Server) scopedNode(r *http.Request, perm auth.Permission) (*org.Node, error) {
+	n, err := s.org.ByCode(r.Context(), r.PathValue("node"))
+	if err != nil {
+		return nil, err
+	}
+	if err := authorizeAt(r, perm, n.Path); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// scopedStaff loads the account named by {staff} and checks perm at its home node.
+func (s *Server) scopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff, error) {
+	id, err := strconv.ParseInt(r.PathValue("staff"), 10, 64)
+	if err != nil {
+		return nil, notFoundErr
+	}
+	st, err := s.auth.StaffByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := authorizeAt(r, perm, st.NodePath); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// nodeForWrite loads a node named by code (from a form or body) where the
+// caller wants to act with perm, as a field error when it does not exist
+// for them.
+func (s *Server) nodeForWrite(r *http.Request, field, code string, perm auth.Permission) (*org.Node, error) {
+	if code == "" {
+		return nil, apperr.Field(field, "请选择组织节点", "choose an org node")
+	}
+	n, err := s.org.ByCode(r.Context(), code)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !principal(r).Sees(n.Path)) {
+		return nil, apperr.Field(field, "组织节点 "+code+" 不存在", "org node "+code+" does not exist")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !principal(r).CanAt(perm, n.Path) {
+		return nil, &apperr.Error{Code: apperr.Forbidden, Field: field, ZH: "你无权在 " + n.Name + " 执行此操作", EN: "you may not do this at " + n.Name}
+	}
+	return n, nil
+}
+
+func fieldErr(field, zh, en string) error { return apperr.Field(field, zh, en) }

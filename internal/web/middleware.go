@@ -1,0 +1,247 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+)
+
+const sessionCookie = "ec_session"
+
+// reqInfo is what the middleware learns about a request.
+type reqInfo struct {
+	id      string
+	lang    string
+	p       *auth.Principal // nil when not signed in
+	sess    *auth.Session   // nil for bearer tokens and anonymous requests
+	surface Surface
+}
+
+type ctxKey struct{}
+
+func info(r *http.Request) *reqInfo {
+	if ri, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{lang: "zh-CN"}
+}
+
+func principal(r *http.Request) *auth.Principal { return info(r).p }
+func lang(r *http.Request) string               { return info(r).lang }
+
+var notFoundErr = &apperr.Error{Code: apperr.NotFound, ZH: "页面或对象不存在", EN: "not found"}
+
+var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 校验失败），请刷新页面后重试", EN: "the form has expired (CSRF check failed); reload the page and try again"}
+
+// guard authenticates the request for its surface, checks the route's
+// permission and, for cookie sessions, the CSRF token of unsafe methods.
+func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		ri.surface = surface
+		ri.lang = s.cat.FromRequest(r)
+		if surface == System {
+			h(w, r)
+			return
+		}
+		p, sess, err := s.authenticate(r, surface)
+		if err != nil && perm != auth.Public {
+			s.fail(w, r, err)
+			return
+		}
+		ri.p, ri.sess = p, sess
+		if p != nil {
+			ri.lang = p.Staff.Locale
+			if surface == API && r.Header.Get("Accept-Language") != "" {
+				ri.lang = s.cat.Match(r.Header.Get("Accept-Language"))
+			}
+			r = r.WithContext(db.WithActor(r.Context(), db.Actor{Kind: "staff", ID: p.Staff.ID, Login: p.Staff.Login, IP: s.clientIP(r), RequestID: ri.id}))
+		} else {
+			r = r.WithContext(db.WithActor(r.Context(), db.Actor{Kind: "anonymous", Login: "", IP: s.clientIP(r), RequestID: ri.id}))
+		}
+		if !p.Can(perm) && perm != auth.Public {
+			s.fail(w, r, apperr.ForbiddenErr())
+			return
+		}
+		if sess != nil && !safeMethod(r.Method) && !s.csrfOK(r, sess) {
+			s.fail(w, r, csrfErr)
+			return
+		}
+		h(w, r)
+	})
+}
+
+func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+
+// authenticate finds the caller: a bearer token on the API, else the
+// session cookie.
+func (s *Server) authenticate(r *http.Request, surface Surface) (*auth.Principal, *auth.Session, error) {
+	if surface == API {
+		if h := r.Header.Get("Authorization"); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				return nil, nil, &apperr.Error{Code: apperr.Unauthorized, ZH: "Authorization 头须为 Bearer 令牌", EN: "the Authorization header must be a Bearer token"}
+			}
+			p, err := s.auth.AuthenticateToken(r.Context(), strings.TrimSpace(tok))
+			return p, nil, err
+		}
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, nil, auth.ErrNotSignedIn
+	}
+	return s.auth.Authenticate(r.Context(), ck.Value)
+}
+
+func (s *Server) csrfOK(r *http.Request, sess *auth.Session) bool {
+	tok := r.Header.Get("X-CSRF-Token")
+	if tok == "" {
+		tok = r.PostFormValue("csrf")
+	}
+	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) == 1
+}
+
+// fail answers an error in the form of the request's surface.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ri := info(r)
+	if ri.surface == API || ri.surface == System {
+		s.apiError(w, r, err)
+		return
+	}
+	e := apperr.As(err)
+	if e.Code == apperr.Unauthorized {
+		q := url.Values{"next": {r.URL.RequestURI()}}
+		if e == auth.ErrSessionExpired {
+			clearCookie(w, r, sessionCookie)
+			q.Set("expired", "1")
+		}
+		if r.Method != http.MethodGet {
+			q.Del("next")
+		}
+		http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	s.errorPage(w, r, e)
+}
+
+// observe gives each request an id, recovers panics, logs one line and
+// records metrics by route pattern.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{id: requestID(r), lang: "zh-CN", surface: Console}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			ri.surface = API
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw.Header().Set("X-Request-ID", ri.id)
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("panic", "request_id", ri.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if !sw.wrote {
+					s.fail(sw, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			s.metrics.observe(route, r.Method, sw.status, d)
+			level := slogLevel(sw.status)
+			attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path, "route", route,
+				"status", sw.status, "duration_ms", float64(d.Microseconds()) / 1000, "ip", s.clientIP(r)}
+			if ri.p != nil {
+				attrs = append(attrs, "staff", ri.p.Staff.Login)
+			}
+			s.log.Log(r.Context(), level, "request", attrs...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 64 {
+		return id
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// securityHeaders sets the headers every answer carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		if s.secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// secure reports whether the client reached us over TLS.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// clientIP is the caller's address (from X-Forwarded-For behind a trusted proxy).
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			first, _, _ := strings.Cut(f, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.secure(r),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
+}
+
+func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
+}

@@ -1,0 +1,261 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/org"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// page is what every console template receives.
+type page struct {
+	Lang      string
+	Title     string
+	Nav       string // the active navigation item
+	P         *auth.Principal
+	CSRF      string
+	Flash     string
+	Error     *apperr.Error
+	Form      url.Values
+	Data      any
+	Path      string
+	Version   string
+	RequestID string
+}
+
+// parseTemplates parses the layout with each page, so that a broken or
+// missing template stops the server at start, not a user at run time.
+func (s *Server) parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"t": func(lang, id string, kv ...any) string {
+			if len(kv) == 0 {
+				return s.cat.T(lang, id)
+			}
+			data := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				data[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return s.cat.T(lang, id, data)
+		},
+		"roleLabel": func(lang string, r auth.Role) string { return r.Label(lang) },
+		"kindLabel": func(lang string, k org.Kind) string { return k.Label(lang) },
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(chinaTime).Format("2006-01-02 15:04")
+		},
+		"timep": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.In(chinaTime).Format("2006-01-02 15:04")
+		},
+		"can":   func(p *auth.Principal, perm string) bool { return p.Can(auth.Permission(perm)) },
+		"canAt": func(p *auth.Principal, perm, path string) bool { return p.CanAt(auth.Permission(perm), path) },
+
+		"errFor": func(e *apperr.Error, field string) string {
+			if e == nil || e.Field != field {
+				return ""
+			}
+			return e.Message("zh-CN")
+		},
+		"msg": func(e *apperr.Error, lang string) string { return e.Message(lang) },
+		"query": func(base url.Values, kv ...string) string {
+			q := url.Values{}
+			for k, v := range base {
+				q[k] = v
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				q.Set(kv[i], kv[i+1])
+			}
+			return "?" + q.Encode()
+		},
+		"add":   func(a, b int) int { return a + b },
+		"roles": func() []auth.Role { return auth.Roles },
+		"kinds": func() []org.Kind { return org.Kinds },
+	}
+	// Files named _*.html are the layout and partials every page shares.
+	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	err = fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), "_") {
+			return err
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, path)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(path, "templates/"), ".html")
+		pages[name] = t
+		return nil
+	})
+	return pages, err
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// render writes a console page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.fail(w, r, fmt.Errorf("no template %q", name))
+		return
+	}
+	ri := info(r)
+	pg.Lang, pg.P, pg.Path, pg.Version, pg.RequestID = ri.lang, ri.p, r.URL.Path, s.cfg.Version, ri.id
+	if ri.sess != nil {
+		pg.CSRF = ri.sess.CSRFToken
+	}
+	if pg.Flash == "" {
+		pg.Flash = s.cat.T(ri.lang, r.URL.Query().Get("flash"))
+		if pg.Flash == r.URL.Query().Get("flash") {
+			pg.Flash = ""
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+		s.log.Error("render", "template", name, "err", err)
+		http.Error(w, "template error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// errorPage shows an error in the console.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, e *apperr.Error) {
+	if e.Code == apperr.Internal {
+		s.log.Error("internal error", "request_id", info(r).id, "err", e.Err)
+	}
+	s.render(w, r, apperr.HTTPStatus(e.Code), "error", page{Title: s.cat.T(lang(r), "error.title"), Error: e})
+}
+
+// formError re-renders a form page with the error of its submission.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, pg page, err error) {
+	e := apperr.As(err)
+	if e.Code == apperr.Internal || e.Code == apperr.NotFound || e.Code == apperr.Forbidden {
+		s.fail(w, r, err)
+		return
+	}
+	pg.Error, pg.Form = e, r.PostForm
+	s.render(w, r, apperr.HTTPStatus(e.Code), name, pg)
+}
+
+// redirect answers a successful form with a redirect that shows a flash message.
+func redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "flash=" + url.QueryEscape(flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// --- JSON ---
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// ErrorBody is the one error shape of the API.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	if e.Code == apperr.Internal {
+		s.log.Error("internal error", "request_id", info(r).id, "err", e.Err)
+	}
+	var body ErrorBody
+	body.Error.Code, body.Error.Message, body.Error.Field = string(e.Code), e.Message(lang(r)), e.Field
+	if e.Code == apperr.Unauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="estateclub"`)
+	}
+	writeJSON(w, apperr.HTTPStatus(e.Code), body)
+}
+
+// decodeJSON reads a JSON body into v, refusing unknown fields and trailing data.
+func decodeJSON(r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &apperr.Error{Code: apperr.Invalid, ZH: "请求体不是有效的 JSON：" + err.Error(), EN: "the request body is not valid JSON: " + err.Error(), Err: err}
+	}
+	if dec.More() {
+		return &apperr.Error{Code: apperr.Invalid, ZH: "请求体只能包含一个 JSON 对象", EN: "the request body must hold exactly one JSON object"}
+	}
+	return nil
+}
+
+// paging reads ?page= and ?per_page= (default 50, at most 200).
+type paging struct{ Page, PerPage int }
+
+func (p paging) offset() int { return (p.Page - 1) * p.PerPage }
+
+func readPaging(r *http.Request) (paging, error) {
+	p := paging{Page: 1, PerPage: 50}
+	q := r.URL.Query()
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, apperr.Field("page", "page 须为正整数", "page must be a positive integer")
+		}
+		p.Page = n
+	}
+	if v := q.Get("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return p, apperr.Field("per_page", "per_page 须为 1–200 的整数", "per_page must be an integer from 1 to 200")
+		}
+		p.PerPage = n
+	}
+	return p, nil
+}
+
+// List is the API's envelope for a page of items.
+type List[T any] struct {
+	Items   []T `json:"items"`
+	Total   int `json:"total"`
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
+}
+
+func newList[T any](items []T, total int, p paging) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return List[T]{Items: items, Total: total, Page: p.Page, PerPage: p.PerPage}
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"estateclub/internal/auth"
+)
+
+// Surface tells how a route authenticates and answers errors.
+type Surface string
+
+// The surfaces of the server.
+const (
+	Console Surface = "console" // HTML, cookie session, CSRF token in forms
+	API     Surface = "api"     // JSON, bearer token (or session cookie + X-CSRF-Token)
+	System  Surface = "system"  // health, metrics, static files, OpenAPI document
+)
+
+// Route is one registered URL: the permission that guards it is declared here.
+type Route struct {
+	Method  string
+	Path    string
+	Perm    auth.Permission
+	Surface Surface
+}
+
+// Pattern is the ServeMux pattern.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// handle registers h under pattern ("GET /path") behind authentication and
+// the permission check of its surface.
+func (s *Server) handle(surface Surface, pattern string, perm auth.Permission, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Path: path, Perm: perm, Surface: surface})
+	s.mux.Handle(pattern, s.guard(surface, perm, h))
+}
+
+// registerRoutes is the route table of the whole server.
+func (s *Server) registerRoutes() {
+	sys := func(p string, h http.HandlerFunc) { s.handle(System, p, auth.Public, h) }
+	sys("GET /healthz", s.healthz)
+	sys("GET /readyz", s.readyz)
+	sys("GET /metrics", s.metricsHandler)
+	sys("GET /static/{file...}", s.static)
+	sys("GET /api/openapi.json", s.openapi)
+
+	c := func(p string, perm auth.Permission, h http.HandlerFunc) { s.handle(Console, p, perm, h) }
+	c("GET /login", auth.Public, s.loginPage)
+	c("POST /login", auth.Public, s.loginSubmit)
+	c("POST /lang", auth.Public, s.setLanguage)
+	c("POST /logout", auth.Authenticated, s.logout)
+	c("GET /{$}", auth.Authenticated, s.dashboard)
+	c("GET /org", auth.OrgRead, s.orgTree)
+	c("POST /org", auth.OrgWrite, s.orgCreate)
+	c("GET /org/{node}", auth.OrgRead, s.orgNode)
+	c("POST /org/{node}", auth.OrgWrite, s.orgUpdate)
+	c("GET /staff", auth.StaffRead, s.staffList)
+	c("GET /staff/new", auth.StaffWrite, s.staffNew)
+	c("POST /staff", auth.StaffWrite, s.staffCreate)
+	c("GET /staff/{staff}", auth.StaffRead, s.staffShow)
+	c("POST /staff/{staff}", auth.StaffWrite, s.staffUpdate)
+	c("POST /staff/{staff}/roles", auth.StaffWrite, s.staffGrant)
+	c("POST /staff/{staff}/roles/{grant}/revoke", auth.StaffWrite, s.staffRevoke)
+	c("POST /staff/{staff}/password", auth.StaffWrite, s.staffResetPassword)
+	c("GET /audit", auth.AuditRead, s.auditList)
+	c("GET /account", auth.Authenticated, s.account)
+	c("POST /account/password", auth.Authenticated, s.accountPassword)
+	c("POST /account/locale", auth.Authenticated, s.accountLocale)
+	c("POST /account/tokens", auth.Authenticated, s.accountTokenCreate)
+	c("POST /account/tokens/{token}/revoke", auth.Authenticated, s.accountTokenRevoke)
+
+	a := func(p string, perm auth.Permission, h http.HandlerFunc) { s.handle(API, p, perm, h) }
+	a("GET /api/v1/me", auth.Authenticated, s.apiMe)
+	a("POST /api/v1/me/password", auth.Authenticated, s.apiMePassword)
+	a("GET /api/v1/me/tokens", auth.Authenticated, s.apiTokenList)
+	a("POST /api/v1/me/tokens", auth.Authenticated, s.apiTokenCreate)
+	a("DELETE /api/v1/me/tokens/{token}", auth.Authenticated, s.apiTokenRevoke)
+	a("GET /api/v1/dashboard", auth.Authenticated, s.apiDashboard)
+	a("GET /api/v1/roles", auth.Authenticated, s.apiRoles)
+	a("GET /api/v1/org/nodes", auth.OrgRead, s.apiOrgList)
+	a("POST /api/v1/org/nodes", auth.OrgWrite, s.apiOrgCreate)
+	a("GET /api/v1/org/nodes/{node}", auth.OrgRead, s.apiOrgGet)
+	a("PATCH /api/v1/org/nodes/{node}", auth.OrgWrite, s.apiOrgUpdate)
+	a("GET /api/v1/staff", auth.StaffRead, s.apiStaffList)
+	a("POST /api/v1/staff", auth.StaffWrite, s.apiStaffCreate)
+	a("GET /api/v1/staff/{staff}", auth.StaffRead, s.apiStaffGet)
+	a("PATCH /api/v1/staff/{staff}", auth.StaffWrite, s.apiStaffUpdate)
+	a("POST /api/v1/staff/{staff}/roles", auth.StaffWrite, s.apiStaffGrant)
+	a("DELETE /api/v1/staff/{staff}/roles/{grant}", auth.StaffWrite, s.apiStaffRevoke)
+	a("GET /api/v1/audit", auth.AuditRead, s.apiAuditList)
+
+	// Unknown API paths answer JSON, not the console's HTML.
+	s.mux.Handle("/api/", s.guard(API, auth.Public, func(w http.ResponseWriter, r *http.Request) {
+		s.apiError(w, r, notFoundErr)
+	}))
+}
