@@ -37,7 +37,6 @@ func migrateCmd(cfg *config) *cobra.Command {
 	}
 }
 
-
 func orgCmd(cfg *config) *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "the organisation tree (组织架构)"}
 	var in org.NewNode

@@ -53,13 +53,13 @@ func staffFilter(r *http.Request) (auth.StaffFilter, error) {
 }
 
 type staffCreateBody struct {
-	Login    string           `json:"login"`
-	Name     string           `json:"name"`
-	Email    string           `json:"email"`
-	Org      string           `json:"org"`
-	Password string           `json:"password"`
-	Locale   string           `json:"locale"`
-	Roles    []grantBody      `json:"roles"`
+	Login    string      `json:"login"`
+	Name     string      `json:"name"`
+	Email    string      `json:"email"`
+	Org      string      `json:"org"`
+	Password string      `json:"password"`
+	Locale   string      `json:"locale"`
+	Roles    []grantBody `json:"roles"`
 }
 
 type grantBody struct {

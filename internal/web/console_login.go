@@ -94,4 +94,3 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "dashboard", page{Title: s.cat.T(lang(r), "nav.dashboard"), Nav: "dashboard", Data: d})
 }
-

@@ -83,7 +83,9 @@ func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc
 	})
 }
 
-func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
 
 // authenticate finds the caller: a bearer token on the API, else the
 // session cookie.
