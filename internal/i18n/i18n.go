@@ -86,13 +86,21 @@ func (c *Catalog) Match(acceptLanguage string) string {
 	return Languages[i]
 }
 
-// FromRequest picks the language of an anonymous request: the "lang" cookie,
-// then Accept-Language.
-func (c *Catalog) FromRequest(r *http.Request) string {
+// FromRequest picks the language of a request before sign-in. Pages are
+// Chinese unless the visitor chose English (the "lang" cookie): a browser's
+// English Accept-Language does not turn a Chinese product English. The API
+// answers in the request's Accept-Language.
+func (c *Catalog) FromRequest(r *http.Request, api bool) string {
+	if api {
+		if al := r.Header.Get("Accept-Language"); al != "" {
+			return c.Match(al)
+		}
+		return Default
+	}
 	if ck, err := r.Cookie("lang"); err == nil && Supported(ck.Value) {
 		return ck.Value
 	}
-	return c.Match(r.Header.Get("Accept-Language"))
+	return Default
 }
 
 // Supported reports whether lang is a UI language.

@@ -51,7 +51,7 @@ func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
 		ri.surface = surface
-		ri.lang = s.cat.FromRequest(r)
+		ri.lang = s.cat.FromRequest(r, surface != Console)
 		if surface == System {
 			h(w, r)
 			return

@@ -1,0 +1,292 @@
+// Package browsertest drives a real headless Chromium from Go tests with
+// chromedp (v0.23.0, the generic API: chromedp.Do for steps,
+// chromedp.Run(ctx, chromedp.Title()) for values).
+//
+//	ctx := browsertest.New(t, browsertest.WithViewport(390, 844, true))
+//	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL)); err != nil {
+//		t.Fatal(err)
+//	}
+//	browsertest.Screenshot(t, ctx, "portal-home")
+//
+// Without Chromium the tests are skipped loudly, except in CI (CI=true),
+// where they fail.
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// Default window size and time limit of a browser started by New.
+const (
+	DefaultWidth   = 1280
+	DefaultHeight  = 900
+	DefaultTimeout = 60 * time.Second
+)
+
+type config struct {
+	width, height int
+	mobile        bool
+	timeout       time.Duration
+}
+
+// Option changes how New starts the browser.
+type Option func(*config)
+
+// WithViewport sets the size of the page in CSS pixels (default 1280x900);
+// mobile adds phone and touch emulation: WithViewport(390, 844, true) is a
+// phone. A mobile page without <meta name="viewport"
+// content="width=device-width"> is laid out 980 CSS pixels wide, as on a
+// real phone.
+func WithViewport(width, height int, mobile bool) Option {
+	return func(c *config) {
+		c.width, c.height, c.mobile = width, height, mobile
+	}
+}
+
+// WithTimeout limits the whole browser session, start-up included. When it
+// runs out, every chromedp call on the context fails with
+// context.DeadlineExceeded.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// New starts a fresh headless Chromium with its own profile and returns a
+// chromedp context for one tab. The browser is stopped at t.Cleanup. Console
+// errors, uncaught exceptions and failed loads of the page go to t.Logf.
+func New(t testing.TB, opts ...Option) context.Context {
+	t.Helper()
+	cfg := config{width: DefaultWidth, height: DefaultHeight, timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	exe := requireChromium(t)
+
+	// Created before the cleanup below is registered, so the profile is
+	// removed only after the browser has stopped (cleanups run last first).
+	profile := t.TempDir()
+	logs := &testLog{t: t}
+
+	root, cancelRoot := context.WithTimeout(context.Background(), cfg.timeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(cfg.width, cfg.height),
+	)
+	ctx, cancelTab := chromedp.NewContext(allocCtx,
+		chromedp.WithListener(logs.event),
+		chromedp.WithErrorf(logs.logf),
+	)
+	t.Cleanup(func() {
+		logs.stop()
+		cancelTab()
+		cancelAlloc()
+		cancelRoot()
+	})
+
+	// The first Do starts the browser and binds its life to ctx.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium %s: %v", exe, err)
+	}
+	// Headless Chromium's window has room for a toolbar it never draws
+	// (1280x900 gives a 1280x757 page), so pin the viewport exactly.
+	if err := chromedp.Do(ctx, emulateViewport(cfg)); err != nil {
+		t.Fatalf("emulate a %dx%d viewport: %v", cfg.width, cfg.height, err)
+	}
+	return ctx
+}
+
+// Screenshot saves a full-page PNG of the tab as name.png, in the folder
+// named by ESTATECLUB_SCREENSHOTS (created if missing) or else in a temporary
+// folder of the test, logs its path and returns it. In a shared folder, a
+// later screenshot with the same name replaces the earlier one.
+func Screenshot(t testing.TB, ctx context.Context, name string) string {
+	t.Helper()
+	dir := os.Getenv("ESTATECLUB_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	// Quality 100 is the only value for which chromedp asks for PNG.
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	t.Logf("screenshot %s", path)
+	return path
+}
+
+// emulateViewport pins the page size; a mobile device also gets touch.
+func emulateViewport(cfg config) chromedp.Action[chromedp.Void] {
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateLandscape}
+	if cfg.height >= cfg.width {
+		opts[0] = chromedp.EmulatePortrait
+	}
+	if cfg.mobile {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	return chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height), opts...)
+}
+
+var missingOnce sync.Once
+
+// requireChromium returns the path of Chromium, or fails (in CI) or skips
+// the test when there is none.
+func requireChromium(t testing.TB) string {
+	t.Helper()
+	exe, err := findChromium()
+	if err == nil {
+		return exe
+	}
+	if inCI() {
+		t.Fatalf("Chromium is required in CI: %v", err)
+	}
+	missingOnce.Do(func() {
+		shout(fmt.Sprintf("\n!!! Chromium not found: browser tests are SKIPPED (%v).\n!!! Install it (apt-get install chromium fonts-wqy-microhei) or set ESTATECLUB_CHROMIUM.\n\n", err))
+	})
+	t.Skipf("SKIPPED: Chromium not found: %v", err)
+	return ""
+}
+
+// shout prints msg where the developer sees it. `go test ./...` without -v
+// hides the output of a passing package, stderr included, so then the
+// terminal gets it directly when there is one.
+func shout(msg string) {
+	if !testing.Verbose() {
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			defer tty.Close()
+			if _, err := io.WriteString(tty, msg); err == nil {
+				return
+			}
+		}
+	}
+	fmt.Fprint(os.Stderr, msg)
+}
+
+// findChromium looks at ESTATECLUB_CHROMIUM, then /usr/bin/chromium, then
+// chromium on the PATH.
+func findChromium() (string, error) {
+	if p := os.Getenv("ESTATECLUB_CHROMIUM"); p != "" {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("ESTATECLUB_CHROMIUM=%s: %w", p, err)
+		}
+		return path, nil
+	}
+	if path, err := exec.LookPath("/usr/bin/chromium"); err == nil {
+		return path, nil
+	}
+	return exec.LookPath("chromium")
+}
+
+func inCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
+
+// testLog forwards what the browser reports to t.Logf until the test's
+// cleanup starts; testing panics on a log after the test has completed.
+type testLog struct {
+	t       testing.TB
+	mu      sync.Mutex
+	stopped bool
+}
+
+func (l *testLog) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.stopped {
+		l.t.Logf(format, args...)
+	}
+}
+
+func (l *testLog) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped = true
+}
+
+// event runs on the tab's read loop, so it must return fast and send no
+// command (see chromedp.WithListener).
+func (l *testLog) event(ev any) {
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			l.logf("browser console.%s: %s%s", ev.Type, argsText(ev.Args), stackPlace(ev.StackTrace))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		place := fmt.Sprintf(" (%s:%d:%d)", d.URL, d.LineNumber+1, d.ColumnNumber+1)
+		text := d.Text
+		if d.Exception != nil {
+			// An Error's description ends with its stack, places included.
+			value := argsText([]*runtime.RemoteObject{d.Exception})
+			text += " " + value
+			if strings.Contains(value, "\n    at ") {
+				place = ""
+			}
+		}
+		l.logf("browser exception: %s%s", text, place)
+	case *cdplog.EventEntryAdded:
+		// Chromium asks every page for /favicon.ico; a missing one is noise.
+		if e := ev.Entry; e != nil && e.Level == cdplog.EntryLevelError && !strings.HasSuffix(e.URL, "/favicon.ico") {
+			l.logf("browser %s error: %s (%s)", e.Source, e.Text, e.URL)
+		}
+	}
+}
+
+func argsText(args []*runtime.RemoteObject) string {
+	parts := make([]string, 0, len(args))
+	for _, a := range args {
+		var s string
+		switch {
+		case a.Type == runtime.RemoteObjectTypeString && json.Unmarshal(a.Value, &s) == nil:
+		case a.Description != "":
+			s = a.Description
+		case len(a.Value) > 0:
+			s = string(a.Value)
+		default:
+			s = string(a.UnserializableValue)
+			if s == "" {
+				s = string(a.Type)
+			}
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func stackPlace(st *runtime.StackTrace) string {
+	if st == nil || len(st.CallFrames) == 0 {
+		return ""
+	}
+	f := st.CallFrames[0]
+	return fmt.Sprintf(" (%s:%d:%d)", f.URL, f.LineNumber+1, f.ColumnNumber+1)
+}
