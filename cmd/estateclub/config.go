@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"estateclub/internal/db"
+	"estateclub/internal/pii"
 )
 
 // config is read once: defaults, then ESTATECLUB_* environment, then flags.
@@ -69,6 +72,42 @@ func (c *config) open(ctx context.Context) (*db.DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// keys loads the key that encrypts members' personal data (ESTATECLUB_KEY,
+// or the key file in the data dir, made on first start) and checks it is
+// the key this database was written with.
+func (c *config) keys(ctx context.Context, d *db.DB, log *slog.Logger) (*pii.Keys, error) {
+	keys, src, err := pii.LoadKeys(os.Getenv(pii.EnvVar), c.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if src == pii.SourceCreated {
+		log.Warn(src.Describe(c.DataDir))
+	} else {
+		log.Info(src.Describe(c.DataDir))
+	}
+	err = d.Update(ctx, func(tx *db.Tx) error {
+		var stored string
+		err := tx.QueryRow(ctx, "SELECT value FROM settings WHERE key = 'pii.key_id'").Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) {
+			_, err = tx.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES ('pii.key_id', ?, ?)", keys.ID(), tx.Now)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if stored != keys.ID() {
+			return fmt.Errorf("the personal-data key (fingerprint %s) is not the one this database was written with (%s): "+
+				"set ESTATECLUB_KEY or restore %s — 个人信息密钥与数据库不匹配，请设置 ESTATECLUB_KEY 或恢复密钥文件",
+				keys.ID(), stored, pii.KeyFilePath(c.DataDir))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
 }
 
 // redactedDSN hides a PostgreSQL password in logs.

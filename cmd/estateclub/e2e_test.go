@@ -90,8 +90,14 @@ var listenRe = regexp.MustCompile(`estateclub listening on (http://\S+)`)
 // startServer runs `estateclub serve` on port 0 with args and waits until it listens.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServerEnv(t, nil, args...)
+}
+
+// startServerEnv is startServer with extra environment variables.
+func startServerEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = cleanEnv()
+	cmd.Env = cleanEnv(env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -269,8 +275,10 @@ func TestTwoServersShareState(t *testing.T) {
 	dsn := dbtest.DSN(t, db.Postgres)
 	mustCLI(t, "s3cret-pass1\n", "user", "add", "--db", dsn, "--login", "ops", "--name", "运维", "--role", "admin")
 	mustCLI(t, "s3cret-pass1\n", "user", "add", "--db", dsn, "--login", "victim", "--name", "被测", "--role", "auditor")
-	a := startServer(t, "--db", dsn, "--data-dir", t.TempDir())
-	bsrv := startServer(t, "--db", dsn, "--data-dir", t.TempDir())
+	// Servers of one service share the personal-data key.
+	key := []string{"ESTATECLUB_KEY=" + strings.Repeat("ab", 32)}
+	a := startServerEnv(t, key, "--db", dsn, "--data-dir", t.TempDir())
+	bsrv := startServerEnv(t, key, "--db", dsn, "--data-dir", t.TempDir())
 
 	br := newBrowser(t)
 	br.mustSignIn(a.URL, "ops", "s3cret-pass1")
@@ -409,5 +417,23 @@ func TestEnvironmentConfiguresServe(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Fatalf("ESTATECLUB_DB not used: %v", err)
+	}
+}
+
+// A server refuses to start with a personal-data key other than the one the
+// database was written with: it would write data no one can read.
+func TestWrongKeyIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	startServerEnv(t, []string{"ESTATECLUB_KEY=" + strings.Repeat("cd", 32)}, "--data-dir", dir)
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
+	cmd.Env = cleanEnv("ESTATECLUB_KEY=" + strings.Repeat("ef", 32))
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "密钥与数据库不匹配") {
+		t.Fatalf("serve with another key: %v\n%s", err, out)
+	}
+	cmd = exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
+	cmd.Env = cleanEnv("ESTATECLUB_KEY=short")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "ESTATECLUB_KEY") {
+		t.Fatalf("serve with a malformed key: %v\n%s", err, out)
 	}
 }

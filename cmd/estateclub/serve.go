@@ -44,8 +44,12 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	}
 	defer d.Close()
 	log.Info("database ready", "dialect", d.Dialect(), "db", redactedDSN(cfg.dsn()))
+	keys, err := cfg.keys(ctx, d, log)
+	if err != nil {
+		return err
+	}
 	if withDemo {
-		seeded, err := demo.Seed(ctx, d)
+		seeded, err := demo.Seed(ctx, d, keys)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -53,7 +57,7 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 			log.Info("demo data created")
 		}
 	}
-	srv, err := web.New(web.Config{TrustProxy: cfg.TrustProxy, Version: version}, d, log)
+	srv, err := web.New(web.Config{TrustProxy: cfg.TrustProxy, Version: version, Keys: keys}, d, log)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ func (p *Principal) Can(perm Permission) bool {
 	if p == nil {
 		return perm == Public
 	}
+	if perm == Public || perm == Authenticated {
+		return true // a signed-in account needs no grant for these
+	}
 	for _, g := range p.Grants {
 		if g.Role.Has(perm) {
 			return true
@@ -40,6 +43,9 @@ func (p *Principal) Can(perm Permission) bool {
 func (p *Principal) CanAt(perm Permission, path string) bool {
 	if p == nil {
 		return perm == Public
+	}
+	if perm == Public || perm == Authenticated {
+		return true
 	}
 	for _, g := range p.Grants {
 		if g.Role.Has(perm) && strings.HasPrefix(path, g.NodePath) {

@@ -279,8 +279,10 @@ func (s *Service) ListStaff(ctx context.Context, f StaffFilter) ([]Staff, int, e
 		conds, args = append(conds, c), append(args, a...)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		conds = append(conds, `(s.login LIKE ? ESCAPE '\' OR s.name LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+db.Like(strings.ToLower(q))+"%", "%"+db.Like(q)+"%")
+		// lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+		conds = append(conds, `(s.login LIKE ? ESCAPE '\' OR lower(s.name) LIKE ? ESCAPE '\')`)
+		like := "%" + db.Like(strings.ToLower(q)) + "%"
+		args = append(args, like, like)
 	}
 	if f.Role != "" {
 		conds = append(conds, "EXISTS (SELECT 1 FROM staff_roles r WHERE r.staff_id = s.id AND r.role = ?)")

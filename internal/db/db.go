@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -225,6 +226,14 @@ func (d *DB) args(args []any) []any {
 	return args
 }
 
+// ForUpdateOf locks only the rows of one table alias in a joined SELECT.
+func (tx *Tx) ForUpdateOf(alias string) string {
+	if tx.db.dialect == Postgres {
+		return " FOR UPDATE OF " + alias
+	}
+	return ""
+}
+
 // rebind turns ? placeholders into PostgreSQL's $1, $2 … outside string literals.
 func (d *DB) rebind(q string) string {
 	if d.dialect != Postgres || !strings.Contains(q, "?") {
@@ -286,4 +295,68 @@ func PathsWhere(col string, paths []string) (string, []any) {
 		args[i] = Like(p) + "%"
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// Date is a calendar day (birthday, contract date): DATE in PostgreSQL,
+// 'YYYY-MM-DD' text in SQLite. The zero value is NULL.
+type Date struct{ time.Time }
+
+// DateOf makes a Date from y-m-d.
+func DateOf(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)} }
+
+// Valid reports whether the date is set.
+func (d Date) Valid() bool { return !d.IsZero() }
+
+// String is YYYY-MM-DD, or "" when not set.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format("2006-01-02")
+}
+
+// Value stores the date as text, which both engines take for a day.
+func (d Date) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.Format("2006-01-02"), nil
+}
+
+// Scan reads a DATE, a time or 'YYYY-MM-DD' text.
+func (d *Date) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*d = Date{}
+	case time.Time:
+		*d = DateOf(x.Year(), x.Month(), x.Day())
+	case string:
+		return d.parse(x)
+	case []byte:
+		return d.parse(string(x))
+	default:
+		return fmt.Errorf("scan date: unsupported %T", v)
+	}
+	return nil
+}
+
+func (d *Date) parse(s string) error {
+	if s == "" {
+		*d = Date{}
+		return nil
+	}
+	t, err := time.Parse("2006-01-02", s[:min(len(s), 10)])
+	if err != nil {
+		return fmt.Errorf("scan date %q: %w", s, err)
+	}
+	*d = Date{t}
+	return nil
+}
+
+// MarshalJSON writes "YYYY-MM-DD" or null.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + d.Format("2006-01-02") + `"`), nil
 }

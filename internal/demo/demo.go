@@ -10,7 +10,9 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/member"
 	"estateclub/internal/org"
+	"estateclub/internal/pii"
 )
 
 // Password is every demo account's password.
@@ -64,7 +66,7 @@ var Logins = []Login{
 }
 
 // Seed fills d if it holds no staff yet; it reports whether it did.
-func Seed(ctx context.Context, d *db.DB) (bool, error) {
+func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 	var n int
 	if err := d.View(ctx, func(tx *db.Tx) (err error) {
 		n, err = tx.Count(ctx, "SELECT count(*) FROM staff")
@@ -94,6 +96,9 @@ func Seed(ctx context.Context, d *db.DB) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("demo staff %s: %w", l.Login, err)
 		}
+	}
+	if err := seedMembers(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
+		return false, fmt.Errorf("demo members: %w", err)
 	}
 	return true, nil
 }

@@ -265,8 +265,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Node, int, error) {
 		conds, args = append(conds, "kind = ?"), append(args, f.Kind)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		conds = append(conds, `(code LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+db.Like(strings.ToUpper(q))+"%", "%"+db.Like(q)+"%")
+		// lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+		conds = append(conds, `(code LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+db.Like(strings.ToUpper(q))+"%", "%"+db.Like(strings.ToLower(q))+"%")
 	}
 	where := ""
 	if len(conds) > 0 {
@@ -279,7 +280,12 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Node, int, error) {
 		if total, err = tx.Count(ctx, "SELECT count(*) FROM org_nodes"+where, args...); err != nil {
 			return err
 		}
-		q := "SELECT " + nodeColumns + " FROM org_nodes" + where + " ORDER BY path"
+		// Tree order needs byte order: '/' sorts before digits only then.
+		order := " ORDER BY path"
+		if tx.Dialect() == db.Postgres {
+			order = ` ORDER BY path COLLATE "C"`
+		}
+		q := "SELECT " + nodeColumns + " FROM org_nodes" + where + order
 		if f.Limit > 0 {
 			q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
 		}

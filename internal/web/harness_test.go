@@ -18,6 +18,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/org"
+	"estateclub/internal/pii"
 )
 
 // testPassword is the password of every account the harness makes.
@@ -44,7 +45,11 @@ func newEnv(t testing.TB) *testEnv { return newEnvOn(t, dbtest.Open(t, db.SQLite
 func newEnvOn(t testing.TB, d *db.DB) *testEnv {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(Config{Version: "test"}, d, log)
+	keys, err := pii.NewKeys(bytes.Repeat([]byte{42}, pii.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Version: "test", Keys: keys}, d, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -214,7 +215,9 @@ func decodeJSON(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return &apperr.Error{Code: apperr.Invalid, ZH: "请求体不是有效的 JSON：" + err.Error(), EN: "the request body is not valid JSON: " + err.Error(), Err: err}
 	}
-	if dec.More() {
+	// More() misses a stray "}" or "]" after the object; only the end of
+	// the body may follow it.
+	if _, err := dec.Token(); err != io.EOF {
 		return &apperr.Error{Code: apperr.Invalid, ZH: "请求体只能包含一个 JSON 对象", EN: "the request body must hold exactly one JSON object"}
 	}
 	return nil

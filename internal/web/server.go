@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -15,7 +16,9 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/i18n"
+	"estateclub/internal/member"
 	"estateclub/internal/org"
+	"estateclub/internal/pii"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -25,6 +28,8 @@ type Config struct {
 	TrustProxy bool
 	// Version is shown in the footer and /healthz.
 	Version string
+	// Keys encrypt and index members' personal data.
+	Keys *pii.Keys
 }
 
 // Server is the HTTP side of estateclub.
@@ -33,6 +38,7 @@ type Server struct {
 	db      *db.DB
 	org     *org.Service
 	auth    *auth.Service
+	members *member.Service
 	log     *slog.Logger
 	cat     *i18n.Catalog
 	pages   map[string]*template.Template
@@ -44,6 +50,9 @@ type Server struct {
 
 // New wires the server. It fails if a template or message catalogue is broken.
 func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
+	if cfg.Keys == nil {
+		return nil, errors.New("web: no keys for personal data")
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		return nil, err
@@ -53,6 +62,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		db:      d,
 		org:     &org.Service{DB: d},
 		auth:    auth.NewService(d),
+		members: &member.Service{DB: d, Keys: cfg.Keys},
 		log:     log,
 		cat:     cat,
 		mux:     http.NewServeMux(),

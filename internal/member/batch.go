@@ -1,0 +1,100 @@
+package member
+
+import (
+	"context"
+	"fmt"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
+	"estateclub/internal/db"
+)
+
+// RowResult is what happened to one application of a batch.
+type RowResult struct {
+	MemberID int64
+	Outcome  Outcome
+	Err      *apperr.Error // the row's error; the row changed nothing
+}
+
+// BatchOptions describes a batch.
+type BatchOptions struct {
+	Application bool   // applications, or default members only
+	Source      string // history source, e.g. "import"
+	NodePath    string // org scope of the audit entry
+	Summary     string // audit summary, e.g. the file name
+}
+
+// ApplyBatch submits many applications in one transaction. Each row is all
+// or nothing (a savepoint): a bad row is reported and skipped, the rest go
+// in. Submitting the same rows again merges into the same members, so a
+// re-run after a crash completes the batch without duplicates.
+func (s *Service) ApplyBatch(ctx context.Context, apps []Application, o BatchOptions) ([]RowResult, error) {
+	results := make([]RowResult, len(apps))
+	type prepared struct {
+		p  *profile
+		sl *sealed
+	}
+	// Validation and encryption need no transaction: do them first.
+	prep := make([]prepared, len(apps))
+	now := s.DB.Clock()
+	for i, a := range apps {
+		if a.Channel == "" {
+			apps[i].Channel = SalesSite
+		}
+		if _, err := ParseChannel(string(apps[i].Channel)); err != nil {
+			results[i].Err = apperr.As(err)
+			continue
+		}
+		p, err := a.validate(now, o.Application)
+		if err == nil {
+			prep[i].p = p
+			prep[i].sl, err = s.seal(p.mobile, p.idNumber, p.address)
+		}
+		if err != nil {
+			results[i].Err = apperr.As(err)
+		}
+	}
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		created, merged, failed := 0, 0, 0
+		for i := range apps {
+			if results[i].Err != nil {
+				failed++
+				continue
+			}
+			if _, err := tx.Exec(ctx, "SAVEPOINT row"); err != nil {
+				return err
+			}
+			m, out, err := s.submitTx(ctx, tx, apps[i], prep[i].p, prep[i].sl, submitOpts{application: o.Application, quiet: true, source: o.Source})
+			if err != nil {
+				e := apperr.As(err)
+				if e.Code == apperr.Internal && err != errRace {
+					return fmt.Errorf("row %d: %w", i+1, err)
+				}
+				if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT row"); rerr != nil {
+					return rerr
+				}
+				if err == errRace {
+					e = &apperr.Error{Code: apperr.Conflict, Field: "mobile", ZH: "同一手机号正在被同时导入，请重试", EN: "the same mobile is being imported concurrently; retry"}
+				}
+				results[i].Err = e
+				failed++
+				continue
+			}
+			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT row"); err != nil {
+				return err
+			}
+			results[i].MemberID, results[i].Outcome = m.ID, out
+			if out == Created {
+				created++
+			} else {
+				merged++
+			}
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "member.batch", ObjectType: "member_batch", NodePath: o.NodePath,
+			Summary: fmt.Sprintf("%s：新建 %d，合并 %d，失败 %d", o.Summary, created, merged, failed)})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("member batch: %w", err)
+	}
+	return results, nil
+}

@@ -1,0 +1,66 @@
+package member_test
+
+import (
+	"context"
+	"testing"
+
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/member"
+)
+
+func TestApplyBatchRowsAreAllOrNothing(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		rows := []member.Application{
+			{NodeCode: "SH", Name: "甲", Mobile: "13100000001"},
+			{NodeCode: "SH", Name: "乙", Mobile: "not a phone"},
+			{NodeCode: "SH", Name: "甲", Mobile: "131-0000-0001", Occupation: "教师"}, // same person again
+			{NodeCode: "MARS", Name: "丙", Mobile: "13100000003"},
+			{NodeCode: "SH-PD", Name: "丁", Mobile: "13100000004", IDNumber: "11010519491231002X"},
+			{NodeCode: "SH-PD", Name: "戊", Mobile: "13100000005", IDNumber: "11010519491231002X"}, // ID taken by 丁
+		}
+		opts := member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "test.xlsx"}
+		res, err := s.ApplyBatch(staffCtx(), rows, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			out   member.Outcome
+			field string
+		}{{member.Created, ""}, {"", "mobile"}, {member.Merged, ""}, {"", "org"}, {member.Created, ""}, {"", "id_number"}}
+		for i, w := range want {
+			r := res[i]
+			if w.field != "" {
+				if r.Err == nil || r.Err.Field != w.field {
+					t.Errorf("row %d: err %v, want a %s error", i+1, r.Err, w.field)
+				}
+				continue
+			}
+			if r.Err != nil || r.Outcome != w.out {
+				t.Errorf("row %d: %v %v, want %v", i+1, r.Outcome, r.Err, w.out)
+			}
+		}
+		_, total, _ := s.List(context.Background(), member.Filter{})
+		if total != 2 {
+			t.Fatalf("%d members, want 2", total)
+		}
+		// The failed 戊 row left nothing behind (its savepoint was rolled back).
+		if _, err := s.ByMobile(context.Background(), "13100000005"); err == nil {
+			t.Fatal("a failed row was half-applied")
+		}
+		// Running the same batch again creates nobody.
+		res, err = s.ApplyBatch(staffCtx(), rows, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			if r.Outcome == member.Created {
+				t.Errorf("re-run created row %d again", i+1)
+			}
+		}
+		if _, total, _ = s.List(context.Background(), member.Filter{}); total != 2 {
+			t.Fatalf("after re-run: %d members", total)
+		}
+	})
+}

@@ -1,0 +1,150 @@
+package member
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/db"
+	"estateclub/internal/validate"
+)
+
+// Filter selects members. The query Q is read the way staff type it: a full
+// mobile number, its last four digits, an ID number, a member number, pinyin
+// (full or initials: zhangsan, zs) or part of a name.
+type Filter struct {
+	Within     []string // org paths the caller may see; nil: everywhere
+	Q          string
+	Status     Status
+	Tier       string
+	Channel    Channel
+	Tag        string
+	JoinedFrom time.Time // inclusive
+	JoinedTo   time.Time // exclusive
+	Sort       string    // "recent" (default), "name", "member_no", "joined"
+	Offset     int
+	Limit      int
+}
+
+var (
+	digitsOnly  = regexp.MustCompile(`^[0-9]+$`)
+	lettersOnly = regexp.MustCompile(`^[a-z]+$`)
+	memberNoRe  = regexp.MustCompile(`^M[0-9]{8}$`)
+)
+
+// where builds the SQL condition of f.
+func (s *Service) where(f Filter) (string, []any, error) {
+	var conds []string
+	var args []any
+	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	if f.Within != nil {
+		c, a := db.PathsWhere("m.node_path", f.Within)
+		add(c, a...)
+	}
+	if q := strings.TrimSpace(validate.Halfwidth(f.Q)); q != "" {
+		compact := strings.NewReplacer(" ", "", "-", "").Replace(q)
+		lower := strings.ToLower(compact)
+		switch {
+		case memberNoRe.MatchString(strings.ToUpper(compact)):
+			add("m.member_no = ?", strings.ToUpper(compact))
+		case digitsOnly.MatchString(compact) && len(compact) == 4:
+			add("m.mobile_last4_idx = ?", s.Keys.Last4Index(idxMobile, compact))
+		case digitsOnly.MatchString(strings.TrimSuffix(strings.ToUpper(compact), "X")) && (len(compact) == 18 || len(compact) == 15):
+			id, err := validate.IDNumber("q", compact)
+			if err != nil {
+				return "", nil, err
+			}
+			add("m.id_idx = ?", s.Keys.Index(idxID, id.Number))
+		case digitsOnly.MatchString(strings.TrimPrefix(compact, "+")):
+			mobile, err := validate.Mobile("q", compact)
+			if err != nil {
+				return "", nil, apperr.Field("q", "请输入完整手机号、手机尾号 4 位、身份证号或会员编号", "enter a full mobile number, its last 4 digits, an ID number or a member number")
+			}
+			add("m.mobile_idx = ?", s.Keys.Index(idxMobile, mobile))
+		case lettersOnly.MatchString(lower):
+			add(`(m.name_pinyin LIKE ? OR m.name_initials LIKE ? OR lower(m.name) LIKE ?)`,
+				"%"+lower+"%", "%|"+lower+"%", "%"+lower+"%")
+		default:
+			add(`m.name LIKE ? ESCAPE '\'`, "%"+db.Like(q)+"%")
+		}
+	}
+	if f.Status != "" {
+		add("m.status = ?", f.Status)
+	}
+	if f.Tier != "" {
+		add("m.tier = ?", f.Tier)
+	}
+	if f.Channel != "" {
+		add("m.channel = ?", f.Channel)
+	}
+	if f.Tag != "" {
+		add("EXISTS (SELECT 1 FROM member_tags t WHERE t.member_id = m.id AND t.tag = ?)", f.Tag)
+	}
+	if !f.JoinedFrom.IsZero() {
+		add("COALESCE(m.joined_at, m.created_at) >= ?", f.JoinedFrom.UTC())
+	}
+	if !f.JoinedTo.IsZero() {
+		add("COALESCE(m.joined_at, m.created_at) < ?", f.JoinedTo.UTC())
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+var sorts = map[string]string{
+	"":          "m.id DESC",
+	"recent":    "m.id DESC",
+	"name":      "m.name_pinyin, m.id",
+	"member_no": "m.member_no, m.id",
+	"joined":    "COALESCE(m.joined_at, m.created_at) DESC, m.id DESC",
+}
+
+// List returns a page of matching members (personal data masked) and the total.
+func (s *Service) List(ctx context.Context, f Filter) ([]Member, int, error) {
+	order, ok := sorts[f.Sort]
+	if !ok {
+		return nil, 0, apperr.Field("sort", "排序方式不正确", "unknown sort order")
+	}
+	where, args, err := s.where(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	var out []Member
+	var total int
+	err = s.DB.View(ctx, func(tx *db.Tx) error {
+		var err error
+		if total, err = tx.Count(ctx, "SELECT count(*) FROM members m"+where, args...); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+memberColumns+memberFrom+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+			append(args, limit, max(f.Offset, 0))...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRow(rows)
+			if err != nil {
+				return err
+			}
+			if err := s.mask(r); err != nil {
+				return err
+			}
+			r.Tags, r.Properties = []string{}, []Property{}
+			out = append(out, r.Member)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list members: %w", err)
+	}
+	return out, total, nil
+}
