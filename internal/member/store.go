@@ -207,13 +207,13 @@ func recordChange(ctx context.Context, tx *db.Tx, memberID int64, source, field,
 
 // Change is one line of a member's history.
 type Change struct {
-	At         string `json:"at"`
-	ActorKind  string `json:"actor_kind"`
-	ActorLogin string `json:"actor_login"`
-	Source     string `json:"source"`
-	Field      string `json:"field"`
-	Old        string `json:"old"`
-	New        string `json:"new"`
+	At         time.Time `json:"at"`
+	ActorKind  string    `json:"actor_kind"`
+	ActorLogin string    `json:"actor_login"`
+	Source     string    `json:"source"`
+	Field      string    `json:"field"`
+	Old        string    `json:"old"`
+	New        string    `json:"new"`
 }
 
 // History returns a member's changes, newest first.
@@ -228,11 +228,9 @@ func (s *Service) History(ctx context.Context, id int64) ([]Change, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var c Change
-			var at time.Time
-			if err := rows.Scan(&at, &c.ActorKind, &c.ActorLogin, &c.Source, &c.Field, &c.Old, &c.New); err != nil {
+			if err := rows.Scan(&c.At, &c.ActorKind, &c.ActorLogin, &c.Source, &c.Field, &c.Old, &c.New); err != nil {
 				return err
 			}
-			c.At = at.Format("2006-01-02 15:04:05")
 			out = append(out, c)
 		}
 		return rows.Err()

@@ -16,6 +16,7 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
+	"estateclub/internal/member"
 	"estateclub/internal/org"
 )
 
@@ -86,7 +87,26 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return "?" + q.Encode()
 		},
-		"add":   func(a, b int) int { return a + b },
+		"add":          func(a, b int) int { return a + b },
+		"statusLabel":  func(lang string, st member.Status) string { return st.Label(lang) },
+		"channelLabel": func(lang string, c member.Channel) string { return c.Label(lang) },
+		"statuses":     func() []member.Status { return member.Statuses },
+		"channels":     func() []member.Channel { return member.Channels },
+		"tierLabel":    tierLabel,
+		"genderLabel": func(lang, g string) string {
+			switch {
+			case g == "male" && lang == "en":
+				return "Male"
+			case g == "female" && lang == "en":
+				return "Female"
+			case g == "male":
+				return "男"
+			case g == "female":
+				return "女"
+			}
+			return ""
+		},
+		"join":  strings.Join,
 		"roles": func() []auth.Role { return auth.Roles },
 		"kinds": func() []org.Kind { return org.Kinds },
 	}
@@ -112,6 +132,20 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 }
 
 var chinaTime = time.FixedZone("CST", 8*3600)
+
+// tierLabel names a tier code; the tiers themselves are fixed, only their
+// thresholds and benefits are settings.
+func tierLabel(lang, code string) string {
+	names := map[string][2]string{"regular": {"普籍", "Regular"}, "silver": {"银籍", "Silver"}, "gold": {"金籍", "Gold"}, "platinum": {"白金", "Platinum"}}
+	n, ok := names[code]
+	if !ok {
+		return code
+	}
+	if lang == "en" {
+		return n[1]
+	}
+	return n[0]
+}
 
 // render writes a console page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {

@@ -1,0 +1,360 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/org"
+)
+
+type memberListData struct {
+	Members []member.Member
+	Total   int
+	Page    paging
+	Pages   int
+	Query   url.Values
+	Tiers   []member.Tier
+	Nodes   []org.Node
+}
+
+func (s *Server) memberList(w http.ResponseWriter, r *http.Request) {
+	pg, err := readPaging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := memberListData{Page: pg, Query: r.URL.Query()}
+	p := page{Title: s.cat.T(lang(r), "nav.members"), Nav: "members"}
+	if d.Tiers, err = s.members.Tiers(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Nodes, _, err = s.org.List(r.Context(), org.Filter{Within: principal(r).Paths(auth.MemberRead)}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := s.memberFilter(r)
+	if err == nil {
+		f.Offset, f.Limit = pg.offset(), pg.PerPage
+		d.Members, d.Total, err = s.members.List(r.Context(), f)
+		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	}
+	p.Data = d
+	if err != nil {
+		s.formError(w, r, "members", p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "members", p)
+}
+
+type memberFormData struct {
+	Nodes []org.Node // where the caller may enrol members
+}
+
+func (s *Server) memberFormPage(w http.ResponseWriter, r *http.Request, err error) {
+	nodes, _, nerr := s.org.List(r.Context(), org.Filter{Within: principal(r).Paths(auth.MemberWrite)})
+	if nerr != nil {
+		s.fail(w, r, nerr)
+		return
+	}
+	var joinable []org.Node
+	for _, n := range nodes {
+		if n.Kind == org.City || n.Kind == org.Project {
+			joinable = append(joinable, n)
+		}
+	}
+	p := page{Title: s.cat.T(lang(r), "member.new"), Nav: "members", Data: memberFormData{Nodes: joinable}}
+	if err != nil {
+		s.formError(w, r, "member_new", p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "member_new", p)
+}
+
+func (s *Server) memberNew(w http.ResponseWriter, r *http.Request) { s.memberFormPage(w, r, nil) }
+
+// applicationFromForm reads the application form.
+func applicationFromForm(r *http.Request) member.Application {
+	f := r.PostFormValue
+	return member.Application{NodeCode: f("org"), Channel: member.Channel(f("channel")), Name: f("name"), Gender: f("gender"),
+		Mobile: f("mobile"), IDNumber: f("id_number"), Birthday: f("birthday"), Address: f("address"), Email: f("email"),
+		WeChat: f("wechat"), Occupation: f("occupation"), Tags: []string{f("tags")},
+		Consent: member.Consent{SMS: f("consent_sms") == "on", Email: f("consent_email") == "on", Post: f("consent_post") == "on", How: "入会申请表"}}
+}
+
+func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) {
+	a := applicationFromForm(r)
+	application := r.PostFormValue("kind") != "default"
+	m, out, err := s.submitMember(r, a, application)
+	if err != nil {
+		s.memberFormPage(w, r, err)
+		return
+	}
+	flash := "flash.member_created"
+	if out == member.Merged {
+		flash = "flash.member_merged"
+	}
+	redirect(w, r, "/members/"+strconv.FormatInt(m.ID, 10), flash)
+}
+
+type memberShowData struct {
+	M        *member.Member
+	PII      *member.PII // set after a deliberate reveal
+	History  []member.Change
+	Tiers    []member.Tier
+	TierLog  []member.TierChange
+	Channels []member.Channel
+	Nodes    []org.Node
+}
+
+func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, m *member.Member, p *member.PII, status int, flash string, ferr error) {
+	d := memberShowData{M: m, PII: p, Channels: member.Channels}
+	var err error
+	if d.History, err = s.members.History(r.Context(), m.ID); err == nil {
+		if d.Tiers, err = s.members.Tiers(r.Context()); err == nil {
+			d.TierLog, err = s.members.TierChanges(r.Context(), m.ID, nil)
+		}
+	}
+	if err == nil {
+		var nodes []org.Node
+		nodes, _, err = s.org.List(r.Context(), org.Filter{Within: principal(r).Paths(auth.MemberWrite), Kind: org.Project})
+		d.Nodes = nodes
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg := page{Title: m.Name, Nav: "members", Data: d}
+	if flash != "" {
+		pg.Flash = s.cat.T(lang(r), flash)
+	}
+	if ferr != nil {
+		s.formError(w, r, "member_show", pg, ferr)
+		return
+	}
+	s.render(w, r, status, "member_show", pg)
+}
+
+func (s *Server) memberShow(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.MemberRead)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.memberPage(w, r, m, nil, http.StatusOK, "", nil)
+}
+
+// memberReveal shows the member's personal data in clear, once, audited.
+func (s *Server) memberReveal(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.MemberReveal)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.members.Reveal(r.Context(), m.ID, r.PostFormValue("reason"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.memberPage(w, r, m, p, http.StatusOK, "flash.revealed", nil)
+}
+
+func optional(r *http.Request, name string) *string {
+	if !r.PostForm.Has(name) {
+		return nil
+	}
+	v := r.PostFormValue(name)
+	return &v
+}
+
+func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.MemberWrite)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u := member.Update{Name: optional(r, "name"), Gender: optional(r, "gender"), Birthday: optional(r, "birthday"),
+		Email: optional(r, "email"), WeChat: optional(r, "wechat"), Occupation: optional(r, "occupation")}
+	// Personal data fields are left empty in the form: empty means unchanged.
+	for name, dst := range map[string]**string{"mobile": &u.Mobile, "id_number": &u.IDNumber, "address": &u.Address} {
+		if v := strings.TrimSpace(r.PostFormValue(name)); v != "" {
+			*dst = &v
+		}
+	}
+	if r.PostForm.Has("tags") {
+		tags := []string{r.PostFormValue("tags")}
+		u.Tags = &tags
+	}
+	if r.PostForm.Has("consent_form") {
+		c := member.Consent{SMS: r.PostFormValue("consent_sms") == "on", Email: r.PostFormValue("consent_email") == "on",
+			Post: r.PostFormValue("consent_post") == "on", How: "客服登记"}
+		u.Consent = &c
+	}
+	if _, err := s.members.Update(r.Context(), m.ID, u); err != nil {
+		s.memberPage(w, r, m, nil, http.StatusBadRequest, "", err)
+		return
+	}
+	redirect(w, r, "/members/"+r.PathValue("member"), "flash.saved")
+}
+
+func (s *Server) memberReviewOne(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.MemberReview)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	approve := r.PostFormValue("decision") == "approve"
+	if _, err := s.members.Review(r.Context(), m.ID, approve, r.PostFormValue("reason")); err != nil {
+		if back := r.PostFormValue("back"); back == "queue" {
+			s.reviewQueuePage(w, r, err)
+			return
+		}
+		s.memberPage(w, r, m, nil, http.StatusBadRequest, "", err)
+		return
+	}
+	if r.PostFormValue("back") == "queue" {
+		redirect(w, r, "/members/review", "flash.reviewed")
+		return
+	}
+	redirect(w, r, "/members/"+r.PathValue("member"), "flash.reviewed")
+}
+
+func (s *Server) reviewQueuePage(w http.ResponseWriter, r *http.Request, ferr error) {
+	f := member.Filter{Within: principal(r).Paths(auth.MemberReview), Status: member.Pending, Sort: "recent", Limit: 200}
+	list, total, err := s.members.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: s.cat.T(lang(r), "nav.review"), Nav: "review", Data: memberListData{Members: list, Total: total}}
+	if ferr != nil {
+		s.formError(w, r, "member_review", p, ferr)
+		return
+	}
+	s.render(w, r, http.StatusOK, "member_review", p)
+}
+
+func (s *Server) memberReviewQueue(w http.ResponseWriter, r *http.Request) { s.reviewQueuePage(w, r, nil) }
+
+// memberReviewMany approves the ticked applications at once (批量审核).
+func (s *Server) memberReviewMany(w http.ResponseWriter, r *http.Request) {
+	var ids []int64
+	for _, v := range r.PostForm["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		m, err := s.members.Get(r.Context(), id)
+		if err != nil || !principal(r).CanAt(auth.MemberReview, m.NodePath) {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		s.reviewQueuePage(w, r, apperr.Field("id", "请先勾选要通过的申请", "tick the applications to approve first"))
+		return
+	}
+	if _, err := s.members.ReviewMany(r.Context(), ids, true, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/members/review", "flash.reviewed")
+}
+
+func (s *Server) memberTierRequest(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.MemberWrite)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.members.RequestTierChange(r.Context(), m.ID, r.PostFormValue("tier"), r.PostFormValue("reason")); err != nil {
+		s.memberPage(w, r, m, nil, apperr.HTTPStatus(apperr.As(err).Code), "", err)
+		return
+	}
+	redirect(w, r, "/members/"+r.PathValue("member"), "flash.tier_requested")
+}
+
+func (s *Server) memberPropertyAdd(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.MemberWrite)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := r.PostFormValue
+	in := member.PropertyInput{ProjectCode: f("project"), Building: f("building"), Unit: f("unit"),
+		ContractDate: f("contract_date"), PaymentDate: f("payment_date"), HandoverDate: f("handover_date")}
+	if _, err := s.nodeForWrite(r, "project", in.ProjectCode, auth.MemberWrite); err == nil {
+		_, err = s.members.AddProperty(r.Context(), m.ID, in)
+	}
+	if err != nil {
+		s.memberPage(w, r, m, nil, http.StatusBadRequest, "", err)
+		return
+	}
+	redirect(w, r, "/members/"+r.PathValue("member"), "flash.saved")
+}
+
+type tiersData struct {
+	Tiers   []member.Tier
+	Pending []member.TierChange
+	CanEdit bool
+}
+
+func (s *Server) tiersPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
+	d := tiersData{CanEdit: principal(r).CanAt(auth.TierApprove, rootPath)}
+	var err error
+	if d.Tiers, err = s.members.Tiers(r.Context()); err == nil && principal(r).Can(auth.TierApprove) {
+		d.Pending, err = s.members.TierChanges(r.Context(), 0, principal(r).Paths(auth.TierApprove))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: s.cat.T(lang(r), "nav.tiers"), Nav: "tiers", Data: d}
+	if ferr != nil {
+		s.formError(w, r, "tiers", p, ferr)
+		return
+	}
+	s.render(w, r, status, "tiers", p)
+}
+
+func (s *Server) tiers(w http.ResponseWriter, r *http.Request) { s.tiersPage(w, r, http.StatusOK, nil) }
+
+func (s *Server) tierUpdate(w http.ResponseWriter, r *http.Request) {
+	if err := tierScope(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var u member.TierUpdate
+	if v := strings.TrimSpace(r.PostFormValue("threshold")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.tiersPage(w, r, http.StatusBadRequest, apperr.Field("threshold", "门槛须为整数", "threshold must be a whole number"))
+			return
+		}
+		u.Threshold = &n
+	}
+	u.Benefits = optional(r, "benefits")
+	if _, err := s.members.UpdateTier(r.Context(), r.PathValue("tier"), u); err != nil {
+		s.tiersPage(w, r, apperr.HTTPStatus(apperr.As(err).Code), err)
+		return
+	}
+	redirect(w, r, "/tiers", "flash.saved")
+}
+
+func (s *Server) tierDecide(w http.ResponseWriter, r *http.Request) {
+	c, err := s.scopedTierChange(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.members.DecideTierChange(r.Context(), c.ID, r.PostFormValue("decision") == "approve", r.PostFormValue("note")); err != nil {
+		s.tiersPage(w, r, apperr.HTTPStatus(apperr.As(err).Code), err)
+		return
+	}
+	redirect(w, r, "/tiers", "flash.saved")
+}

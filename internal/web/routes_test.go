@@ -1,0 +1,424 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/member"
+)
+
+// The permission walk: every registered route, called as every role, must
+// answer as the route table says it should. A route added without a
+// permission, with a permission no role holds, or with a path value this
+// file cannot fill makes these tests fail.
+
+// pathParam matches a path value of a ServeMux pattern: {name}, {name...} or {$}.
+var pathParam = regexp.MustCompile(`\{([^}]*)\}`)
+
+// routeParams returns the names of a route's path values ({$} is none).
+func routeParams(path string) []string {
+	var names []string
+	for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+		if name := strings.TrimSuffix(m[1], "..."); name != "$" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// walkScope is the set of objects a walk fills path values with.
+type walkScope struct {
+	node  string      // an org node code
+	staff *auth.Staff // an account whose home node is node
+	// foreignTokens makes {token} another account's token, not the caller's.
+	foreignTokens bool
+}
+
+// fixtureRole is the role of the grants that {grant} names.
+const fixtureRole = auth.SalesConsultant
+
+// pathFixtures fills each path value of a route for a caller in a scope.
+// Fixtures that a call may use up (a grant or token it revokes) are made
+// fresh for every call, so that each (route, role) pair is a real check.
+var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string{
+	"node": func(_ *testing.T, _ *testEnv, _ *auth.Staff, sc walkScope) string {
+		return sc.node
+	},
+	"staff": func(_ *testing.T, _ *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(sc.staff.ID, 10)
+	},
+	"grant": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(mustFixtureGrant(t, e, sc), 10)
+	},
+	"member": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(mustFixtureMember(t, e, sc.node).ID, 10)
+	},
+	// Tier settings belong to the group: see groupWide.
+	"tier": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "silver" },
+	"change": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		m := mustFixtureMember(t, e, sc.node)
+		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+		if _, err := e.srv.members.Review(ctx, m.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.srv.members.RequestTierChange(ctx, m.ID, "gold", "fixture")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(c.ID, 10)
+	},
+	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
+		owner := sc.staff
+		if !sc.foreignTokens {
+			owner = caller
+		}
+		_, tok, err := e.srv.auth.CreateToken(context.Background(), owner.ID, "walk", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(tok.ID, 10)
+	},
+}
+
+var fixtureMobiles atomic.Int64
+
+// mustFixtureMember makes a fresh member awaiting review at node, so that
+// routes that review or change a member always have one to act on.
+func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
+	t.Helper()
+	mobile := fmt.Sprintf("138%08d", fixtureMobiles.Add(1))
+	ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+	m, _, err := e.srv.members.Apply(ctx, member.Application{NodeCode: node, Name: "测试会员", Mobile: mobile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// groupWide reports whether rt acts on an object that belongs to the group
+// as a whole (tier settings): out of every city's scope.
+func groupWide(rt Route) bool { return slices.Contains(routeParams(rt.Path), "tier") }
+
+// mustFixtureGrant returns the id of sc.staff's fixtureRole grant at sc.node,
+// granting it again if a revoking call took it away.
+func mustFixtureGrant(t *testing.T, e *testEnv, sc walkScope) int64 {
+	t.Helper()
+	ctx := context.Background()
+	find := func(st *auth.Staff) int64 {
+		for _, g := range st.Grants {
+			if g.Role == fixtureRole && g.NodeCode == sc.node {
+				return g.ID
+			}
+		}
+		return 0
+	}
+	st, err := e.srv.auth.StaffByID(ctx, sc.staff.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := find(st); id != 0 {
+		return id
+	}
+	if st, err = e.srv.auth.GrantRole(ctx, sc.staff.ID, auth.NewGrant{Role: fixtureRole, NodeCode: sc.node}); err != nil {
+		t.Fatal(err)
+	}
+	return find(st)
+}
+
+// fillPath replaces a route's path values with fixtures.
+func fillPath(t *testing.T, e *testEnv, rt Route, caller *auth.Staff, sc walkScope) string {
+	t.Helper()
+	return pathParam.ReplaceAllStringFunc(rt.Path, func(m string) string {
+		name := strings.TrimSuffix(m[1:len(m)-1], "...")
+		if name == "$" {
+			return ""
+		}
+		fill, ok := pathFixtures[name]
+		if !ok {
+			t.Fatalf("route %s has path value {%s} and pathFixtures has no fixture for it: add one", rt.Pattern(), name)
+		}
+		return fill(t, e, caller, sc)
+	})
+}
+
+// answer is what a walked call got back.
+type answer struct {
+	status   int
+	location string
+	code     string // the API error code, if any
+}
+
+// call sends rt's method to the route with no form and no body: a handler
+// that needed one answers 400, which still shows that it was reached.
+func call(t *testing.T, e *testEnv, cl *client, rt Route, caller *auth.Staff, sc walkScope) answer {
+	t.Helper()
+	path := fillPath(t, e, rt, caller, sc)
+	var res *http.Response
+	switch {
+	case rt.Method == http.MethodGet:
+		res = cl.get(path)
+	case rt.Surface == Console:
+		res = cl.postForm(path, nil)
+	default:
+		res = cl.do(rt.Method, path, nil, "application/json")
+	}
+	defer res.Body.Close()
+	a := answer{status: res.StatusCode, location: res.Header.Get("Location")}
+	if rt.Surface == API && res.StatusCode >= 400 {
+		var body ErrorBody
+		raw, _ := io.ReadAll(res.Body)
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Errorf("%s %s: status %d with a body that is not the API error shape: %q", rt.Method, path, res.StatusCode, raw)
+		}
+		a.code = body.Error.Code
+	} else {
+		_, _ = io.Copy(io.Discard, res.Body)
+	}
+	return a
+}
+
+// signInRedirect reports whether a console answer sends the caller to sign in.
+func (a answer) signInRedirect() bool {
+	return a.status == http.StatusSeeOther && strings.HasPrefix(a.location, "/login") && !strings.Contains(a.location, "flash=")
+}
+
+// mustBeAllowed checks that a call reached its handler: not refused, not
+// hidden, not broken.
+func mustBeAllowed(t *testing.T, who string, rt Route, a answer) {
+	t.Helper()
+	switch {
+	case a.status == http.StatusUnauthorized, a.status == http.StatusForbidden, a.status == http.StatusNotFound, a.status >= 500:
+		t.Errorf("%s: %s answered %d (code %q), want the handler's answer", who, rt.Pattern(), a.status, a.code)
+	case rt.Surface == Console && a.signInRedirect():
+		t.Errorf("%s: %s redirected to sign-in (%s), want the handler's answer", who, rt.Pattern(), a.location)
+	}
+}
+
+// mustBeRefused checks that a call was refused with want (403 or 404).
+func mustBeRefused(t *testing.T, who string, rt Route, a answer, want int) {
+	t.Helper()
+	codes := map[int]string{http.StatusForbidden: "forbidden", http.StatusNotFound: "not_found"}
+	if a.status != want {
+		t.Errorf("%s: %s answered %d (code %q), want %d", who, rt.Pattern(), a.status, a.code, want)
+	} else if rt.Surface == API && a.code != codes[want] {
+		t.Errorf("%s: %s answered %d with code %q, want %q", who, rt.Pattern(), a.status, a.code, codes[want])
+	}
+}
+
+// walkedRoutes returns the routes to walk: all but the System ones, with
+// the route that ends the session last.
+func walkedRoutes(t *testing.T, srv *Server) (routes []Route, logout Route) {
+	t.Helper()
+	for _, rt := range srv.Routes() {
+		switch {
+		case rt.Surface == System:
+		case rt.Pattern() == "POST /logout":
+			logout = rt
+		default:
+			routes = append(routes, rt)
+		}
+	}
+	if logout.Path == "" || len(routes) == 0 {
+		t.Fatalf("no routes to walk (logout %+v, %d others)", logout, len(routes))
+	}
+	return routes, logout
+}
+
+func TestRoutesDeclarePermissions(t *testing.T) {
+	e := newEnv(t)
+	routes := e.srv.Routes()
+	if len(routes) < 40 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		if seen[rt.Pattern()] {
+			t.Errorf("%s is registered twice", rt.Pattern())
+		}
+		seen[rt.Pattern()] = true
+		if rt.Perm == "" {
+			t.Errorf("%s declares no permission", rt.Pattern())
+			continue
+		}
+		granted := rt.Perm == auth.Public || rt.Perm == auth.Authenticated
+		for _, role := range auth.Roles {
+			granted = granted || slices.Contains(role.Permissions(), rt.Perm)
+		}
+		if !granted {
+			t.Errorf("%s needs %q, which no role grants: nobody could use it", rt.Pattern(), rt.Perm)
+		}
+		switch rt.Surface {
+		case System:
+			if rt.Perm != auth.Public {
+				t.Errorf("system route %s needs %q; system routes are public", rt.Pattern(), rt.Perm)
+			}
+		case API:
+			if !strings.HasPrefix(rt.Path, "/api/v1/") {
+				t.Errorf("API route %s is outside /api/v1/", rt.Pattern())
+			}
+		case Console:
+			if strings.HasPrefix(rt.Path, "/api/") {
+				t.Errorf("console route %s is under /api/", rt.Pattern())
+			}
+		default:
+			t.Errorf("%s has unknown surface %q", rt.Pattern(), rt.Surface)
+		}
+		if rt.Surface == System {
+			continue
+		}
+		for _, name := range routeParams(rt.Path) {
+			if _, ok := pathFixtures[name]; !ok {
+				t.Errorf("%s has path value {%s} that the permission walk cannot fill: add it to pathFixtures", rt.Pattern(), name)
+			}
+		}
+	}
+}
+
+func TestPermissionWalk(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		ctx := context.Background()
+		routes, logout := walkedRoutes(t, e.srv)
+		in := walkScope{node: "SH-PD", staff: e.mustStaff(t, "target-shpd", fixtureRole, "SH-PD")}
+		out := walkScope{node: "HZ-XH", staff: e.mustStaff(t, "target-hzxh", fixtureRole, "HZ-XH"), foreignTokens: true}
+		checked := map[string]int{}
+
+		t.Run("anonymous", func(t *testing.T) {
+			cl := e.anon(t)
+			for _, rt := range append(routes, logout) {
+				a := call(t, e, cl, rt, out.staff, out)
+				switch {
+				case rt.Perm == auth.Public:
+					mustBeAllowed(t, "anonymous", rt, a)
+				case rt.Surface == API:
+					if a.status != http.StatusUnauthorized || a.code != "unauthorized" {
+						t.Errorf("anonymous: %s answered %d (code %q), want 401 unauthorized", rt.Pattern(), a.status, a.code)
+					}
+				case !a.signInRedirect():
+					t.Errorf("anonymous: %s answered %d → %q, want a redirect to sign in", rt.Pattern(), a.status, a.location)
+				}
+			}
+		})
+
+		// City-level roles: every role held at SH, objects at SH-PD are theirs
+		// and objects at HZ-XH do not exist for them.
+		t.Run("city", func(t *testing.T) {
+			for _, role := range auth.Roles {
+				t.Run(string(role), func(t *testing.T) {
+					st := e.mustStaff(t, "city-"+string(role), role, "SH")
+					cl, bearer := e.mustLogin(t, st.Login), e.mustToken(t, st.Login)
+					for _, rt := range routes {
+						who := string(role) + "@SH"
+						if groupWide(rt) {
+							want := http.StatusForbidden
+							if role.Has(rt.Perm) {
+								want = http.StatusNotFound
+							}
+							mustBeRefused(t, who+" (group-wide object)", rt, call(t, e, cl, rt, st, in), want)
+							checked[rt.Pattern()]++
+							continue
+						}
+						checkInScope(t, who, role, rt, call(t, e, cl, rt, st, in))
+						checked[rt.Pattern()]++
+						if rt.Surface == API {
+							checkInScope(t, who+" (bearer)", role, rt, call(t, e, bearer, rt, st, in))
+						}
+						if len(routeParams(rt.Path)) == 0 {
+							continue
+						}
+						// The permission is checked before the scope: a role
+						// without it learns nothing about the object (403);
+						// one with it is told the object does not exist (404).
+						want := http.StatusForbidden
+						if role.Has(rt.Perm) {
+							want = http.StatusNotFound
+						}
+						mustBeRefused(t, who+" out of scope", rt, call(t, e, cl, rt, st, out), want)
+					}
+					mustWalkLogout(t, string(role)+"@SH", e, cl, logout, st, in)
+					checked[logout.Pattern()]++
+				})
+			}
+		})
+
+		t.Run("out of scope objects are unchanged", func(t *testing.T) {
+			n, err := e.srv.org.ByCode(ctx, "HZ-XH")
+			if err != nil || n.Name != "西湖·云栖里" {
+				t.Errorf("HZ-XH is now %+v (%v)", n, err)
+			}
+			st, err := e.srv.auth.StaffByID(ctx, out.staff.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Name != out.staff.Name || !st.Active || !st.PasswordChangedAt.Equal(out.staff.PasswordChangedAt) ||
+				len(st.Grants) != 1 || st.Grants[0].ID != out.staff.Grants[0].ID {
+				t.Errorf("the HZ-XH account changed:\nwas %+v\nnow %+v", out.staff, st)
+			}
+			toks, err := e.srv.auth.ListTokens(ctx, out.staff.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tok := range toks {
+				if tok.RevokedAt != nil {
+					t.Errorf("a city-level caller revoked the HZ-XH account's token %d", tok.ID)
+				}
+			}
+		})
+
+		// Group-level roles reach HZ-XH like their own objects.
+		t.Run("group", func(t *testing.T) {
+			sc := out
+			sc.foreignTokens = false
+			for _, role := range auth.Roles {
+				t.Run(string(role), func(t *testing.T) {
+					st := e.mustStaff(t, "group-"+string(role), role, "GROUP")
+					cl := e.mustLogin(t, st.Login)
+					for _, rt := range routes {
+						checkInScope(t, string(role)+"@GROUP", role, rt, call(t, e, cl, rt, st, sc))
+						checked[rt.Pattern()]++
+					}
+					mustWalkLogout(t, string(role)+"@GROUP", e, cl, logout, st, sc)
+					checked[logout.Pattern()]++
+				})
+			}
+		})
+
+		for _, rt := range append(routes, logout) {
+			if n := checked[rt.Pattern()]; n != 2*len(auth.Roles) {
+				t.Errorf("%s was walked %d times, want once per role at each level (%d)", rt.Pattern(), n, 2*len(auth.Roles))
+			}
+		}
+	})
+}
+
+// checkInScope checks a call on objects within the caller's reach: allowed
+// when the role has the route's permission, else exactly 403.
+func checkInScope(t *testing.T, who string, role auth.Role, rt Route, a answer) {
+	t.Helper()
+	if role.Has(rt.Perm) {
+		mustBeAllowed(t, who, rt, a)
+	} else {
+		mustBeRefused(t, who, rt, a, http.StatusForbidden)
+	}
+}
+
+// mustWalkLogout walks the session-ending route last and checks the session ended.
+func mustWalkLogout(t *testing.T, who string, e *testEnv, cl *client, logout Route, st *auth.Staff, sc walkScope) {
+	t.Helper()
+	mustBeAllowed(t, who, logout, call(t, e, cl, logout, st, sc))
+	res := cl.get("/")
+	res.Body.Close()
+	if a := (answer{status: res.StatusCode, location: res.Header.Get("Location")}); !a.signInRedirect() {
+		t.Errorf("%s: after %s, GET / answered %d → %q, want a redirect to sign in", who, logout.Pattern(), a.status, a.location)
+	}
+}
