@@ -239,7 +239,9 @@ func (s *Server) reviewQueuePage(w http.ResponseWriter, r *http.Request, ferr er
 	s.render(w, r, http.StatusOK, "member_review", p)
 }
 
-func (s *Server) memberReviewQueue(w http.ResponseWriter, r *http.Request) { s.reviewQueuePage(w, r, nil) }
+func (s *Server) memberReviewQueue(w http.ResponseWriter, r *http.Request) {
+	s.reviewQueuePage(w, r, nil)
+}
 
 // memberReviewMany approves the ticked applications at once (批量审核).
 func (s *Server) memberReviewMany(w http.ResponseWriter, r *http.Request) {
