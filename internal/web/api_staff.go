@@ -25,6 +25,9 @@ func (s *Server) apiStaffList(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	for i := range list {
+		list[i].Grants = visibleGrants(principal(r), list[i].Grants)
+	}
 	writeJSON(w, http.StatusOK, newList(list, total, pg))
 }
 

@@ -48,7 +48,30 @@ func (s *Server) scopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff
 	if err := authorizeAt(r, perm, st.NodePath); err != nil {
 		return nil, err
 	}
+	p := principal(r)
+	if !perm.ReadOnly() {
+		// Changing an account that holds a role beyond the caller's reach
+		// (a password reset, above all) would hand the caller that role.
+		for _, g := range st.Grants {
+			if !p.CanAt(perm, g.NodePath) {
+				return nil, &apperr.Error{Code: apperr.Forbidden, ZH: "该员工在你的管理范围之外还有角色，你无权修改此账号",
+					EN: "this staff member holds roles beyond your reach; you may not change the account"}
+			}
+		}
+	}
+	st.Grants = visibleGrants(p, st.Grants)
 	return st, nil
+}
+
+// visibleGrants drops the grants at nodes the caller cannot see.
+func visibleGrants(p *auth.Principal, grants []auth.Grant) []auth.Grant {
+	out := []auth.Grant{}
+	for _, g := range grants {
+		if p.Sees(g.NodePath) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // nodeForWrite loads a node named by code (from a form or body) where the

@@ -35,6 +35,9 @@ func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	for i := range list {
+		list[i].Grants = visibleGrants(principal(r), list[i].Grants)
+	}
 	d := staffListData{Staff: list, Total: total, Page: pg, Query: r.URL.Query(), Pages: (total + pg.PerPage - 1) / pg.PerPage}
 	s.render(w, r, http.StatusOK, "staff", page{Title: s.cat.T(lang(r), "nav.staff"), Nav: "staff", Data: d})
 }

@@ -93,22 +93,10 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"statuses":     func() []member.Status { return member.Statuses },
 		"channels":     func() []member.Channel { return member.Channels },
 		"tierLabel":    tierLabel,
-		"genderLabel": func(lang, g string) string {
-			switch {
-			case g == "male" && lang == "en":
-				return "Male"
-			case g == "female" && lang == "en":
-				return "Female"
-			case g == "male":
-				return "男"
-			case g == "female":
-				return "女"
-			}
-			return ""
-		},
-		"join":  strings.Join,
-		"roles": func() []auth.Role { return auth.Roles },
-		"kinds": func() []org.Kind { return org.Kinds },
+		"genderLabel":  genderLabel,
+		"join":         strings.Join,
+		"roles":        func() []auth.Role { return auth.Roles },
+		"kinds":        func() []org.Kind { return org.Kinds },
 	}
 	// Files named _*.html are the layout and partials every page shares.
 	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")
@@ -132,6 +120,19 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 }
 
 var chinaTime = time.FixedZone("CST", 8*3600)
+
+// genderLabel names a stored gender.
+func genderLabel(lang, g string) string {
+	labels := map[string][2]string{"male": {"男", "Male"}, "female": {"女", "Female"}}
+	l, ok := labels[g]
+	if !ok {
+		return ""
+	}
+	if lang == "en" {
+		return l[1]
+	}
+	return l[0]
+}
 
 // tierLabel names a tier code; the tiers themselves are fixed, only their
 // thresholds and benefits are settings.

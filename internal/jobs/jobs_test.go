@@ -1,0 +1,148 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/jobs"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestRunJobs(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		q := &jobs.Queue{DB: d}
+		okID, err := q.Enqueue(ctx, jobs.New{Kind: "echo", NodePath: "/1/", FileName: "a.txt", Input: []byte("你好")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		badID, _ := q.Enqueue(ctx, jobs.New{Kind: "boom", NodePath: "/1/"})
+		r := &jobs.Runner{Queue: q, Worker: "w1", Log: quiet(), Handlers: map[string]jobs.Handler{
+			"echo": func(ctx context.Context, j *jobs.Job, in []byte, progress func(done, total int64)) (*jobs.Result, error) {
+				progress(1, 2)
+				return &jobs.Result{Summary: `{"n":1}`, OutputName: "out.txt", Output: append([]byte("回声:"), in...)}, nil
+			},
+			"boom": func(context.Context, *jobs.Job, []byte, func(int64, int64)) (*jobs.Result, error) {
+				panic("kaboom")
+			},
+		}}
+		for range 2 {
+			if ran, err := r.RunOne(ctx, []string{"echo", "boom"}); !ran || err != nil {
+				t.Fatalf("RunOne: %v %v", ran, err)
+			}
+		}
+		if ran, _ := r.RunOne(ctx, []string{"echo", "boom"}); ran {
+			t.Fatal("ran a job twice")
+		}
+		j, _ := q.Get(ctx, okID)
+		if j.Status != jobs.Done || j.Percent() != 100 || j.Result != `{"n":1}` {
+			t.Fatalf("done job: %+v", j)
+		}
+		name, out, err := q.Output(ctx, okID)
+		if err != nil || name != "out.txt" || string(out) != "回声:你好" {
+			t.Fatalf("output %q %q %v", name, out, err)
+		}
+		j, _ = q.Get(ctx, badID)
+		if j.Status != jobs.Failed || j.Error == "" {
+			t.Fatalf("panicking job: %+v", j)
+		}
+		list, err := q.List(ctx, "echo", []string{"/1/"}, 10)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("list: %v %d", err, len(list))
+		}
+		if list, _ := q.List(ctx, "echo", []string{"/9/"}, 10); len(list) != 0 {
+			t.Fatal("list ignores scope")
+		}
+	})
+}
+
+// A job whose server died is taken over by another once its heartbeat is stale.
+func TestStaleJobIsTakenOver(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		d.Clock = func() time.Time { return now }
+		q := &jobs.Queue{DB: d}
+		id, _ := q.Enqueue(ctx, jobs.New{Kind: "import"})
+		dying, cancel := context.WithCancel(ctx)
+		runs := 0
+		h := func(ctx context.Context, j *jobs.Job, _ []byte, progress func(int64, int64)) (*jobs.Result, error) {
+			runs++
+			if runs == 1 {
+				progress(5, 10)
+				cancel() // the server stops mid-job
+				return nil, ctx.Err()
+			}
+			return &jobs.Result{Summary: "{}"}, nil
+		}
+		first := &jobs.Runner{Queue: q, Worker: "dead", Log: quiet(), Handlers: map[string]jobs.Handler{"import": h}}
+		first.RunOne(dying, []string{"import"})
+		second := &jobs.Runner{Queue: q, Worker: "alive", Log: quiet(), Handlers: map[string]jobs.Handler{"import": h}}
+		if ran, _ := second.RunOne(ctx, []string{"import"}); ran {
+			t.Fatal("took over a job whose heartbeat is fresh")
+		}
+		now = now.Add(3 * time.Minute)
+		if ran, err := second.RunOne(ctx, []string{"import"}); !ran || err != nil {
+			t.Fatalf("stale job not taken over: %v", err)
+		}
+		j, _ := q.Get(ctx, id)
+		if j.Status != jobs.Done || j.Attempts != 2 {
+			t.Fatalf("after takeover: %+v", j)
+		}
+	})
+}
+
+// Two servers polling at once never run the same job.
+func TestConcurrentRunnersRunEachJobOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		q := &jobs.Queue{DB: d}
+		const n = 20
+		for range n {
+			if _, err := q.Enqueue(ctx, jobs.New{Kind: "count"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var total atomic.Int64
+		h := func(_ context.Context, j *jobs.Job, _ []byte, _ func(int64, int64)) (*jobs.Result, error) {
+			mu.Lock()
+			seen[j.ID]++
+			mu.Unlock()
+			total.Add(1)
+			return &jobs.Result{Summary: "{}"}, nil
+		}
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := &jobs.Runner{Queue: q, Worker: string(rune('a' + w)), Log: quiet(), Handlers: map[string]jobs.Handler{"count": h}}
+				for {
+					ran, err := r.RunOne(ctx, []string{"count"})
+					if err != nil && !errors.Is(err, context.Canceled) {
+						t.Error(err)
+						return
+					}
+					if !ran {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if total.Load() != n || len(seen) != n {
+			t.Fatalf("ran %d times over %d jobs, want %d", total.Load(), len(seen), n)
+		}
+	})
+}
