@@ -615,3 +615,43 @@ func TestAuditOfNodeCreation(t *testing.T) {
 		}
 	})
 }
+
+// An administrator of a city cannot take over an account that also holds a
+// role above the city (a password reset would hand them that role), nor see
+// its grants elsewhere.
+func TestStaffBeyondReachIsReadOnly(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		e.mustStaff(t, "sh-admin2", auth.Admin, "SH")
+		boss := e.mustStaff(t, "pd-boss", auth.SalesManager, "SH-PD")
+		if _, err := e.srv.auth.GrantRole(context.Background(), boss.ID, auth.NewGrant{Role: auth.GroupSupervisor, NodeCode: "GROUP"}); err != nil {
+			t.Fatal(err)
+		}
+		c := e.mustLogin(t, "sh-admin2")
+		id := strconv.FormatInt(boss.ID, 10)
+		before, _ := e.srv.auth.StaffByID(context.Background(), boss.ID)
+		for _, tc := range []struct{ method, path string }{
+			{"POST", "/staff/" + id + "/password"},
+			{"POST", "/staff/" + id},
+		} {
+			res := c.postForm(tc.path, url.Values{"name": {"x"}})
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s: %d, want 403", tc.method, tc.path, res.StatusCode)
+			}
+			res.Body.Close()
+		}
+		var st auth.Staff
+		res := c.json(http.MethodPatch, "/api/v1/staff/"+id, map[string]any{"active": false}, nil)
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("PATCH: %d, want 403", res.StatusCode)
+		}
+		res.Body.Close()
+		c.json(http.MethodGet, "/api/v1/staff/"+id, nil, &st)
+		if len(st.Grants) != 1 || st.Grants[0].NodeCode != "SH-PD" {
+			t.Errorf("grants shown to a city admin: %+v", st.Grants)
+		}
+		after, _ := e.srv.auth.StaffByID(context.Background(), boss.ID)
+		if !after.PasswordChangedAt.Equal(before.PasswordChangedAt) || !after.Active || after.Name != before.Name {
+			t.Errorf("the account changed: %+v", after)
+		}
+	})
+}
