@@ -30,33 +30,29 @@ type BatchOptions struct {
 // re-run after a crash completes the batch without duplicates.
 func (s *Service) ApplyBatch(ctx context.Context, apps []Application, o BatchOptions) ([]RowResult, error) {
 	results := make([]RowResult, len(apps))
-	type prepared struct {
+	profiles, seals := s.prepareAll(apps, o.Application, results)
+	prep := make([]struct {
 		p  *profile
 		sl *sealed
-	}
-	// Validation and encryption need no transaction: do them first.
-	prep := make([]prepared, len(apps))
-	now := s.DB.Clock()
-	for i, a := range apps {
-		if a.Channel == "" {
-			apps[i].Channel = SalesSite
-		}
-		if _, err := ParseChannel(string(apps[i].Channel)); err != nil {
-			results[i].Err = apperr.As(err)
-			continue
-		}
-		p, err := a.validate(now, o.Application)
-		if err == nil {
-			prep[i].p = p
-			prep[i].sl, err = s.seal(p.mobile, p.idNumber, p.address)
-		}
-		if err != nil {
-			results[i].Err = apperr.As(err)
-		}
+	}, len(apps))
+	for i := range apps {
+		prep[i].p, prep[i].sl = profiles[i], seals[i]
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		created, merged, failed := 0, 0, 0
+		fast, nodes, err := fastRows(ctx, tx, apps, profiles, seals, results)
+		if err != nil {
+			return err
+		}
+		written, err := s.bulkInsert(ctx, tx, apps, profiles, seals, fast, nodes, o, results)
+		if err != nil {
+			return err
+		}
+		created += len(written)
 		for i := range apps {
+			if written[i] {
+				continue
+			}
 			if results[i].Err != nil {
 				failed++
 				continue
@@ -98,3 +94,5 @@ func (s *Service) ApplyBatch(ctx context.Context, apps []Application, o BatchOpt
 	}
 	return results, nil
 }
+
+func asErr(err error) *apperr.Error { return apperr.As(err) }
