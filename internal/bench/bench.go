@@ -143,7 +143,9 @@ var SearchKinds = []struct {
 	{"name substring", func(r *rand.Rand, _ int) member.Filter {
 		return member.Filter{Q: string(surnames[r.IntN(len(surnames))]) + string(given[r.IntN(len(given))])}
 	}},
-	{"pinyin initials", func(r *rand.Rand, _ int) member.Filter { return member.Filter{Q: []string{"zs", "wl", "lxm", "cjh", "hyt"}[r.IntN(5)]} }},
+	{"pinyin initials", func(r *rand.Rand, _ int) member.Filter {
+		return member.Filter{Q: []string{"zs", "wl", "lxm", "cjh", "hyt"}[r.IntN(5)]}
+	}},
 	{"full pinyin", func(r *rand.Rand, _ int) member.Filter {
 		return member.Filter{Q: []string{"zhangwei", "lina", "wangfang", "liuyang", "chenjing"}[r.IntN(5)]}
 	}},
