@@ -353,6 +353,18 @@ func (d *Date) parse(s string) error {
 	return nil
 }
 
+// UnmarshalJSON reads "YYYY-MM-DD" or null.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return fmt.Errorf("date: want \"YYYY-MM-DD\", got %s", b)
+	}
+	return d.parse(string(b[1 : len(b)-1]))
+}
+
 // MarshalJSON writes "YYYY-MM-DD" or null.
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {

@@ -111,12 +111,17 @@ type Dashboard struct {
 	ActiveStaff int              `json:"active_staff"`
 	AuditToday  int              `json:"audit_today"`
 	FailedToday int              `json:"failed_logins_today"`
+	Members     map[string]int   `json:"members"` // by status
+	NewMembers  int              `json:"members_joined_30d"`
 	ShowStaff   bool             `json:"-"`
 	ShowAudit   bool             `json:"-"`
+	ShowMembers bool             `json:"-"`
+	ShowReview  bool             `json:"-"`
 }
 
 func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboard, error) {
-	d := &Dashboard{Nodes: map[org.Kind]int{}, ShowStaff: p.Can(auth.StaffRead), ShowAudit: p.Can(auth.AuditRead)}
+	d := &Dashboard{Nodes: map[org.Kind]int{}, Members: map[string]int{}, ShowStaff: p.Can(auth.StaffRead),
+		ShowAudit: p.Can(auth.AuditRead), ShowMembers: p.Can(auth.MemberRead), ShowReview: p.Can(auth.MemberReview)}
 	y, m, dd := s.db.Clock().In(chinaTime).Date()
 	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, chinaTime)
 	err := s.db.View(ctx, func(tx *db.Tx) error {
@@ -139,6 +144,27 @@ func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboa
 			where, args := db.PathsWhere("n.path", p.Paths(auth.StaffRead))
 			q := "SELECT count(*), COALESCE(SUM(CASE WHEN s.active THEN 1 ELSE 0 END), 0) FROM staff s JOIN org_nodes n ON n.id = s.node_id WHERE " + where
 			if err := tx.QueryRow(ctx, q, args...).Scan(&d.Staff, &d.ActiveStaff); err != nil {
+				return err
+			}
+		}
+		if d.ShowMembers {
+			where, args := db.PathsWhere("node_path", p.Paths(auth.MemberRead))
+			rows, err := tx.Query(ctx, "SELECT status, count(*) FROM members WHERE "+where+" GROUP BY status", args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var st string
+				var n int
+				if err := rows.Scan(&st, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				d.Members[st] = n
+			}
+			rows.Close()
+			if d.NewMembers, err = tx.Count(ctx, "SELECT count(*) FROM members WHERE "+where+" AND joined_at >= ?",
+				append(args, dayStart.AddDate(0, 0, -30).UTC())...); err != nil {
 				return err
 			}
 		}

@@ -22,6 +22,9 @@ func (s *Server) memberFilter(r *http.Request) (member.Filter, error) {
 			return f, apperr.Field("status", "会员状态不正确", "unknown member status")
 		}
 	}
+	if f.Tier != "" && tierLabel("en", f.Tier) == f.Tier {
+		return f, apperr.Field("tier", "会员等级不正确", "unknown tier")
+	}
 	if v := q.Get("channel"); v != "" {
 		c, err := member.ParseChannel(v)
 		if err != nil {
@@ -83,6 +86,20 @@ func (s *Server) submitMember(r *http.Request, a member.Application, application
 	if a.RecruiterID == nil {
 		id := principal(r).Staff.ID
 		a.RecruiterID = &id
+	} else if _, err := s.auth.StaffByID(r.Context(), *a.RecruiterID); apperr.Is(err, apperr.NotFound) {
+		// Not a foreign-key failure (500) later: the caller named no one.
+		return nil, "", apperr.Field("recruiter_id", "招募员工不存在", "no staff account has this recruiter_id")
+	} else if err != nil {
+		return nil, "", err
+	}
+	// One person is one member in the whole group, but a caller changes
+	// members only within their scope: merging into a member they cannot
+	// change would overwrite that member's profile from outside it.
+	if m, err := s.members.ByMobile(r.Context(), a.Mobile); err == nil && !principal(r).CanAt(auth.MemberWrite, m.NodePath) {
+		return nil, "", &apperr.Error{Code: apperr.Conflict, Field: "mobile",
+			ZH: "该手机号已是其他城市公司的会员，请联系其所属城市公司办理", EN: "this mobile number belongs to a member of another city company; ask that company to handle it"}
+	} else if err != nil && !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Invalid) {
+		return nil, "", err // an invalid mobile is reported by the application below
 	}
 	if application {
 		return s.members.Apply(r.Context(), a)

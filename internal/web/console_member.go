@@ -360,3 +360,26 @@ func (s *Server) tierDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect(w, r, "/tiers", "flash.saved")
 }
+
+// changeValue shows a value of a member's change history in words: codes
+// of statuses, tiers, genders and channels by their names in lang, any
+// other value (already masked or free text) as it is.
+func changeValue(lang, field, v string) string {
+	var l string
+	switch field {
+	case "status":
+		l = member.Status(v).Label(lang)
+	case "tier":
+		if l = tierLabel(lang, v); l == v {
+			l = ""
+		}
+	case "gender":
+		l = genderLabel(lang, v)
+	case "channel":
+		l = member.Channel(v).Label(lang)
+	}
+	if l == "" {
+		return v
+	}
+	return l
+}

@@ -125,7 +125,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	if len(doc.Security) > 0 {
 		t.Errorf("the document has top-level security; each operation must declare its own")
 	}
-	tags := []string{"me", "org", "staff", "audit", "system"}
+	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "system"}
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -398,6 +398,8 @@ func TestOpenAPIResponses(t *testing.T) {
 		cross.http = &http.Client{Transport: crossSite{http.DefaultTransport}}
 		v.check(&cross, specCall{method: "POST", path: "/api/v1/me/tokens", body: map[string]any{}, want: 403})
 
+		specMembers(t, e, v, boss)
+
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})
 		v.check(admin, specCall{method: "POST", path: "/api/v1/org/nodes", want: 400, badRequest: true, lang: "en",
@@ -440,4 +442,134 @@ func mustSpecDecode(t testing.TB, raw []byte, v any) {
 	if err := json.Unmarshal(raw, v); err != nil {
 		t.Fatalf("decode %s: %v", raw, err)
 	}
+}
+
+// specMembers calls every member and tier operation: a city specialist at
+// SH enters and corrects members and asks for a tier change; boss, the
+// group supervisor, reviews, reveals and decides (the requester of a tier
+// change cannot approve it).
+func specMembers(t *testing.T, e *testEnv, v *specValidator, boss *client) {
+	t.Helper()
+	e.mustStaff(t, "wang", auth.CitySpecialist, "SH")
+	e.mustStaff(t, "qian", auth.Auditor, "SH")
+	spec, auditor := e.mustToken(t, "wang"), e.mustToken(t, "qian")
+	type submitted struct {
+		Outcome string `json:"outcome"`
+		Member  struct {
+			ID       int64  `json:"id"`
+			MemberNo string `json:"member_no"`
+			Status   string `json:"status"`
+			Tier     string `json:"tier"`
+			Mobile   string `json:"mobile"`
+		} `json:"member"`
+	}
+
+	// An application (入会申请) with every field, then the same mobile again.
+	raw := v.check(spec, specCall{method: "POST", path: "/api/v1/members", want: 201, body: map[string]any{
+		"org": "SH-PD", "channel": "sales_site", "name": "张三", "gender": "男", "mobile": "13812345678",
+		"id_number": "310115198503021233", "birthday": "1985-03-02", "address": "上海市浦东新区滨江大道 1 号",
+		"email": "zhang.san@example.com", "wechat": "zhangsan_wx", "occupation": "工程师",
+		"family":     []map[string]any{{"relation": "配偶", "name": "李四", "birthday": "1987-06-01"}},
+		"tags":       []string{"高尔夫", "亲子、旅游"},
+		"consent":    map[string]any{"sms": true, "email": true, "post": false},
+		"properties": []map[string]any{{"project": "SH-PD", "building": "3", "unit": "1201", "contract_date": "2024-03-01"}},
+	}})
+	var created submitted
+	mustSpecDecode(t, raw, &created)
+	if created.Outcome != "created" || created.Member.Status != "pending" || created.Member.Mobile != "138****5678" {
+		t.Errorf("application: %s", raw)
+	}
+	memberPath := "/api/v1/members/" + strconv.FormatInt(created.Member.ID, 10)
+	raw = v.check(spec, specCall{method: "POST", path: "/api/v1/members", want: 200, body: map[string]any{
+		"org": "SH-PD", "name": "张三", "mobile": "+86 138-1234-5678", "occupation": "高级工程师"}})
+	var merged submitted
+	mustSpecDecode(t, raw, &merged)
+	if merged.Outcome != "merged" || merged.Member.ID != created.Member.ID {
+		t.Errorf("second application of the same mobile: %s", raw)
+	}
+
+	// A default member (默认会员): a mobile number and nothing else, twice.
+	v.check(spec, specCall{method: "POST", path: "/api/v1/members/enrol", want: 201,
+		body: map[string]any{"org": "SH", "mobile": "13900001111", "channel": "service_center"}})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/members/enrol", want: 200,
+		body: map[string]any{"org": "SH", "mobile": "13900001111", "name": "王五"}})
+
+	// Read, correct, reveal, review, history.
+	v.check(spec, specCall{method: "GET", path: memberPath, want: 200})
+	v.check(spec, specCall{method: "PATCH", path: memberPath, want: 200, body: map[string]any{
+		"email": "zs@example.com", "tags": []string{"高尔夫", "红酒"}, "family": []map[string]any{},
+		"consent": map[string]any{"sms": true, "email": false, "post": true, "how": "电话确认"}}})
+	v.check(boss, specCall{method: "POST", path: memberPath + "/reveal", want: 200, body: map[string]any{"reason": "核对会员身份"}})
+	v.check(boss, specCall{method: "POST", path: memberPath + "/reveal", want: 200})
+	raw = v.check(boss, specCall{method: "POST", path: memberPath + "/review", want: 200, body: map[string]any{"approve": true}})
+	var approved struct {
+		MemberNo string `json:"member_no"`
+		Status   string `json:"status"`
+	}
+	mustSpecDecode(t, raw, &approved)
+	if approved.Status != "active" || approved.MemberNo == "" {
+		t.Errorf("approved member: %s", raw)
+	}
+	v.check(spec, specCall{method: "GET", path: memberPath + "/history", want: 200})
+	v.check(spec, specCall{method: "POST", path: memberPath + "/properties", want: 201, body: map[string]any{
+		"project": "SH-PD", "building": "5", "unit": "802", "contract_date": "2024-05-01", "payment_date": "2024/5/20"}})
+
+	// The list with every filter, and with none.
+	today := time.Now().In(chinaTime).Format("2006-01-02")
+	raw = v.check(auditor, specCall{method: "GET", want: 200, path: "/api/v1/members?q=zhangsan&status=active&tier=regular" +
+		"&channel=sales_site&org=SH&tag=%E9%AB%98%E5%B0%94%E5%A4%AB&joined_from=" + today + "&joined_to=" + today +
+		"&sort=name&page=1&per_page=10"})
+	var found struct {
+		Total int `json:"total"`
+	}
+	mustSpecDecode(t, raw, &found)
+	if found.Total != 1 {
+		t.Errorf("the filtered list finds %d members, want 1: %s", found.Total, raw)
+	}
+	v.check(boss, specCall{method: "GET", path: "/api/v1/members?sort=joined", want: 200})
+
+	// Tiers (会员等级) and a tier change: asked by the specialist, decided by boss.
+	v.check(spec, specCall{method: "GET", path: "/api/v1/tiers", want: 200})
+	v.check(boss, specCall{method: "PATCH", path: "/api/v1/tiers/silver", want: 200,
+		body: map[string]any{"threshold": 1200, "benefits": "联盟商家 95 折；生日礼品"}})
+	raw = v.check(spec, specCall{method: "POST", path: memberPath + "/tier-changes", want: 201,
+		body: map[string]any{"tier": "platinum", "reason": "三次购房，申请白金籍"}})
+	var change struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &change)
+	changePath := "/api/v1/tier-changes/" + strconv.FormatInt(change.ID, 10)
+	v.check(boss, specCall{method: "GET", path: "/api/v1/tier-changes", want: 200})
+	v.check(boss, specCall{method: "POST", path: changePath + "/decision", want: 200, body: map[string]any{"approve": true, "note": "同意"}})
+	v.check(spec, specCall{method: "GET", path: memberPath, want: 200})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/dashboard", want: 200})
+
+	// Errors.
+	raw = v.check(spec, specCall{method: "POST", path: "/api/v1/members", want: 400, lang: "en",
+		body: map[string]any{"org": "SH", "name": "赵六", "mobile": "12345"}})
+	var bad ErrorBody
+	mustSpecDecode(t, raw, &bad)
+	if bad.Error.Field != "mobile" {
+		t.Errorf("a bad mobile number: %s, want field mobile", raw)
+	}
+	raw = v.check(spec, specCall{method: "POST", path: "/api/v1/members/enrol", want: 400,
+		body: map[string]any{"org": "SH", "mobile": "13900002222", "recruiter_id": 999999}})
+	if mustSpecDecode(t, raw, &bad); bad.Error.Field != "recruiter_id" {
+		t.Errorf("an unknown recruiter: %s, want field recruiter_id", raw)
+	}
+	v.check(spec, specCall{method: "POST", path: "/api/v1/members/enrol", want: 400, badRequest: true,
+		body: map[string]any{"org": "SH", "mobile": "13900002222", "vip": true}})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/members/enrol", want: 409,
+		body: map[string]any{"org": "SH", "mobile": "13900003333", "id_number": "310115198503021233"}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/members?status=vip", want: 400, badRequest: true})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/members?q=12345", want: 400})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/members/999999", lang: "en", want: 404})
+	v.check(spec, specCall{method: "POST", path: memberPath + "/reveal", want: 403})
+	v.check(boss, specCall{method: "POST", path: memberPath + "/review", want: 409, body: map[string]any{"approve": true}})
+	v.check(spec, specCall{method: "POST", path: memberPath + "/tier-changes", want: 400, badRequest: true,
+		body: map[string]any{"tier": "gold"}})
+	v.check(boss, specCall{method: "POST", path: changePath + "/decision", want: 409, body: map[string]any{"approve": false}})
+	v.check(boss, specCall{method: "PATCH", path: "/api/v1/tiers/gold", want: 400, body: map[string]any{"threshold": 1}})
+	v.check(spec, specCall{method: "PATCH", path: "/api/v1/tiers/gold", want: 403, body: map[string]any{"benefits": "x"}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/tier-changes", want: 403})
 }

@@ -94,6 +94,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"channels":     func() []member.Channel { return member.Channels },
 		"tierLabel":    tierLabel,
 		"genderLabel":  genderLabel,
+		"changeValue":  changeValue,
 		"join":         strings.Join,
 		"roles":        func() []auth.Role { return auth.Roles },
 		"kinds":        func() []org.Kind { return org.Kinds },
