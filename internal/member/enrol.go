@@ -94,9 +94,15 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, a Application, p *pro
 		return nil, "", err
 	}
 	var id int64
-	err = tx.QueryRow(ctx, "SELECT id FROM members WHERE mobile_idx = ?"+tx.ForUpdate(), sl.mobileIdx).Scan(&id)
+	var path string
+	err = tx.QueryRow(ctx, "SELECT id, node_path FROM members WHERE mobile_idx = ?"+tx.ForUpdate(), sl.mobileIdx).Scan(&id, &path)
 	switch {
 	case err == nil:
+		if a.MergeWithin != nil && !within(path, a.MergeWithin) {
+			return nil, "", &apperr.Error{Code: apperr.Conflict, Field: "mobile",
+				ZH: "该手机号已是其他城市公司的会员，请联系其所属城市公司办理",
+				EN: "this mobile number belongs to a member of another city company; ask that company to handle it"}
+		}
 		return s.merge(ctx, tx, id, a, p, o)
 	case !isNoRows(err):
 		return nil, "", err
@@ -287,6 +293,15 @@ func source(tx *db.Tx) string {
 		return "self"
 	}
 	return "system"
+}
+
+func within(path string, paths []string) bool {
+	for _, p := range paths {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -31,6 +31,9 @@ type Application struct {
 	Tags        []string        `json:"tags"`
 	Consent     Consent         `json:"consent"`
 	Properties  []PropertyInput `json:"properties,omitempty"`
+	// MergeWithin limits which existing members this application may merge
+	// into (the caller's org scope); nil: any.
+	MergeWithin []string `json:"-"`
 }
 
 // profile is an application after validation and normalisation.

@@ -95,12 +95,7 @@ func (s *Server) submitMember(r *http.Request, a member.Application, application
 	// One person is one member in the whole group, but a caller changes
 	// members only within their scope: merging into a member they cannot
 	// change would overwrite that member's profile from outside it.
-	if m, err := s.members.ByMobile(r.Context(), a.Mobile); err == nil && !principal(r).CanAt(auth.MemberWrite, m.NodePath) {
-		return nil, "", &apperr.Error{Code: apperr.Conflict, Field: "mobile",
-			ZH: "该手机号已是其他城市公司的会员，请联系其所属城市公司办理", EN: "this mobile number belongs to a member of another city company; ask that company to handle it"}
-	} else if err != nil && !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Invalid) {
-		return nil, "", err // an invalid mobile is reported by the application below
-	}
+	a.MergeWithin = principal(r).Paths(auth.MemberWrite)
 	if application {
 		return s.members.Apply(r.Context(), a)
 	}
