@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -44,7 +45,15 @@ func (d *DB) provider() (*goose.Provider, func(), error) {
 		return nil, nil, err
 	}
 	if d.dialect == Postgres {
-		locker, err := lock.NewPostgresSessionLocker()
+		// The lock guards one schema's migrations: databases holding several
+		// schemas (tests run one per test) must not queue behind each other.
+		var schema string
+		if err := d.write.QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+			return nil, nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte("estateclub-migrate:" + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()&0x7fffffffffffffff)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, nil, err
 		}
