@@ -191,7 +191,8 @@ func (s *Service) merge(ctx context.Context, tx *db.Tx, id int64, a Application,
 		return &old.Member, Merged, err
 	}
 	u := p.asUpdate()
-	if _, err := s.update(ctx, tx, old, u, src); err != nil {
+	changed, err := s.update(ctx, tx, old, u, src)
+	if err != nil {
 		return nil, "", err
 	}
 	if err := addProperties(ctx, tx, id, p.properties); err != nil {
@@ -211,8 +212,12 @@ func (s *Service) merge(ctx context.Context, tx *db.Tx, id int64, a Application,
 	if err != nil {
 		return nil, "", err
 	}
-	if err := addApplication(ctx, tx, id, a, node.ID, appStatus); err != nil {
-		return nil, "", err
+	// The same application again (a retried form, a re-run import) changes
+	// nothing and adds no second application to the history.
+	if changed || appStatus == "submitted" && old.Status != Pending {
+		if err := addApplication(ctx, tx, id, a, node.ID, appStatus); err != nil {
+			return nil, "", err
+		}
 	}
 	if o.quiet {
 		return &Member{ID: id}, Merged, nil

@@ -1,6 +1,7 @@
 package member
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,6 +157,7 @@ func text(field, s string, max int) (string, error) {
 	return s, nil
 }
 
+// normalizeTags splits, trims, de-duplicates and sorts interest tags.
 func normalizeTags(in []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -168,5 +170,6 @@ func normalizeTags(in []string) []string {
 			}
 		}
 	}
+	slices.Sort(out)
 	return out
 }

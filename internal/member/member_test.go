@@ -167,7 +167,7 @@ func TestConcurrentApplicationsMakeOneMember(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				m, _, err := s.Apply(staffCtx(), member.Application{NodeCode: "SH-PD", Name: "王五", Mobile: "13700001111",
-					Occupation: []string{"医生", "律师"}[i%2]})
+					Occupation: fmt.Sprintf("职业%d", i)})
 				errs <- err
 				if m != nil {
 					ids <- m.ID

@@ -32,6 +32,7 @@ const (
 	infoIndex   = "estateclub/pii/v1/blind-index"
 	infoLast4   = "estateclub/pii/v1/last4-index"
 	infoID      = "estateclub/pii/v1/key-id"
+	infoCardQR  = "estateclub/card/v1/qr"
 )
 
 // Keys holds the keys derived from one master secret: a 32-byte AES-256-GCM
@@ -41,6 +42,7 @@ type Keys struct {
 	encKey   [KeySize]byte
 	indexKey [KeySize]byte
 	last4Key [KeySize]byte
+	qrKey    [KeySize]byte
 	aead     cipher.AEAD
 	id       string
 }
@@ -63,6 +65,7 @@ func NewKeys(master []byte) (*Keys, error) {
 		{infoEncrypt, k.encKey[:]},
 		{infoIndex, k.indexKey[:]},
 		{infoLast4, k.last4Key[:]},
+		{infoCardQR, k.qrKey[:]},
 	} {
 		if _, err := io.ReadFull(hkdf.New(sha256.New, master, nil, []byte(d.info)), d.dst); err != nil {
 			return nil, fmt.Errorf("derive %s key: %w", d.info, err)
@@ -82,6 +85,10 @@ func NewKeys(master []byte) (*Keys, error) {
 	k.id = hex.EncodeToString(id[:])
 	return k, nil
 }
+
+// CardQRSecret is the key that signs membership-card QR codes, derived from
+// the same master secret so that every server of a club signs alike.
+func (k *Keys) CardQRSecret() []byte { return append([]byte(nil), k.qrKey[:]...) }
 
 // ID is a short public fingerprint of the master secret (16 hex characters).
 // It may be logged and stored in the database: at start-up the caller can

@@ -55,3 +55,22 @@ func TestKeysNotPrinted(t *testing.T) {
 		}
 	}
 }
+
+func TestCardQRSecretIsItsOwnKey(t *testing.T) {
+	k, err := NewKeys(bytes.Repeat([]byte{3}, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := k.CardQRSecret()
+	if len(s) != KeySize || bytes.Equal(s, k.encKey[:]) || bytes.Equal(s, k.indexKey[:]) || bytes.Equal(s, k.last4Key[:]) {
+		t.Fatal("the QR secret must be a separate 32-byte key")
+	}
+	k2, _ := NewKeys(bytes.Repeat([]byte{3}, KeySize))
+	if !bytes.Equal(s, k2.CardQRSecret()) {
+		t.Fatal("the QR secret must be the same on every server with the same master key")
+	}
+	s[0] ^= 1
+	if bytes.Equal(s, k.CardQRSecret()) {
+		t.Fatal("callers can change the key through the returned slice")
+	}
+}

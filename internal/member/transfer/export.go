@@ -109,14 +109,12 @@ func Export(ctx context.Context, w io.Writer, svc *member.Service, f member.Filt
 		return 0, err
 	}
 	n := 0
-	err = eachMember(ctx, svc, f, func(m *member.Member) error {
-		if o.Reveal {
-			p, err := svc.Reveal(ctx, m.ID, strings.TrimSpace("导出 "+o.Why))
-			if err != nil {
-				return err
-			}
-			m.Mobile, m.IDNumber, m.Address = p.Mobile, p.IDNumber, p.Address
-		}
+	var reveal func([]member.Member) error
+	if o.Reveal {
+		// One audit entry per page of revealed members, beside the export's own.
+		reveal = func(page []member.Member) error { return svc.RevealPage(ctx, page, strings.TrimSpace("导出 "+o.Why)) }
+	}
+	err = eachMember(ctx, svc, f, reveal, func(m *member.Member) error {
 		vals := make([]any, len(exportColumns))
 		for i, c := range exportColumns {
 			if c.value == nil {
@@ -166,7 +164,7 @@ func writeExportHeader(x *excelize.File, sw *excelize.StreamWriter, lang string)
 // eachMember walks the members f selects, newest first, a page at a time.
 // Members added while it runs shift later pages down; ids already passed
 // are skipped, so nobody is written twice. (Members are never deleted.)
-func eachMember(ctx context.Context, svc *member.Service, f member.Filter, fn func(*member.Member) error) error {
+func eachMember(ctx context.Context, svc *member.Service, f member.Filter, reveal func([]member.Member) error, fn func(*member.Member) error) error {
 	f.Sort, f.Limit = "recent", exportPage
 	var last int64
 	for f.Offset = 0; ; f.Offset += exportPage {
@@ -176,6 +174,11 @@ func eachMember(ctx context.Context, svc *member.Service, f member.Filter, fn fu
 		page, _, err := svc.List(ctx, f)
 		if err != nil {
 			return err
+		}
+		if reveal != nil {
+			if err := reveal(page); err != nil {
+				return err
+			}
 		}
 		for i := range page {
 			m := &page[i]
