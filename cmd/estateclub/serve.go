@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"estateclub/internal/demo"
+	"estateclub/internal/jobs"
 	"estateclub/internal/web"
 )
 
@@ -76,6 +77,9 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go runJobs(ctx, srv, log)
+	host, _ := os.Hostname()
+	runner := &jobs.Runner{Queue: srv.Jobs(), Worker: fmt.Sprintf("%s:%d", host, os.Getpid()), Handlers: srv.JobHandlers(), Log: log}
+	go runner.Run(ctx)
 	select {
 	case err := <-errc:
 		return err

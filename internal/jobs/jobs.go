@@ -49,7 +49,7 @@ type Job struct {
 }
 
 // Percent is the progress in whole percent.
-func (j *Job) Percent() int {
+func (j Job) Percent() int {
 	if j.Status == Done {
 		return 100
 	}
@@ -123,7 +123,8 @@ func (q *Queue) Output(ctx context.Context, id int64) (name string, data []byte,
 		return err
 	})
 	if err == nil && len(data) == 0 {
-		err = apperr.NotFoundf("任务结果文件", "job output")
+		err = &apperr.Error{Code: apperr.Conflict, ZH: "该任务没有结果文件（尚未完成，或没有出错的行）",
+			EN: "this job has no output file (not finished, or no rows failed)"}
 	}
 	return name, data, err
 }

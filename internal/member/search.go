@@ -17,6 +17,7 @@ import (
 // (full or initials: zhangsan, zs) or part of a name.
 type Filter struct {
 	Within     []string // org paths the caller may see; nil: everywhere
+	IDs        []int64  // only these members (e.g. the holder of a card); nil: any, empty: none
 	Q          string
 	Status     Status
 	Tier       string
@@ -43,6 +44,13 @@ func (s *Service) where(f Filter) (string, []any, error) {
 	if f.Within != nil {
 		c, a := db.PathsWhere("m.node_path", f.Within)
 		add(c, a...)
+	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			add("1 = 0")
+		} else {
+			add("m.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")", anySlice(f.IDs)...)
+		}
 	}
 	if q := strings.TrimSpace(validate.Halfwidth(f.Q)); q != "" {
 		compact := strings.NewReplacer(" ", "", "-", "").Replace(q)
@@ -93,6 +101,14 @@ func (s *Service) where(f Filter) (string, []any, error) {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func anySlice[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 var sorts = map[string]string{

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,7 +45,11 @@ func newEnv(t testing.TB) *testEnv { return newEnvOn(t, dbtest.Open(t, db.SQLite
 
 func newEnvOn(t testing.TB, d *db.DB) *testEnv {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logs io.Writer = io.Discard
+	if os.Getenv("ESTATECLUB_TEST_LOG") != "" {
+		logs = os.Stderr // server logs, for debugging a failing test
+	}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	keys, err := pii.NewKeys(bytes.Repeat([]byte{42}, pii.KeySize))
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,7 @@ type page struct {
 	Path      string
 	Version   string
 	RequestID string
+	Refresh   int // seconds until the page reloads itself (job progress)
 }
 
 // parseTemplates parses the layout with each page, so that a broken or

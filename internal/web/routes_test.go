@@ -15,6 +15,7 @@ import (
 
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/jobs"
 	"estateclub/internal/member"
 )
 
@@ -77,6 +78,17 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 			t.Fatal(err)
 		}
 		return strconv.FormatInt(c.ID, 10)
+	},
+	"job": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		n, err := e.srv.org.ByCode(context.Background(), sc.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := e.srv.jobs.Enqueue(context.Background(), jobs.New{Kind: importJob, NodePath: n.Path, FileName: "walk.xlsx"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(id, 10)
 	},
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff

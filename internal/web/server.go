@@ -14,8 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/i18n"
+	"estateclub/internal/jobs"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
@@ -39,6 +41,8 @@ type Server struct {
 	org     *org.Service
 	auth    *auth.Service
 	members *member.Service
+	cards   *card.Service
+	jobs    *jobs.Queue
 	log     *slog.Logger
 	cat     *i18n.Catalog
 	pages   map[string]*template.Template
@@ -63,6 +67,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		org:     &org.Service{DB: d},
 		auth:    auth.NewService(d),
 		members: &member.Service{DB: d, Keys: cfg.Keys},
+		cards:   &card.Service{DB: d, Secret: cfg.Keys.CardQRSecret()},
+		jobs:    &jobs.Queue{DB: d},
 		log:     log,
 		cat:     cat,
 		mux:     http.NewServeMux(),
@@ -91,6 +97,9 @@ func (s *Server) Handler() http.Handler {
 
 // Routes lists every registered route with its permission (for tests and docs).
 func (s *Server) Routes() []Route { return s.routes }
+
+// Jobs is the queue of background jobs (the command line runs them).
+func (s *Server) Jobs() *jobs.Queue { return s.jobs }
 
 // Shutdown is a hook for background work; the server keeps none in memory.
 func (s *Server) Shutdown(context.Context) error { return nil }

@@ -17,8 +17,8 @@ import (
 // ExportOptions tunes an export.
 type ExportOptions struct {
 	// Reveal writes mobile, ID number and address in clear; only for roles
-	// that may reveal personal data. Each member's reveal is audited by
-	// member.Service.Reveal.
+	// that may reveal personal data. Each page of revealed members gets one
+	// audit entry (member.Service.RevealPage).
 	Reveal bool
 	// Why is the reason for revealing, kept in the audit log.
 	Why string
