@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -326,6 +328,42 @@ func TestNoPlainPersonalDataInTheFile(t *testing.T) {
 			if bytes.Contains(raw, []byte(secret)) {
 				t.Errorf("%s contains %q in clear", name, secret)
 			}
+		}
+	}
+}
+
+// A PostgreSQL dump of the members' schema shows no plain personal data.
+func TestNoPlainPersonalDataInAPostgresDump(t *testing.T) {
+	d := dbtest.Open(t, db.Postgres)
+	pgDump, err := exec.LookPath("pg_dump")
+	if err != nil {
+		if dbtest.InCI() {
+			t.Fatal("pg_dump is required in CI")
+		}
+		t.Skip("SKIPPED: pg_dump not installed")
+	}
+	s := mustService(t, d)
+	m := mustApply(t, s, member.Application{NodeCode: "SH", Name: "孙八", Mobile: "18912345678", IDNumber: "11010519491231002X", Address: "北京市朝阳区建国路 88 号"})
+	if _, err := s.Reveal(staffCtx(), m.ID, "检查"); err != nil {
+		t.Fatal(err)
+	}
+	var schema string
+	if err := d.View(context.Background(), func(tx *db.Tx) error {
+		return tx.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(dbtest.PGURL())
+	out, err := exec.Command(pgDump, "--no-owner", "-n", schema, u.String()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("孙八")) {
+		t.Fatal("the dump does not hold the member at all: the check would prove nothing")
+	}
+	for _, secret := range []string{"18912345678", "11010519491231002X", "建国路"} {
+		if bytes.Contains(out, []byte(secret)) {
+			t.Errorf("the dump contains %q in clear", secret)
 		}
 	}
 }
