@@ -103,12 +103,17 @@ func benchMembers(ctx context.Context, dsn string, rows, batch, searches int) er
 		res.Rows, res.Elapsed.Seconds(), res.RowsPerSec(), res.PeakMiB, res.Failures)
 	// Approve every member so member numbers exist, as in a real club.
 	if err := d.Update(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, "UPDATE members SET status = 'active', member_no = 'M' || substr('0000000' || id, -8, 8)")
-		if d.Dialect() == db.Postgres && err != nil {
-			_, err = tx.Exec(ctx, "UPDATE members SET status = 'active', member_no = 'M' || lpad(id::text, 8, '0')")
+		q := "UPDATE members SET status = 'active', member_no = 'M' || substr('0000000' || id, -8, 8)"
+		if d.Dialect() == db.Postgres {
+			q = "UPDATE members SET status = 'active', member_no = 'M' || lpad(id::text, 8, '0')"
 		}
+		_, err := tx.Exec(ctx, q)
 		return err
 	}); err != nil {
+		return err
+	}
+	// Fresh statistics, as autovacuum would have them after a real import.
+	if err := d.Update(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, "ANALYZE"); return err }); err != nil {
 		return err
 	}
 	city, err := orgs.ByCode(ctx, "BR0C0")

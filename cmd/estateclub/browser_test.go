@@ -4,10 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"estateclub/internal/browsertest"
+	"estateclub/internal/card"
+	"estateclub/internal/demo"
 )
 
 func mustDo(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
@@ -88,4 +91,41 @@ func TestBrowserLoginSwitchLanguageLogout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// On a phone, a city specialist looks a card up by its number, opens its
+// holder and sees the card's QR code (an image the CSP must let through).
+func TestBrowserCardLookup(t *testing.T) {
+	s := startServer(t, "--demo", "--data-dir", t.TempDir())
+	ctx := browsertest.New(t, browsertest.WithViewport(390, 844, true))
+	// The demo's first card: Shanghai's first batch, handed over on site.
+	number := card.Number(card.DefaultPrefix, 1)
+	mustDo(t, ctx,
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("login"), "sh.specialist"),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("count-city")),
+		chromedp.Navigate(s.URL+"/cards"),
+		chromedp.WaitVisible(chromedp.ID("card-stock")),
+		chromedp.SendKeys(chromedp.CSS(`#card-lookup input[name="number"]`), strings.ToLower(number)),
+		chromedp.Click(chromedp.CSS(`#card-lookup button`)),
+		chromedp.WaitVisible(chromedp.ID("card-found")),
+	)
+	if status := mustRun(t, ctx, chromedp.Text(chromedp.CSS("#card-found .badge"))); status != "已发卡" {
+		t.Errorf("card %s is %q, want 已发卡", number, status)
+	}
+	if mustRun(t, ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth")) {
+		t.Errorf("the card page scrolls sideways on a phone")
+	}
+	browsertest.Screenshot(t, ctx, "card-lookup-phone")
+	mustDo(t, ctx, chromedp.Click(chromedp.ID("card-holder")), chromedp.WaitVisible(chromedp.ID("card-qr")))
+	if !mustRun(t, ctx, chromedp.Poll[bool](`(() => { const i = document.getElementById("card-qr"); return i.complete && i.naturalWidth > 0; })()`,
+		chromedp.WithPollingTimeout(10*time.Second))) {
+		t.Errorf("the card's QR code did not load")
+	}
+	if mustRun(t, ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth")) {
+		t.Errorf("the member page with its card scrolls sideways on a phone")
+	}
+	browsertest.Screenshot(t, ctx, "member-card-phone")
 }

@@ -59,46 +59,96 @@ func checkTracking(method Delivery, s string) (string, error) {
 // a time, and only from the stock of the city company they joined in.
 // Concurrent issues never hand out one card twice.
 func (s *Service) Issue(ctx context.Context, req IssueRequest) (*Card, error) {
-	method, err := ParseDelivery(string(req.Delivery))
+	in, err := req.check()
 	if err != nil {
 		return nil, err
-	}
-	tracking, err := checkTracking(method, req.Tracking)
-	if err != nil {
-		return nil, err
-	}
-	number := ""
-	if strings.TrimSpace(req.Number) != "" {
-		if number, err = checkNumber("number", req.Number); err != nil {
-			return nil, err
-		}
 	}
 	var c *Card
-	err = s.DB.Update(ctx, func(tx *db.Tx) error {
-		h, err := lockHolder(ctx, tx, req.MemberID)
-		if err != nil {
-			return err
-		}
-		if req.City != "" {
-			want, err := cityByCode(ctx, tx, "city", req.City)
-			if err != nil {
-				return err
-			}
-			if want.ID != h.city.ID {
-				return apperr.Field("city", "会员在"+h.city.Name+"入会，只能领取该城市公司的会员卡",
-					"the member joined in "+h.city.Code+" and gets a card from that city company's stock only")
-			}
-		}
-		if c, err = issueTx(ctx, tx, h, pick{number: number, design: req.DesignID}, method, tracking, 0); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Change{Action: "card.issue", ObjectType: "card", ObjectID: c.Number, NodePath: c.NodePath,
-			Summary: "发卡 " + c.Number + " 给会员 " + h.label() + "（" + method.Label("zh-CN") + "）", After: c})
+	err = s.DB.Update(ctx, func(tx *db.Tx) (err error) {
+		c, err = issueChecked(ctx, tx, in)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("issue card: %w", err)
 	}
 	return c, nil
+}
+
+// IssueMany issues a card to each request's member in one transaction, as
+// many calls of Issue would, with an audit entry per card: all or nothing,
+// for bulk work such as the demo data. The cards are in request order.
+func (s *Service) IssueMany(ctx context.Context, reqs []IssueRequest) ([]*Card, error) {
+	ins := make([]checkedIssue, len(reqs))
+	for i, req := range reqs {
+		var err error
+		if ins[i], err = req.check(); err != nil {
+			return nil, fmt.Errorf("issue card %d of %d: %w", i+1, len(reqs), err)
+		}
+	}
+	out := make([]*Card, 0, len(reqs))
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		for i, in := range ins {
+			c, err := issueChecked(ctx, tx, in)
+			if err != nil {
+				return fmt.Errorf("card %d of %d (member %d): %w", i+1, len(ins), in.MemberID, err)
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("issue cards: %w", err)
+	}
+	return out, nil
+}
+
+// checkedIssue is an IssueRequest whose fields passed the checks that need
+// no database.
+type checkedIssue struct {
+	IssueRequest
+	method           Delivery
+	tracking, number string
+}
+
+func (req IssueRequest) check() (checkedIssue, error) {
+	in := checkedIssue{IssueRequest: req}
+	var err error
+	if in.method, err = ParseDelivery(string(req.Delivery)); err != nil {
+		return in, err
+	}
+	if in.tracking, err = checkTracking(in.method, req.Tracking); err != nil {
+		return in, err
+	}
+	if strings.TrimSpace(req.Number) != "" {
+		if in.number, err = checkNumber("number", req.Number); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+// issueChecked issues one card in tx and writes its audit entry.
+func issueChecked(ctx context.Context, tx *db.Tx, in checkedIssue) (*Card, error) {
+	h, err := lockHolder(ctx, tx, in.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	if in.City != "" {
+		want, err := cityByCode(ctx, tx, "city", in.City)
+		if err != nil {
+			return nil, err
+		}
+		if want.ID != h.city.ID {
+			return nil, apperr.Field("city", "会员在"+h.city.Name+"入会，只能领取该城市公司的会员卡",
+				"the member joined in "+h.city.Code+" and gets a card from that city company's stock only")
+		}
+	}
+	c, err := issueTx(ctx, tx, h, pick{number: in.number, design: in.DesignID}, in.method, in.tracking, 0)
+	if err != nil {
+		return nil, err
+	}
+	return c, audit.Record(ctx, tx, audit.Change{Action: "card.issue", ObjectType: "card", ObjectID: c.Number, NodePath: c.NodePath,
+		Summary: "发卡 " + c.Number + " 给会员 " + h.label() + "（" + in.method.Label("zh-CN") + "）", After: c})
 }
 
 // holder is the member a card is issued to, locked for the transaction.

@@ -85,12 +85,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		d.dialect = SQLite
 		// Transactions that read then write must take the write lock at
 		// BEGIN, or concurrent ones fail with "database is locked".
-		if d.write, err = sql.Open("sqlite3", base); err != nil {
+		// A big page cache keeps large write transactions (imports) from
+		// spilling pages to the WAL before they commit.
+		if d.write, err = sql.Open("sqlite3", base+"&_pragma=cache_size(-65536)"); err != nil {
 			return nil, err
 		}
 		d.write.SetMaxOpenConns(1)
 		d.write.SetConnMaxIdleTime(0)
-		if d.read, err = sql.Open("sqlite3", strings.Replace(base, "_txlock=immediate", "_pragma=query_only(1)", 1)); err != nil {
+		if d.read, err = sql.Open("sqlite3", strings.Replace(base, "_txlock=immediate", "_pragma=query_only(1)&_pragma=cache_size(-16384)", 1)); err != nil {
 			return nil, err
 		}
 		d.read.SetMaxOpenConns(8)

@@ -1,6 +1,6 @@
 // Package demo fills an empty database with a realistic demonstration
-// club: one group, two regions, four city companies, eight projects, and a
-// staff member for every role.
+// club: one group, two regions, four city companies, eight projects, a
+// staff member for every role, members and their membership cards.
 package demo
 
 import (
@@ -9,6 +9,7 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
+	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
@@ -99,6 +100,9 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 	}
 	if err := seedMembers(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
 		return false, fmt.Errorf("demo members: %w", err)
+	}
+	if err := seedCards(ctx, d, &card.Service{DB: d, Secret: keys.CardQRSecret()}); err != nil {
+		return false, fmt.Errorf("demo cards: %w", err)
 	}
 	return true, nil
 }

@@ -110,7 +110,7 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 		for _, i := range chunk {
 			byIdx[sl[i].mobileIdx] = i
 		}
-		var changes, applications, tags [][]any
+		var changes, applications, tags, tokens [][]any
 		for mobileIdx, id := range ids {
 			i := byIdx[mobileIdx]
 			results[i].MemberID, results[i].Outcome = id, Created
@@ -122,6 +122,9 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 			}
 			for _, t := range ps[i].tags {
 				tags = append(tags, []any{id, t})
+			}
+			for _, t := range searchTokens(ps[i].name) {
+				tokens = append(tokens, []any{t, id})
 			}
 			if len(ps[i].properties) > 0 {
 				if err := addProperties(ctx, tx, id, ps[i].properties); err != nil {
@@ -136,6 +139,9 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 			return nil, err
 		}
 		if err := insertRows(ctx, tx, "member_tags (member_id, tag)", tags); err != nil {
+			return nil, err
+		}
+		if err := insertRows(ctx, tx, "member_tokens (token, member_id)", tokens); err != nil {
 			return nil, err
 		}
 		if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT bulk"); err != nil {

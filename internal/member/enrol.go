@@ -134,6 +134,9 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, a Application, p *pro
 	if err := setTags(ctx, tx, id, p.tags); err != nil {
 		return nil, "", err
 	}
+	if err := setTokens(ctx, tx, id, "", p.name); err != nil {
+		return nil, "", err
+	}
 	if err := addProperties(ctx, tx, id, p.properties); err != nil {
 		return nil, "", err
 	}

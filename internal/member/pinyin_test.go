@@ -34,3 +34,33 @@ func TestNamePinyin(t *testing.T) {
 		t.Errorf("empty name: %q %q", full, ini)
 	}
 }
+
+func TestSearchTokens(t *testing.T) {
+	toks := searchTokens("张三丰")
+	for _, want := range []string{"n:张", "n:三", "n:丰", "n:张三", "n:三丰", "n:张三丰", "p:zhangsanfeng", "p:sanfeng", "p:feng", "i:zsf", "i:sf", "i:f"} {
+		found := false
+		for _, tk := range toks {
+			found = found || tk == want
+		}
+		if !found {
+			t.Errorf("tokens of 张三丰 lack %q: %v", want, toks)
+		}
+	}
+	seen := map[string]bool{}
+	for _, tk := range toks {
+		if seen[tk] {
+			t.Errorf("token %q twice", tk)
+		}
+		seen[tk] = true
+	}
+	latin := strings.Join(searchTokens("Tom Lee"), " ")
+	if !strings.Contains(latin, "p:tomlee") || !strings.Contains(latin, "p:lee") || !strings.Contains(latin, "i:tl") {
+		t.Errorf("Latin name tokens: %v", latin)
+	}
+	long := searchTokens("迪丽热巴·迪力木拉提")
+	for _, tk := range long {
+		if strings.HasPrefix(tk, "n:") && len([]rune(tk))-2 > maxNamePiece {
+			t.Errorf("piece %q longer than %d", tk, maxNamePiece)
+		}
+	}
+}

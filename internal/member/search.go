@@ -30,6 +30,9 @@ type Filter struct {
 	Limit      int
 }
 
+// maxRune closes a prefix range: every token starting with p sorts before p+maxRune.
+const maxRune = "\U0010FFFF"
+
 var (
 	digitsOnly  = regexp.MustCompile(`^[0-9]+$`)
 	lettersOnly = regexp.MustCompile(`^[a-z]+$`)
@@ -73,10 +76,18 @@ func (s *Service) where(f Filter) (string, []any, error) {
 			}
 			add("m.mobile_idx = ?", s.Keys.Index(idxMobile, mobile))
 		case lettersOnly.MatchString(lower):
-			add(`(m.name_pinyin LIKE ? OR m.name_initials LIKE ? OR lower(m.name) LIKE ?)`,
-				"%"+lower+"%", "%|"+lower+"%", "%"+lower+"%")
+			// Pinyin from any syllable on, full or initials, or a Latin name.
+			add("m.id IN (SELECT member_id FROM member_tokens WHERE (token >= ? AND token < ?) OR (token >= ? AND token < ?) OR token = ?)",
+				"p:"+lower, "p:"+lower+maxRune, "i:"+lower, "i:"+lower+maxRune, "n:"+lower)
 		default:
-			add(`m.name LIKE ? ESCAPE '\'`, "%"+db.Like(q)+"%")
+			// Every piece of a name up to maxNamePiece characters is a token.
+			piece := []rune(strings.ToLower(strings.ReplaceAll(q, " ", "")))
+			if len(piece) <= maxNamePiece {
+				add("m.id IN (SELECT member_id FROM member_tokens WHERE token = ?)", "n:"+string(piece))
+			} else {
+				add(`m.id IN (SELECT member_id FROM member_tokens WHERE token = ?) AND m.name LIKE ? ESCAPE '\'`,
+					"n:"+string(piece[:maxNamePiece]), "%"+db.Like(q)+"%")
+			}
 		}
 	}
 	if f.Status != "" {
@@ -89,7 +100,7 @@ func (s *Service) where(f Filter) (string, []any, error) {
 		add("m.channel = ?", f.Channel)
 	}
 	if f.Tag != "" {
-		add("EXISTS (SELECT 1 FROM member_tags t WHERE t.member_id = m.id AND t.tag = ?)", f.Tag)
+		add("m.id IN (SELECT member_id FROM member_tags WHERE tag = ?)", f.Tag)
 	}
 	if !f.JoinedFrom.IsZero() {
 		add("COALESCE(m.joined_at, m.created_at) >= ?", f.JoinedFrom.UTC())
@@ -119,6 +130,10 @@ var sorts = map[string]string{
 	"joined":    "COALESCE(m.joined_at, m.created_at) DESC, m.id DESC",
 }
 
+// CountCap is the largest total List counts exactly; a larger one is
+// reported as CountCap+1 ("more than CountCap").
+const CountCap = 10000
+
 // List returns a page of matching members (personal data masked) and the total.
 func (s *Service) List(ctx context.Context, f Filter) ([]Member, int, error) {
 	order, ok := sorts[f.Sort]
@@ -137,7 +152,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Member, int, error) {
 	var total int
 	err = s.DB.View(ctx, func(tx *db.Tx) error {
 		var err error
-		if total, err = tx.Count(ctx, "SELECT count(*) FROM members m"+where, args...); err != nil {
+		// Counting a million matches costs more than the page itself; past
+		// CountCap the total only says "more than CountCap".
+		if total, err = tx.Count(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM members m%s LIMIT %d) c", where, CountCap+1), args...); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, "SELECT "+memberColumns+memberFrom+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",

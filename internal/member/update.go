@@ -202,6 +202,11 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, old *row, u Update, src
 	if err != nil {
 		return false, err
 	}
+	if p.name != old.Name {
+		if err := setTokens(ctx, tx, old.ID, old.Name, p.name); err != nil {
+			return false, err
+		}
+	}
 	if !slices.Equal(sortedCopy(old.Tags), p.tags) {
 		if err := setTags(ctx, tx, old.ID, p.tags); err != nil {
 			return false, err

@@ -300,3 +300,26 @@ func (s *Server) apiCardVerifyQR(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, qrCheck{Number: c.Number, Status: c.Status, StatusLabel: c.Status.Label(lang(r)),
 		Usable: c.Usable() && m.Status == member.Active, MemberName: pii.MaskName(m.Name), Tier: m.Tier})
 }
+
+// cardHolderFilter makes a member search for a card number (查卡号) a
+// search for the card's holder, within the caller's scope as any search.
+// It lives here because the member area cannot look cards up: card
+// imports member. A well-formed number that is no card is searched as typed.
+func (s *Server) cardHolderFilter(r *http.Request, f *member.Filter) error {
+	n := card.Normalize(f.Q)
+	if !card.ValidNumber(n) {
+		return nil
+	}
+	c, err := s.cards.Lookup(r.Context(), n)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f.Q, f.IDs = "", []int64{}
+	if c.MemberID != nil {
+		f.IDs = []int64{*c.MemberID}
+	}
+	return nil
+}

@@ -16,6 +16,9 @@ func (s *Server) memberFilter(r *http.Request) (member.Filter, error) {
 	q := r.URL.Query()
 	f := member.Filter{Within: principal(r).Paths(auth.MemberRead), Q: q.Get("q"), Tier: q.Get("tier"),
 		Tag: strings.TrimSpace(q.Get("tag")), Sort: q.Get("sort")}
+	if err := s.cardHolderFilter(r, &f); err != nil {
+		return f, err
+	}
 	if v := q.Get("status"); v != "" {
 		f.Status = member.Status(v)
 		if f.Status.Label("zh-CN") == "" {

@@ -15,6 +15,7 @@ import (
 type memberListData struct {
 	Members []member.Member
 	Total   int
+	Cap     int // totals above it are "more than Cap"
 	Page    paging
 	Pages   int
 	Query   url.Values
@@ -28,7 +29,7 @@ func (s *Server) memberList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := memberListData{Page: pg, Query: r.URL.Query()}
+	d := memberListData{Page: pg, Query: r.URL.Query(), Cap: member.CountCap}
 	p := page{Title: s.cat.T(lang(r), "nav.members"), Nav: "members"}
 	if d.Tiers, err = s.members.Tiers(r.Context()); err != nil {
 		s.fail(w, r, err)
@@ -110,6 +111,7 @@ type memberShowData struct {
 	TierLog  []member.TierChange
 	Channels []member.Channel
 	Nodes    []org.Node
+	Cards    memberCards
 }
 
 func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, m *member.Member, p *member.PII, status int, flash string, ferr error) {
@@ -124,6 +126,9 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, m *member.Me
 		var nodes []org.Node
 		nodes, _, err = s.org.List(r.Context(), org.Filter{Within: principal(r).Paths(auth.MemberWrite), Kind: org.Project})
 		d.Nodes = nodes
+	}
+	if err == nil {
+		d.Cards, err = s.memberCards(r, m)
 	}
 	if err != nil {
 		s.fail(w, r, err)

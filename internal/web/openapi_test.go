@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/card"
 )
 
 // specPublicOps are the System routes the API document describes; they
@@ -125,7 +126,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	if len(doc.Security) > 0 {
 		t.Errorf("the document has top-level security; each operation must declare its own")
 	}
-	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "system"}
+	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "system"}
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -399,6 +400,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		v.check(&cross, specCall{method: "POST", path: "/api/v1/me/tokens", body: map[string]any{}, want: 403})
 
 		specMembers(t, e, v, boss)
+		specCards(t, e, v, boss)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})
@@ -572,4 +574,72 @@ func specMembers(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	v.check(boss, specCall{method: "PATCH", path: "/api/v1/tiers/gold", want: 400, body: map[string]any{"threshold": 1}})
 	v.check(spec, specCall{method: "PATCH", path: "/api/v1/tiers/gold", want: 403, body: map[string]any{"benefits": "x"}})
 	v.check(spec, specCall{method: "GET", path: "/api/v1/tier-changes", want: 403})
+}
+
+// specCards calls every card operation: boss, the group supervisor, adds
+// designs; a city specialist at SH stocks, issues, delivers, reports lost
+// and reissues; a merchant verifies QR codes.
+func specCards(t *testing.T, e *testEnv, v *specValidator, boss *client) {
+	t.Helper()
+	e.mustStaff(t, "card.spec", auth.CitySpecialist, "SH")
+	e.mustStaff(t, "card.shop", auth.MerchantStaff, "SH")
+	spec, shop := e.mustToken(t, "card.spec"), e.mustToken(t, "card.shop")
+
+	raw := v.check(boss, specCall{method: "POST", path: "/api/v1/card-designs", want: 201,
+		body: map[string]any{"name": "普卡", "tier": "", "description": "红色卡面，适用所有等级"}})
+	var design struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &design)
+	v.check(boss, specCall{method: "POST", path: "/api/v1/card-designs", want: 201, body: map[string]any{"name": "金卡", "tier": "gold"}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/card-designs?active=true&tier=regular", want: 200})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/card-batches", want: 201, body: map[string]any{
+		"design_id": design.ID, "city": "SH", "quantity": 20, "ordered_on": "2026-01-05", "produced_on": "2026-01-20",
+		"received_on": nil, "cost_fen": 7000, "note": "首批"}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/card-batches?city=SH&design_id=" + strconv.FormatInt(design.ID, 10) + "&page=1&per_page=10", want: 200})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/cards/stock?city=SH", want: 200})
+
+	m := mustActiveMember(t, e, "SH-PD")
+	cardsPath := "/api/v1/members/" + strconv.FormatInt(m.ID, 10) + "/cards"
+	raw = v.check(spec, specCall{method: "POST", path: cardsPath, want: 201, body: map[string]any{"delivery": "post", "tracking": "SF1234567890"}})
+	var issued struct {
+		Number string `json:"number"`
+	}
+	mustSpecDecode(t, raw, &issued)
+	cardPath := "/api/v1/cards/" + issued.Number
+	v.check(spec, specCall{method: "GET", path: cardsPath, want: 200})
+	v.check(spec, specCall{method: "GET", path: cardPath, want: 200})
+	v.check(spec, specCall{method: "POST", path: cardPath + "/delivery", want: 200, body: map[string]any{"delivery_status": "delivered"}})
+
+	c, err := e.srv.cards.Lookup(context.Background(), issued.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := e.srv.cards.QRFor(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.check(shop, specCall{method: "POST", path: "/api/v1/cards/verify-qr", want: 200, body: map[string]any{"payload": payload}})
+	v.check(spec, specCall{method: "POST", path: cardPath + "/lost", want: 200, body: map[string]any{"reason": "遗失"}})
+	v.check(shop, specCall{method: "POST", path: "/api/v1/cards/verify-qr", lang: "en", want: 200, body: map[string]any{"payload": payload}})
+	v.check(spec, specCall{method: "POST", path: cardPath + "/reissue", want: 201,
+		body: map[string]any{"reason": "遗失", "fee_fen": 2000, "delivery": "on_site"}})
+
+	// Errors.
+	v.check(spec, specCall{method: "POST", path: "/api/v1/card-designs", want: 404, body: map[string]any{"name": "城市卡"}})
+	v.check(boss, specCall{method: "POST", path: "/api/v1/card-designs", want: 409, body: map[string]any{"name": "普卡"}})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/card-batches", want: 400, badRequest: true,
+		body: map[string]any{"design_id": design.ID, "city": "SH"}})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/card-batches", want: 400,
+		body: map[string]any{"design_id": design.ID, "city": "HZ", "quantity": 5}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/cards/HC0000000010", lang: "en", want: 400})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/cards/" + card.Number("HC", 99999), want: 404})
+	v.check(spec, specCall{method: "POST", path: cardsPath, want: 409, body: map[string]any{"delivery": "on_site"}})
+	v.check(spec, specCall{method: "POST", path: cardsPath, want: 400, badRequest: true, body: map[string]any{"delivery": "drone"}})
+	v.check(spec, specCall{method: "POST", path: cardPath + "/lost", want: 409, body: map[string]any{"reason": "遗失"}})
+	v.check(spec, specCall{method: "POST", path: cardPath + "/reissue", want: 409, body: map[string]any{"reason": "遗失", "delivery": "hand"}})
+	v.check(spec, specCall{method: "POST", path: cardPath + "/delivery", want: 409, body: map[string]any{"delivery_status": "sent"}})
+	v.check(shop, specCall{method: "POST", path: "/api/v1/cards/verify-qr", want: 400, body: map[string]any{"payload": payload + "x"}})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/cards/verify-qr", want: 403, body: map[string]any{"payload": payload}})
+	v.check(shop, specCall{method: "GET", path: "/api/v1/cards/stock", want: 403})
 }

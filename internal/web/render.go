@@ -99,6 +99,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"join":         strings.Join,
 		"roles":        func() []auth.Role { return auth.Roles },
 		"kinds":        func() []org.Kind { return org.Kinds },
+		"yuan":         yuan,
 	}
 	// Files named _*.html are the layout and partials every page shares.
 	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")

@@ -44,6 +44,9 @@ type walkScope struct {
 	staff *auth.Staff // an account whose home node is node
 	// foreignTokens makes {token} another account's token, not the caller's.
 	foreignTokens bool
+	// filled holds the values fillPath gave the route's earlier path
+	// values, so that a later one can belong to them ({card} of {member}).
+	filled map[string]string
 }
 
 // fixtureRole is the role of the grants that {grant} names.
@@ -90,6 +93,10 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(id, 10)
 	},
+	// A card issued to {member} if the route names one, else to a fresh
+	// member at the scope's node: see mustFixtureCard.
+	"card":   mustFixtureCard,
+	"number": mustFixtureCard,
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff
 		if !sc.foreignTokens {
@@ -118,9 +125,15 @@ func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
 	return m
 }
 
+// groupWideRoutes act on objects that belong to the group as a whole
+// without naming one in the path: card designs.
+var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs"}
+
 // groupWide reports whether rt acts on an object that belongs to the group
-// as a whole (tier settings): out of every city's scope.
-func groupWide(rt Route) bool { return slices.Contains(routeParams(rt.Path), "tier") }
+// as a whole (tier settings, card designs): out of every city's scope.
+func groupWide(rt Route) bool {
+	return slices.Contains(routeParams(rt.Path), "tier") || slices.Contains(groupWideRoutes, rt.Pattern())
+}
 
 // mustFixtureGrant returns the id of sc.staff's fixtureRole grant at sc.node,
 // granting it again if a revoking call took it away.
@@ -151,6 +164,7 @@ func mustFixtureGrant(t *testing.T, e *testEnv, sc walkScope) int64 {
 // fillPath replaces a route's path values with fixtures.
 func fillPath(t *testing.T, e *testEnv, rt Route, caller *auth.Staff, sc walkScope) string {
 	t.Helper()
+	sc.filled = map[string]string{}
 	return pathParam.ReplaceAllStringFunc(rt.Path, func(m string) string {
 		name := strings.TrimSuffix(m[1:len(m)-1], "...")
 		if name == "$" {
@@ -160,7 +174,9 @@ func fillPath(t *testing.T, e *testEnv, rt Route, caller *auth.Staff, sc walkSco
 		if !ok {
 			t.Fatalf("route %s has path value {%s} and pathFixtures has no fixture for it: add one", rt.Pattern(), name)
 		}
-		return fill(t, e, caller, sc)
+		v := fill(t, e, caller, sc)
+		sc.filled[name] = v
+		return v
 	})
 }
 

@@ -1,0 +1,77 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"estateclub/internal/card"
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/pii"
+)
+
+// The demo runs at the start of several end-to-end tests on SQLite, so it
+// is checked there, for its cards and for its speed.
+func TestSeedCards(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	keys, err := pii.NewKeys(bytes.Repeat([]byte{1}, pii.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := time.Now()
+	if seeded, err := Seed(ctx, d, keys); err != nil || !seeded {
+		t.Fatalf("Seed = %v, %v", seeded, err)
+	}
+	t.Logf("demo seeded in %v", time.Since(start))
+
+	cs := &card.Service{DB: d, Secret: keys.CardQRSecret()}
+	designs, _, err := cs.ListDesigns(ctx, card.DesignFilter{})
+	if err != nil || len(designs) != 2 {
+		t.Fatalf("designs = %+v, %v", designs, err)
+	}
+	stock, err := cs.Stock(ctx, card.StockFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cities := map[string]bool{}
+	for _, l := range stock {
+		cities[l.CityCode] = true
+		if l.InStock == 0 {
+			t.Errorf("%s has no %s left in stock: %+v", l.CityCode, l.DesignName, l)
+		}
+	}
+	if len(cities) != 4 || len(stock) != 8 {
+		t.Errorf("stock lines = %+v, want two designs in each of four cities", stock)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := d.View(ctx, func(tx *db.Tx) (err error) { n, err = tx.Count(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	active := count("SELECT count(*) FROM members WHERE status = 'active'")
+	holders := count("SELECT count(*) FROM members m WHERE status = 'active' AND EXISTS (SELECT 1 FROM cards c WHERE c.member_id = m.id AND c.status = 'issued')")
+	if holders*10 < active*8 || holders == active {
+		t.Errorf("%d of %d active members hold a card, want most but not all", holders, active)
+	}
+	for what, q := range map[string]string{
+		"posted with a tracking number": "SELECT count(*) FROM cards WHERE delivery_method = 'post' AND tracking_no <> ''",
+		"posted, not yet sent":          "SELECT count(*) FROM cards WHERE delivery_method = 'post' AND delivery_status = 'pending'",
+		"by hand":                       "SELECT count(*) FROM cards WHERE delivery_method = 'hand'",
+		"lost and reissued":             "SELECT count(*) FROM cards WHERE status = 'blocked' AND replaced_by IS NOT NULL",
+		"lost, not yet reissued":        "SELECT count(*) FROM cards WHERE status = 'blocked' AND replaced_by IS NULL",
+		"reissued for a fee":            "SELECT count(*) FROM cards WHERE reissue_fee_fen > 0",
+	} {
+		if count(q) == 0 {
+			t.Errorf("no demo card is %s", what)
+		}
+	}
+	if seeded, err := Seed(ctx, d, keys); err != nil || seeded {
+		t.Errorf("a second Seed = %v, %v; want nothing done", seeded, err)
+	}
+}
