@@ -54,9 +54,9 @@ func (s *Service) prepareAll(apps []Application, application bool, results []Row
 	return profiles, seals
 }
 
-// bulkInsert writes the rows of idx (all new, all valid) and reports which
-// rows it wrote. It runs inside tx; a failure of a chunk (a concurrent
-// import of the same mobile) leaves that chunk to the row-by-row path.
+// bulkInsert writes the rows of idx (all valid) whose mobile and ID number
+// are new, and reports which rows it wrote; the others are left to the
+// row-by-row path. It runs inside tx.
 func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application, ps []*profile, sl []*sealed,
 	idx []int, nodes map[string]*org.Node, o BatchOptions, results []RowResult) (map[int]bool, error) {
 	written := map[int]bool{}
@@ -92,19 +92,13 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 				s.id, s.idIdx, s.address, p.birthday, p.email, p.wechat, p.occupation, string(family),
 				p.consent.SMS, p.consent.Email, p.consent.Post, p.consent.At, p.consent.How, a.Channel, a.RecruiterID, tx.Now, tx.Now)
 		}
-		sb.WriteString(" RETURNING id, mobile_idx")
-		if _, err := tx.Exec(ctx, "SAVEPOINT bulk"); err != nil {
-			return nil, err
-		}
+		// A row whose mobile or ID number is already taken (by an earlier
+		// import, or by a concurrent one) is skipped here and merged or
+		// reported by the row-by-row path.
+		sb.WriteString(" ON CONFLICT DO NOTHING RETURNING id, mobile_idx")
 		ids, err := insertReturning(ctx, tx, sb.String(), args)
 		if err != nil {
-			if !db.IsUniqueViolation(err) {
-				return nil, err
-			}
-			if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT bulk"); err != nil {
-				return nil, err
-			}
-			continue // these rows go the row-by-row way
+			return nil, err
 		}
 		byIdx := map[string]int{}
 		for _, i := range chunk {
@@ -142,9 +136,6 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 			return nil, err
 		}
 		if err := insertRows(ctx, tx, "member_tokens (token, member_id)", tokens); err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT bulk"); err != nil {
 			return nil, err
 		}
 	}
@@ -191,43 +182,10 @@ func insertRows(ctx context.Context, tx *db.Tx, table string, rows [][]any) erro
 	return nil
 }
 
-// existing returns which of the blind indexes already exist in col.
-func existing(ctx context.Context, tx *db.Tx, col string, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	const per = 500
-	for start := 0; start < len(keys); start += per {
-		part := keys[start:min(start+per, len(keys))]
-		args := make([]any, len(part))
-		for i, k := range part {
-			args[i] = k
-		}
-		q := "SELECT " + col + " FROM members WHERE " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[k] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// fastRows picks the rows the bulk path may write: valid, at a known join
-// node, with a mobile (and ID number) that is new to the club and appears
-// once in the batch.
+// fastRows picks the rows the bulk path may try: valid, at a known join
+// node, with a mobile (and ID number) that appears once in the batch.
 func fastRows(ctx context.Context, tx *db.Tx, apps []Application, ps []*profile, sl []*sealed, results []RowResult) ([]int, map[string]*org.Node, error) {
 	nodes := map[string]*org.Node{}
-	var mobiles, ids []string
 	seenMobile, seenID := map[string]int{}, map[string]int{}
 	for i := range apps {
 		if results[i].Err != nil {
@@ -242,19 +200,9 @@ func fastRows(ctx context.Context, tx *db.Tx, apps []Application, ps []*profile,
 			nodes[code] = n // nil: the row-by-row path reports the error
 		}
 		seenMobile[sl[i].mobileIdx]++
-		mobiles = append(mobiles, sl[i].mobileIdx)
 		if sl[i].idIdx != nil {
 			seenID[*sl[i].idIdx]++
-			ids = append(ids, *sl[i].idIdx)
 		}
-	}
-	takenMobile, err := existing(ctx, tx, "mobile_idx", mobiles)
-	if err != nil {
-		return nil, nil, err
-	}
-	takenID, err := existing(ctx, tx, "id_idx", ids)
-	if err != nil {
-		return nil, nil, err
 	}
 	var fast []int
 	for i := range apps {
@@ -262,10 +210,10 @@ func fastRows(ctx context.Context, tx *db.Tx, apps []Application, ps []*profile,
 			continue
 		}
 		m := sl[i].mobileIdx
-		if takenMobile[m] || seenMobile[m] > 1 {
+		if seenMobile[m] > 1 {
 			continue
 		}
-		if id := sl[i].idIdx; id != nil && (takenID[*id] || seenID[*id] > 1) {
+		if id := sl[i].idIdx; id != nil && seenID[*id] > 1 {
 			continue
 		}
 		fast = append(fast, i)
