@@ -304,3 +304,55 @@ func intersect(a, b []string) []string {
 	}
 	return out
 }
+
+// apiJob is a background job as the API shows it.
+type apiJob struct {
+	ID         int64          `json:"id"`
+	Kind       string         `json:"kind"`
+	Status     jobs.Status    `json:"status"`
+	FileName   string         `json:"file_name"`
+	Done       int64          `json:"done"`
+	Total      int64          `json:"total"`
+	Percent    int            `json:"percent"`
+	Result     *importSummary `json:"result,omitempty"`
+	Error      string         `json:"error,omitempty"`
+	HasOutput  bool           `json:"has_output"`
+	CreatedAt  time.Time      `json:"created_at"`
+	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+}
+
+func toAPIJob(j *jobs.Job) apiJob {
+	out := apiJob{ID: j.ID, Kind: j.Kind, Status: j.Status, FileName: j.FileName, Done: j.Done, Total: j.Total,
+		Percent: j.Percent(), Error: j.Error, HasOutput: j.OutputName != "", CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
+	if j.Status == jobs.Done {
+		v := viewJob(*j)
+		out.Result = &v.Summary
+	}
+	return out
+}
+
+// apiMemberImport takes an upload (multipart: file, org, kind) and answers
+// 202 with the job to follow.
+func (s *Server) apiMemberImport(w http.ResponseWriter, r *http.Request) {
+	id, err := s.enqueueImport(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	j, err := s.jobs.Get(r.Context(), id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/jobs/"+strconv.FormatInt(id, 10))
+	writeJSON(w, http.StatusAccepted, toAPIJob(j))
+}
+
+func (s *Server) apiJob(w http.ResponseWriter, r *http.Request) {
+	j, err := s.scopedJob(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toAPIJob(j))
+}
