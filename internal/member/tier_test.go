@@ -134,3 +134,27 @@ func TestTierSettings(t *testing.T) {
 		}
 	})
 }
+
+func TestEvaluationPeriod(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := staffCtx()
+		if n, err := s.EvaluationMonths(ctx); err != nil || n != member.DefaultEvaluationMonths {
+			t.Fatalf("default period: %d %v", n, err)
+		}
+		for _, bad := range []int{0, -1, 61} {
+			if err := s.SetEvaluationMonths(ctx, bad); !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("period %d: %v", bad, err)
+			}
+		}
+		if err := s.SetEvaluationMonths(ctx, 24); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetEvaluationMonths(ctx, 18); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := s.EvaluationMonths(ctx); n != 18 {
+			t.Fatalf("period = %d, want 18", n)
+		}
+	})
+}

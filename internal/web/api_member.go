@@ -276,7 +276,31 @@ func (s *Server) apiTierList(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": t})
+	months, err := s.members.EvaluationMonths(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": t, "evaluation_months": months})
+}
+
+func (s *Server) apiTierPeriod(w http.ResponseWriter, r *http.Request) {
+	if err := tierScope(r); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var b struct {
+		Months int `json:"evaluation_months"`
+	}
+	if err := decodeJSON(r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := s.members.SetEvaluationMonths(r.Context(), b.Months); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"evaluation_months": b.Months})
 }
 
 // tierScope is where tier settings live: the group, for group-level holders.

@@ -306,6 +306,7 @@ func (s *Server) memberPropertyAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 type tiersData struct {
+	Months  int // the evaluation period
 	Tiers   []member.Tier
 	Pending []member.TierChange
 	CanEdit bool
@@ -314,6 +315,10 @@ type tiersData struct {
 func (s *Server) tiersPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
 	d := tiersData{CanEdit: principal(r).CanAt(auth.TierApprove, rootPath)}
 	var err error
+	if d.Months, err = s.members.EvaluationMonths(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if d.Tiers, err = s.members.Tiers(r.Context()); err == nil && principal(r).Can(auth.TierApprove) {
 		d.Pending, err = s.members.TierChanges(r.Context(), 0, principal(r).Paths(auth.TierApprove))
 	}
@@ -387,4 +392,23 @@ func changeValue(lang, field, v string) string {
 		return v
 	}
 	return l
+}
+
+// tierPeriod changes the tier evaluation period.
+func (s *Server) tierPeriod(w http.ResponseWriter, r *http.Request) {
+	if err := tierScope(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("evaluation_months")))
+	if err != nil {
+		err = apperr.Field("evaluation_months", "评定周期须为整数月", "the evaluation period is a whole number of months")
+	} else {
+		err = s.members.SetEvaluationMonths(r.Context(), n)
+	}
+	if err != nil {
+		s.tiersPage(w, r, apperr.HTTPStatus(apperr.As(err).Code), err)
+		return
+	}
+	redirect(w, r, "/tiers", "flash.saved")
 }

@@ -687,4 +687,7 @@ func specTransfer(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	v.check(boss, specCall{method: "GET", path: "/api/v1/members/export?q=zs", want: 200})
 	v.check(boss, specCall{method: "GET", path: "/api/v1/members/export?reveal=1&status=pending", want: 200})
 	v.check(spec, specCall{method: "GET", path: "/api/v1/members/export", want: 403})
+	v.check(boss, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 24}, want: 200})
+	v.check(boss, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 0}, want: 400, badRequest: true})
+	v.check(spec, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 6}, want: 403})
 }

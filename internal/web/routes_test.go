@@ -127,7 +127,7 @@ func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
 
 // groupWideRoutes act on objects that belong to the group as a whole
 // without naming one in the path: card designs.
-var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs"}
+var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period"}
 
 // groupWide reports whether rt acts on an object that belongs to the group
 // as a whole (tier settings, card designs): out of every city's scope.
