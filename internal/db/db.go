@@ -228,6 +228,15 @@ func (d *DB) args(args []any) []any {
 	return args
 }
 
+// Month is an SQL expression for the 'YYYY-MM' of a timestamp column, in
+// China time (UTC+8), the club's calendar.
+func (tx *Tx) Month(col string) string {
+	if tx.db.dialect == Postgres {
+		return "to_char(" + col + " AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+	}
+	return "strftime('%Y-%m', " + col + ", '+8 hours')"
+}
+
 // ForUpdateOf locks only the rows of one table alias in a joined SELECT.
 func (tx *Tx) ForUpdateOf(alias string) string {
 	if tx.db.dialect == Postgres {

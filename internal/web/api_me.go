@@ -112,6 +112,7 @@ type Dashboard struct {
 	AuditToday  int              `json:"audit_today"`
 	FailedToday int              `json:"failed_logins_today"`
 	Members     map[string]int   `json:"members"` // by status
+	Charts      []Chart          `json:"-"`
 	NewMembers  int              `json:"members_joined_30d"`
 	ShowStaff   bool             `json:"-"`
 	ShowAudit   bool             `json:"-"`
@@ -165,6 +166,9 @@ func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboa
 			rows.Close()
 			if d.NewMembers, err = tx.Count(ctx, "SELECT count(*) FROM members WHERE "+where+" AND joined_at >= ?",
 				append(args, dayStart.AddDate(0, 0, -30).UTC())...); err != nil {
+				return err
+			}
+			if d.Charts, err = memberCharts(ctx, tx, where, args, dayStart); err != nil {
 				return err
 			}
 		}

@@ -97,9 +97,14 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"genderLabel":  genderLabel,
 		"changeValue":  changeValue,
 		"join":         strings.Join,
-		"roles":        func() []auth.Role { return auth.Roles },
-		"kinds":        func() []org.Kind { return org.Kinds },
-		"yuan":         yuan,
+		"channel":      func(s string) member.Channel { return member.Channel(s) },
+		// Bars take at most 240 of the chart's 400 units, after the labels.
+		"barWidth": func(pct float64) string { return strconv.FormatFloat(pct*2.4, 'f', 1, 64) },
+		"barEnd":   func(pct float64) string { return strconv.FormatFloat(110+pct*2.4+6, 'f', 1, 64) },
+		"chartOf":  func(lang string, c Chart) map[string]any { return map[string]any{"Lang": lang, "C": c} },
+		"roles":    func() []auth.Role { return auth.Roles },
+		"kinds":    func() []org.Kind { return org.Kinds },
+		"yuan":     yuan,
 	}
 	// Files named _*.html are the layout and partials every page shares.
 	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")

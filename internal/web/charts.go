@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"estateclub/internal/db"
+	"estateclub/internal/member"
+)
+
+// Chart is a bar chart the console draws as SVG, server-side: no script,
+// and it prints.
+type Chart struct {
+	TitleKey string // i18n key of the title
+	Bars     []Bar
+}
+
+// Bar is one bar: a label (or an i18n-free code the template translates)
+// and its count; Pct is its length relative to the longest bar.
+type Bar struct {
+	Kind  string // "channel", "tier", "month": how the template labels it
+	Key   string
+	N     int
+	Pct   float64
+	Y     int // vertical position in the SVG
+	TextY int
+}
+
+// Height is the SVG height for the chart's bars.
+func (c Chart) Height() int { return len(c.Bars)*28 + 4 }
+
+func finish(c Chart) Chart {
+	top := 0
+	for _, b := range c.Bars {
+		top = max(top, b.N)
+	}
+	for i := range c.Bars {
+		if top > 0 {
+			c.Bars[i].Pct = float64(c.Bars[i].N) * 100 / float64(top)
+		}
+		c.Bars[i].Y = i*28 + 2
+		c.Bars[i].TextY = i*28 + 19
+	}
+	return c
+}
+
+// memberCharts counts members by channel, by tier and by month joined (the
+// last 12 months), within the scope condition where.
+func memberCharts(ctx context.Context, tx *db.Tx, where string, args []any, today time.Time) ([]Chart, error) {
+	count := func(q string, a []any) (map[string]int, error) {
+		rows, err := tx.Query(ctx, q, a...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[string]int{}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, rows.Err()
+	}
+	byChannel, err := count("SELECT channel, count(*) FROM members WHERE "+where+" GROUP BY channel", args)
+	if err != nil {
+		return nil, err
+	}
+	byTier, err := count("SELECT tier, count(*) FROM members WHERE "+where+" AND status = 'active' GROUP BY tier", args)
+	if err != nil {
+		return nil, err
+	}
+	from := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, chinaTime).AddDate(0, -11, 0)
+	m := tx.Month("joined_at")
+	byMonth, err := count("SELECT "+m+", count(*) FROM members WHERE "+where+" AND joined_at >= ? GROUP BY "+m,
+		append(append([]any{}, args...), from.UTC()))
+	if err != nil {
+		return nil, err
+	}
+	ch := Chart{TitleKey: "chart.by_channel"}
+	for _, c := range member.Channels {
+		ch.Bars = append(ch.Bars, Bar{Kind: "channel", Key: string(c), N: byChannel[string(c)]})
+	}
+	tc := Chart{TitleKey: "chart.by_tier"}
+	for _, t := range []string{"regular", "silver", "gold", "platinum"} {
+		tc.Bars = append(tc.Bars, Bar{Kind: "tier", Key: t, N: byTier[t]})
+	}
+	mc := Chart{TitleKey: "chart.by_month"}
+	for i := range 12 {
+		k := from.AddDate(0, i, 0).Format("2006-01")
+		mc.Bars = append(mc.Bars, Bar{Kind: "month", Key: k, N: byMonth[k]})
+	}
+	return []Chart{finish(mc), finish(ch), finish(tc)}, nil
+}
