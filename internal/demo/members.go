@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"estateclub/internal/db"
 	"estateclub/internal/member"
@@ -129,4 +130,39 @@ func seedMembers(ctx context.Context, d *db.DB, ms *member.Service) error {
 	}
 	_, err := ms.ApplyBatch(ctx, walkIns, member.BatchOptions{Source: "import", NodePath: "/1/", Summary: "演示来访登记"})
 	return err
+}
+
+// backdate spreads the demo members' registration and joining over the
+// last two years, so that growth charts and date filters show something:
+// a club is not born in one afternoon.
+func backdate(ctx context.Context, d *db.DB) error {
+	return d.Update(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT id FROM members ORDER BY id")
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		r := rand.New(rand.NewPCG(11, 23))
+		for i, id := range ids {
+			// Older members first, more of them recently (the club grows).
+			frac := float64(i) / float64(len(ids))
+			days := int((1 - frac*frac) * 720)
+			created := tx.Now.AddDate(0, 0, -days).Add(-time.Duration(r.IntN(86400)) * time.Second)
+			joined := created.Add(time.Duration(1+r.IntN(72)) * time.Hour)
+			if _, err := tx.Exec(ctx, `UPDATE members SET created_at = ?, updated_at = ?,
+				joined_at = CASE WHEN joined_at IS NULL THEN NULL ELSE ? END WHERE id = ?`, created, created, joined, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
