@@ -100,7 +100,9 @@ func (s *Service) where(f Filter) (string, []any, error) {
 		add("m.channel = ?", f.Channel)
 	}
 	if f.Tag != "" {
-		add("m.id IN (SELECT member_id FROM member_tags WHERE tag = ?)", f.Tag)
+		// EXISTS, not IN: the page walks members newest first and stops at
+		// the 20th with the tag, instead of collecting every holder first.
+		add("EXISTS (SELECT 1 FROM member_tags t WHERE t.member_id = m.id AND t.tag = ?)", f.Tag)
 	}
 	if !f.JoinedFrom.IsZero() {
 		add("COALESCE(m.joined_at, m.created_at) >= ?", f.JoinedFrom.UTC())
@@ -132,7 +134,7 @@ var sorts = map[string]string{
 
 // CountCap is the largest total List counts exactly; a larger one is
 // reported as CountCap+1 ("more than CountCap").
-const CountCap = 10000
+const CountCap = 1000
 
 // List returns a page of matching members (personal data masked) and the total.
 func (s *Service) List(ctx context.Context, f Filter) ([]Member, int, error) {
