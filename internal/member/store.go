@@ -56,7 +56,7 @@ type row struct {
 	Member
 	mobileIdx                 string
 	mobileEnc, idEnc, addrEnc []byte
-	family, tier              string
+	family                    string
 }
 
 const memberColumns = `m.id, COALESCE(m.member_no, ''), m.node_id, n.code, n.name, m.node_path, m.status, m.tier, m.name, m.gender,

@@ -295,7 +295,8 @@ func (s *Server) memberPropertyAdd(w http.ResponseWriter, r *http.Request) {
 	f := r.PostFormValue
 	in := member.PropertyInput{ProjectCode: f("project"), Building: f("building"), Unit: f("unit"),
 		ContractDate: f("contract_date"), PaymentDate: f("payment_date"), HandoverDate: f("handover_date")}
-	if _, err := s.nodeForWrite(r, "project", in.ProjectCode, auth.MemberWrite); err == nil {
+	_, err = s.nodeForWrite(r, "project", in.ProjectCode, auth.MemberWrite)
+	if err == nil {
 		_, err = s.members.AddProperty(r.Context(), m.ID, in)
 	}
 	if err != nil {

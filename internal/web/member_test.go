@@ -954,3 +954,34 @@ func TestMemberTiers(t *testing.T) {
 		})
 	})
 }
+
+// A home at a project outside the caller's scope, or with a missing unit,
+// is refused on the member page and nothing is recorded.
+func TestMemberPropertyRefusals(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		e.mustStaff(t, "prop-spec", auth.CitySpecialist, "SH")
+		c := e.mustLogin(t, "prop-spec")
+		m := mustFixtureMember(t, e, "SH-PD")
+		path := "/members/" + strconv.FormatInt(m.ID, 10) + "/properties"
+		for _, form := range []url.Values{
+			{"project": {"HZ-XH"}, "building": {"1栋"}, "unit": {"101"}},
+			{"project": {"SH-PD"}, "building": {"1栋"}, "unit": {""}},
+			{"project": {"SH-PD"}, "building": {"1栋"}, "unit": {"101"}, "contract_date": {"2024-02-30"}},
+		} {
+			res := c.postForm(path, form)
+			body := readBody(res)
+			if res.StatusCode == http.StatusSeeOther || !strings.Contains(body, `id="form-error"`) {
+				t.Errorf("%v: %d, want the form again with an error", form, res.StatusCode)
+			}
+		}
+		got, err := e.srv.members.Get(context.Background(), m.ID)
+		if err != nil || len(got.Properties) != 0 {
+			t.Fatalf("properties recorded: %v %+v", err, got.Properties)
+		}
+		res := c.postForm(path, url.Values{"project": {"SH-PD"}, "building": {"1栋"}, "unit": {"101"}, "contract_date": {"2024-02-28"}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a good home: %d", res.StatusCode)
+		}
+	})
+}
