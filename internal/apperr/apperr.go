@@ -21,6 +21,8 @@ const (
 	TooMany      Code = "too_many_requests"
 	Locked       Code = "locked"
 	Internal     Code = "internal"
+	// InsufficientPoints: a debit would take a member's points below zero.
+	InsufficientPoints Code = "insufficient_points"
 )
 
 // Error is a domain error with a bilingual message.
@@ -93,7 +95,7 @@ func HTTPStatus(code Code) int {
 		return http.StatusBadRequest
 	case NotFound:
 		return http.StatusNotFound
-	case Conflict:
+	case Conflict, InsufficientPoints:
 		return http.StatusConflict
 	case Forbidden:
 		return http.StatusForbidden

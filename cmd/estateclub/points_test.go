@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"estateclub/internal/bench"
+	"estateclub/internal/db"
+	"estateclub/internal/points"
+)
+
+// TestPointsVerify: verify passes on a ledger written by the service and
+// exits 1, naming the account, once a balance is changed behind its back.
+func TestPointsVerify(t *testing.T) {
+	dir := t.TempDir()
+	ctx := db.WithActor(context.Background(), db.Actor{Kind: "system", Login: "test"})
+	d, err := db.Open(ctx, filepath.Join(dir, "estateclub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msvc, ids, err := bench.PointsMembers(ctx, d, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bench.Awards(ctx, &points.Service{DB: d, Members: msvc}, ids, 4, 100, 1, points.Reward); err != nil {
+		t.Fatal(err)
+	}
+	out := mustCLI(t, "", "points", "verify", "--data-dir", dir)
+	if !strings.HasPrefix(out, "checked 10 member accounts, 2 club accounts") || !strings.Contains(out, "100 transactions, 200 postings\nok:") {
+		t.Errorf("verify: %q", out)
+	}
+	if err := d.Update(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE point_accounts SET balance = balance + 1
+			WHERE id = (SELECT min(id) FROM point_accounts WHERE member_id IS NOT NULL)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := cli(t, "", "points", "verify", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out, "MISMATCH balance: member:") || !strings.Contains(errs, "1 differences") {
+		t.Errorf("verify after tampering: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestPointsBench(t *testing.T) {
+	out := mustCLI(t, "", "points", "bench", "--clients", "4", "--postings", "200", "--members", "20", "--kind", "upgrade")
+	if !strings.Contains(out, "awards: 200 in") || !strings.Contains(out, "ok: every balance equals its postings") {
+		t.Errorf("bench: %q", out)
+	}
+}
