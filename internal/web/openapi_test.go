@@ -23,7 +23,9 @@ import (
 
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
+	"estateclub/internal/db"
 	"estateclub/internal/jobs"
+	"estateclub/internal/points"
 )
 
 // specPublicOps are the System routes the API document describes; they
@@ -412,6 +414,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specMembers(t, e, v, boss)
 		specCards(t, e, v, boss)
 		specTransfer(t, e, v, boss)
+		specPoints(t, e, v, boss)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})
@@ -690,4 +693,27 @@ func specTransfer(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	v.check(boss, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 24}, want: 200})
 	v.check(boss, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 0}, want: 400, badRequest: true})
 	v.check(spec, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 6}, want: 403})
+}
+
+// specPoints reads a member's balances and statement after two postings.
+func specPoints(t *testing.T, e *testEnv, v *specValidator, boss *client) {
+	t.Helper()
+	m := mustFixtureMember(t, e, "SH-PD")
+	ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+	for i, kind := range []points.Kind{points.Upgrade, points.Reward} {
+		if _, err := e.srv.points.Post(ctx, points.Entry{MemberID: m.ID, Kind: kind, Amount: 100, Source: points.FromAdjustment,
+			Reason: "测试", IdempotencyKey: fmt.Sprintf("spec-%d-%d", m.ID, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := fmt.Sprintf("/api/v1/members/%d/points", m.ID)
+	raw := v.check(boss, specCall{method: "GET", path: base, want: 200})
+	if !strings.Contains(string(raw), `"balance":100`) {
+		t.Fatalf("balances: %s", raw)
+	}
+	v.check(boss, specCall{method: "GET", path: base + "/statement?kind=reward&per_page=10", want: 200})
+	v.check(boss, specCall{method: "GET", path: base + "/statement?kind=gold", want: 400, badRequest: true})
+	e.mustStaff(t, "pts-sales", auth.SalesConsultant, "SH")
+	v.check(e.mustToken(t, "pts-sales"), specCall{method: "GET", path: base, want: 403})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/members/999999/points/statement", want: 404})
 }

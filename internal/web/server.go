@@ -21,6 +21,7 @@ import (
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
+	"estateclub/internal/points"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -43,6 +44,7 @@ type Server struct {
 	members *member.Service
 	cards   *card.Service
 	jobs    *jobs.Queue
+	points  *points.Service
 	log     *slog.Logger
 	cat     *i18n.Catalog
 	pages   map[string]*template.Template
@@ -75,6 +77,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		metrics: newMetrics(prometheus.NewRegistry()),
 		started: time.Now(),
 	}
+	s.points = &points.Service{DB: d, Members: s.members}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
 	}

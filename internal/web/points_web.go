@@ -1,0 +1,127 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/points"
+)
+
+// pointsFilter reads a statement's filters (kind, from, to as China-time
+// days, both ends included) shared by the console and the API.
+func pointsFilter(r *http.Request) (points.Filter, error) {
+	q := r.URL.Query()
+	var f points.Filter
+	switch k := points.Kind(q.Get("kind")); k {
+	case "", points.Upgrade, points.Reward:
+		f.Kind = k
+	default:
+		return f, apperr.Field("kind", "积分类型须为 upgrade 或 reward", "kind must be upgrade or reward")
+	}
+	for _, d := range []struct {
+		field string
+		dst   *time.Time
+		next  bool
+	}{{"from", &f.From, false}, {"to", &f.To, true}} {
+		if v := q.Get(d.field); v != "" {
+			t, err := time.ParseInLocation("2006-01-02", v, chinaTime)
+			if err != nil {
+				return f, apperr.Field(d.field, "日期格式须为 YYYY-MM-DD", "dates must look like YYYY-MM-DD")
+			}
+			if d.next {
+				t = t.AddDate(0, 0, 1)
+			}
+			*d.dst = t
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) apiMemberPoints(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.PointsRead)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	b, err := s.points.Balances(r.Context(), m.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if b == nil {
+		b = []points.Balance{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": b})
+}
+
+func (s *Server) apiMemberStatement(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.PointsRead)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	pg, err := readPaging(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f, err := pointsFilter(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f.Offset, f.Limit = pg.offset(), pg.PerPage
+	lines, total, err := s.points.Statement(r.Context(), m.ID, f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(lines, total, pg))
+}
+
+type pointsPageData struct {
+	M        *member.Member
+	Balances []points.Balance
+	Lines    []points.Line
+	Total    int
+	Page     paging
+	Pages    int
+	Query    url.Values
+}
+
+// memberPoints is a member's points page (积分): balances by kind and region
+// and the statement.
+func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.PointsRead)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg, err := readPaging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := pointsPageData{M: m, Page: pg, Query: r.URL.Query()}
+	p := page{Title: m.Name + " · " + s.cat.T(lang(r), "points.title"), Nav: "members", Data: d}
+	if d.Balances, err = s.points.Balances(r.Context(), m.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := pointsFilter(r)
+	if err == nil {
+		f.Offset, f.Limit = pg.offset(), pg.PerPage
+		d.Lines, d.Total, err = s.points.Statement(r.Context(), m.ID, f)
+		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	}
+	p.Data = d
+	if err != nil {
+		s.formError(w, r, "points", p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "points", p)
+}

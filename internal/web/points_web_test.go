@@ -1,0 +1,49 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/points"
+)
+
+func TestMemberPointsPage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		m := mustFixtureMember(t, e, "SH-PD")
+		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+		for i, amount := range []int64{300, -120} {
+			if _, err := e.srv.points.Post(ctx, points.Entry{MemberID: m.ID, Kind: points.Reward, Amount: amount,
+				Source: points.FromAdjustment, Reason: fmt.Sprintf("调整%d", i), IdempotencyKey: fmt.Sprintf("page-%d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.mustStaff(t, "pts-spec", auth.CitySpecialist, "SH")
+		c := e.mustLogin(t, "pts-spec")
+		page := readBody(c.get(fmt.Sprintf("/members/%d", m.ID)))
+		if !strings.Contains(page, `id="points-link"`) {
+			t.Fatal("the member page has no link to the points")
+		}
+		res := c.get(fmt.Sprintf("/members/%d/points", m.ID))
+		page = readBody(res)
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `<span class="num">180</span>`) ||
+			!strings.Contains(page, "调整0") || !strings.Contains(page, "-120") || !strings.Contains(page, "奖励积分") {
+			t.Fatalf("points page: %d\n%s", res.StatusCode, page)
+		}
+		if res := c.get(fmt.Sprintf("/members/%d/points?kind=upgrade", m.ID)); !strings.Contains(readBody(res), "暂无") {
+			t.Error("the upgrade filter still lists reward lines")
+		}
+		if res := c.get(fmt.Sprintf("/members/%d/points?kind=gold", m.ID)); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("bad kind: %d", res.StatusCode)
+		}
+		// Another city's staff: the member does not exist for them.
+		e.mustStaff(t, "pts-hz", auth.CitySpecialist, "HZ")
+		if res := e.mustLogin(t, "pts-hz").get(fmt.Sprintf("/members/%d/points", m.ID)); res.StatusCode != http.StatusNotFound {
+			t.Errorf("HZ sees SH points: %d", res.StatusCode)
+		}
+	})
+}
