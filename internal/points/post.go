@@ -28,29 +28,8 @@ func (s *Service) Post(ctx context.Context, e Entry) (*Transaction, error) {
 		return nil, err
 	}
 	var out *Transaction
-	err = s.DB.Update(ctx, func(tx *db.Tx) error {
-		hd := header{source: e.Source, reason: e.Reason, planID: e.PlanID, ruleID: e.RuleID, ref: e.Ref}
-		id, err := begin(ctx, tx, e.IdempotencyKey, e.hash(), hd)
-		if err != nil {
-			return err
-		}
-		h, err := lockHolder(ctx, tx, e.MemberID, e.Kind)
-		if err != nil {
-			return err
-		}
-		if h.status == member.Closed {
-			return &apperr.Error{Code: apperr.Conflict, ZH: "会员已注销，不能记积分", EN: "the member is closed: no points can be posted"}
-		}
-		region, err := h.region(ctx, tx, e.Region)
-		if err != nil {
-			return err
-		}
-		own, err := h.leg(ctx, tx, region, e.Amount)
-		if err != nil {
-			return err
-		}
-		club := leg{address: e.club(), kind: e.Kind, region: region, shard: shardOf(e.MemberID), amount: -e.Amount}
-		out, err = s.complete(ctx, tx, id, e.IdempotencyKey, hd, []leg{own, club}, months)
+	err = s.DB.Update(ctx, func(tx *db.Tx) (err error) {
+		out, err = s.post(ctx, tx, e, months)
 		return err
 	})
 	out, err = unwrapReplay(out, err)
@@ -58,6 +37,33 @@ func (s *Service) Post(ctx context.Context, e Entry) (*Transaction, error) {
 		return nil, fmt.Errorf("post points: %w", err)
 	}
 	return out, nil
+}
+
+// post records a normalised entry inside tx; an idempotency key used
+// before comes back as a *replayed error, after which tx must roll back.
+func (s *Service) post(ctx context.Context, tx *db.Tx, e Entry, months int) (*Transaction, error) {
+	hd := header{source: e.Source, reason: e.Reason, planID: e.PlanID, ruleID: e.RuleID, ref: e.Ref}
+	id, err := begin(ctx, tx, e.IdempotencyKey, e.hash(), hd)
+	if err != nil {
+		return nil, err
+	}
+	h, err := lockHolder(ctx, tx, e.MemberID, e.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if h.status == member.Closed {
+		return nil, &apperr.Error{Code: apperr.Conflict, ZH: "会员已注销，不能记积分", EN: "the member is closed: no points can be posted"}
+	}
+	region, err := h.region(ctx, tx, e.Region)
+	if err != nil {
+		return nil, err
+	}
+	own, err := h.leg(ctx, tx, region, e.Amount)
+	if err != nil {
+		return nil, err
+	}
+	club := leg{address: e.club(), kind: e.Kind, region: region, shard: shardOf(e.MemberID), amount: -e.Amount}
+	return s.complete(ctx, tx, id, e.IdempotencyKey, hd, []leg{own, club}, months)
 }
 
 // Reverse records the reversal (冲正) of transaction id: a new transaction
@@ -79,37 +85,8 @@ func (s *Service) Reverse(ctx context.Context, id int64, reason, key string) (*T
 	}
 	hash := reversalHash(id, reason)
 	var out *Transaction
-	err = s.DB.Update(ctx, func(tx *db.Tx) error {
-		orig, err := loadTransaction(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if orig.Source == FromReversal {
-			return &apperr.Error{Code: apperr.Conflict, ZH: "冲正记录不能再冲正", EN: "a reversal cannot be reversed"}
-		}
-		hd := header{source: FromReversal, reason: reason, planID: orig.PlanID, ruleID: orig.RuleID, ref: orig.Ref, reverses: &id}
-		rid, err := begin(ctx, tx, key, hash, hd)
-		if err != nil {
-			return err
-		}
-		h, err := lockHolder(ctx, tx, orig.MemberID, orig.Kind)
-		if err != nil {
-			return err
-		}
-		legs := make([]leg, len(orig.Postings))
-		for i, p := range orig.Postings {
-			switch {
-			case p.MemberID == nil:
-				legs[i] = leg{address: p.Account, kind: p.Kind, region: p.Region, shard: p.Shard, amount: -p.Amount}
-			case *p.MemberID == h.id && p.Kind == h.kind:
-				if legs[i], err = h.leg(ctx, tx, p.Region, -p.Amount); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("reverse transaction %d: legs of several members or kinds", id)
-			}
-		}
-		out, err = s.complete(ctx, tx, rid, key, hd, legs, months)
+	err = s.DB.Update(ctx, func(tx *db.Tx) (err error) {
+		out, err = s.reverse(ctx, tx, id, reason, key, hash, months)
 		return err
 	})
 	out, err = unwrapReplay(out, err)
@@ -122,6 +99,41 @@ func (s *Service) Reverse(ctx context.Context, id int64, reason, key string) (*T
 		return nil, fmt.Errorf("reverse points: %w", err)
 	}
 	return out, nil
+}
+
+// reverse records the reversal of transaction id inside tx; like post, a
+// key used before comes back as a *replayed error.
+func (s *Service) reverse(ctx context.Context, tx *db.Tx, id int64, reason, key string, hash []byte, months int) (*Transaction, error) {
+	orig, err := loadTransaction(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if orig.Source == FromReversal {
+		return nil, &apperr.Error{Code: apperr.Conflict, ZH: "冲正记录不能再冲正", EN: "a reversal cannot be reversed"}
+	}
+	hd := header{source: FromReversal, reason: reason, planID: orig.PlanID, ruleID: orig.RuleID, ref: orig.Ref, reverses: &id}
+	rid, err := begin(ctx, tx, key, hash, hd)
+	if err != nil {
+		return nil, err
+	}
+	h, err := lockHolder(ctx, tx, orig.MemberID, orig.Kind)
+	if err != nil {
+		return nil, err
+	}
+	legs := make([]leg, len(orig.Postings))
+	for i, p := range orig.Postings {
+		switch {
+		case p.MemberID == nil:
+			legs[i] = leg{address: p.Account, kind: p.Kind, region: p.Region, shard: p.Shard, amount: -p.Amount}
+		case *p.MemberID == h.id && p.Kind == h.kind:
+			if legs[i], err = h.leg(ctx, tx, p.Region, -p.Amount); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("reverse transaction %d: legs of several members or kinds", id)
+		}
+	}
+	return s.complete(ctx, tx, rid, key, hd, legs, months)
 }
 
 // afterLostRace answers a reversal that found the transaction reversed: the
