@@ -54,7 +54,38 @@ func pointsCmd(cfg *config) *cobra.Command {
 	awards.Flags().IntVar(&plans, "plans", 1, "point plans the awards are spread over (1: all share one)")
 	awards.Flags().StringVar(&kind, "kind", "reward", "reward, or upgrade (each award also evaluates the member's tier)")
 	awards.Flags().StringVar(&dsn, "db", "", "an EMPTY database to fill (postgres://…); default a temporary SQLite file")
-	cmd.AddCommand(verify, awards)
+	var year int
+	var dry bool
+	expire := &cobra.Command{
+		Use:   "expire",
+		Short: "expire last year's unspent reward points (结转); --dry-run only reports; safe to run again",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := cfg.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			ctx := db.WithActor(cmd.Context(), cliActor())
+			rep, err := (&points.Service{DB: d}).Expire(ctx, points.ExpiryRun{Year: year, DryRun: dry})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			what := "expired"
+			if rep.DryRun {
+				what = "would expire"
+			}
+			fmt.Fprintf(w, "%s %d points in %d accounts (%d accounts with reward points scanned; %d accounts, %d points expired by earlier runs)\n",
+				what, rep.Points, rep.Accounts, rep.Scanned, rep.Already, rep.AlreadyPoints)
+			for _, r := range rep.Regions {
+				fmt.Fprintf(w, "  %s\t%d accounts\t%d points\n", r.Name, r.Accounts, r.Points)
+			}
+			return nil
+		},
+	}
+	expire.Flags().IntVar(&year, "year", 0, "the year that ends (default: the last year that has ended)")
+	expire.Flags().BoolVar(&dry, "dry-run", false, "report what would expire; post nothing")
+	cmd.AddCommand(verify, awards, expire)
 	return cmd
 }
 

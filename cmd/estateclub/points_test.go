@@ -54,3 +54,15 @@ func TestPointsBench(t *testing.T) {
 		t.Errorf("bench: %q", out)
 	}
 }
+
+func TestPointsExpireCommand(t *testing.T) {
+	dir := t.TempDir()
+	out := mustCLI(t, "", "points", "expire", "--dry-run", "--data-dir", dir)
+	if !strings.Contains(out, "would expire 0 points") {
+		t.Fatalf("dry run: %s", out)
+	}
+	_, errs, code := cli(t, "", "points", "expire", "--year", "2999", "--data-dir", dir)
+	if code == 0 || !strings.Contains(errs, "尚未结束") {
+		t.Fatalf("a year that has not ended: exit %d, %s", code, errs)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"estateclub/internal/jobs"
 	"estateclub/internal/member/transfer"
 	"estateclub/internal/org"
+	"estateclub/internal/points"
 )
 
 // maxUpload bounds an import file; the job keeps it in the database.
@@ -45,7 +46,7 @@ type importSummary struct {
 
 // JobHandlers are the background jobs this server knows how to run.
 func (s *Server) JobHandlers() map[string]jobs.Handler {
-	return map[string]jobs.Handler{importJob: s.runImport}
+	return map[string]jobs.Handler{importJob: s.runImport, points.ExpiryJobKind: s.points.ExpiryJob()}
 }
 
 // runImport imports a member file in the background. It is safe to run
