@@ -104,6 +104,9 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 	if err := seedCards(ctx, d, &card.Service{DB: d, Secret: keys.CardQRSecret()}); err != nil {
 		return false, fmt.Errorf("demo cards: %w", err)
 	}
+	if err := seedPoints(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
+		return false, fmt.Errorf("demo points: %w", err)
+	}
 	if err := backdate(ctx, d); err != nil {
 		return false, fmt.Errorf("demo dates: %w", err)
 	}

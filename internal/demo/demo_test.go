@@ -10,6 +10,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/pii"
+	"estateclub/internal/points"
 )
 
 // The demo runs at the start of several end-to-end tests on SQLite, so it
@@ -73,5 +74,33 @@ func TestSeedCards(t *testing.T) {
 	}
 	if seeded, err := Seed(ctx, d, keys); err != nil || seeded {
 		t.Errorf("a second Seed = %v, %v; want nothing done", seeded, err)
+	}
+}
+
+// The demo club has a year of point activity: an approved plan, balances
+// that equal their postings, and members promoted by their upgrade points.
+func TestDemoPoints(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	keys, _ := pii.NewKeys(bytes.Repeat([]byte{5}, pii.KeySize))
+	if _, err := Seed(context.Background(), d, keys); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&points.Service{DB: d}).Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("demo ledger does not verify: %+v", rep)
+	}
+	var postings, silverUp int
+	_ = d.View(context.Background(), func(tx *db.Tx) (err error) {
+		if postings, err = tx.Count(context.Background(), "SELECT count(*) FROM point_postings"); err != nil {
+			return err
+		}
+		silverUp, err = tx.Count(context.Background(), "SELECT count(*) FROM members WHERE tier IN ('silver', 'gold')")
+		return err
+	})
+	if postings < 10000 || silverUp == 0 {
+		t.Fatalf("demo points: %d postings, %d members above 普籍", postings, silverUp)
 	}
 }
