@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"estateclub/internal/apperr"
@@ -124,4 +125,29 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "points", p)
+}
+
+type plansData struct {
+	Plans []points.Plan
+}
+
+// pointPlans lists the point plans (积分计划) that reach the caller: plans
+// at or above their nodes (which award their members) and plans below them.
+func (s *Server) pointPlans(w http.ResponseWriter, r *http.Request) {
+	all, _, err := s.points.Plans(r.Context(), points.PlanFilter{Limit: 500})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mine := principal(r).Paths(auth.PointsRead)
+	var d plansData
+	for _, p := range all {
+		for _, path := range mine {
+			if strings.HasPrefix(path, p.NodePath) || strings.HasPrefix(p.NodePath, path) {
+				d.Plans = append(d.Plans, p)
+				break
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "point_plans", page{Title: s.cat.T(lang(r), "nav.plans"), Nav: "plans", Data: d})
 }

@@ -47,3 +47,38 @@ func TestMemberPointsPage(t *testing.T) {
 		}
 	})
 }
+
+func TestPointPlansPage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		drafter := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "drafter"})
+		approver := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "approver"})
+		year := e.d.Clock().Year()
+		mk := func(node, name string) {
+			p, err := e.srv.points.CreatePlan(drafter, points.PlanInput{NodeCode: node, Kind: points.Yearly, Year: year, Name: name,
+				Budget: points.Amounts{Upgrade: 5000, Reward: 8000},
+				Rules:  []points.RuleInput{{Category: points.CatMember, EventType: points.EvJoined, Kind: points.Reward, Amount: 100}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.points.SubmitPlan(drafter, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.points.ApprovePlan(approver, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk("GROUP", "集团年度计划")
+		mk("HZ", "杭州年度计划")
+		e.mustStaff(t, "plan-spec", auth.CitySpecialist, "SH")
+		page := readBody(e.mustLogin(t, "plan-spec").get("/points/plans"))
+		// Shanghai's staff see the group's plan (it awards their members), not Hangzhou's.
+		if !strings.Contains(page, "集团年度计划") || strings.Contains(page, "杭州年度计划") || !strings.Contains(page, "已批准") ||
+			!strings.Contains(page, "8000") {
+			t.Fatalf("plans page:\n%s", page)
+		}
+		e.mustStaff(t, "plan-sales", auth.SalesConsultant, "SH")
+		if res := e.mustLogin(t, "plan-sales").get("/points/plans"); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("sales consultant: %d", res.StatusCode)
+		}
+	})
+}

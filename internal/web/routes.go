@@ -87,6 +87,7 @@ func (s *Server) registerRoutes() {
 	c("POST /members/{member}/cards/{card}/lost", auth.CardManage, s.memberCardLost)
 	c("POST /members/{member}/cards/{card}/reissue", auth.CardManage, s.memberCardReissue)
 	c("GET /members/{member}/cards/{card}/qr.svg", auth.MemberRead, s.memberCardQR)
+	c("GET /points/plans", auth.PointsRead, s.pointPlans)
 	c("GET /cards", auth.CardManage, s.cardList)
 	c("POST /cards/designs", auth.CardManage, s.cardDesignCreate)
 	c("POST /cards/batches", auth.CardManage, s.cardBatchCreate)
