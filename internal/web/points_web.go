@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,4 +151,75 @@ func (s *Server) pointPlans(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "point_plans", page{Title: s.cat.T(lang(r), "nav.plans"), Nav: "plans", Data: d})
+}
+
+// memberAdjust proposes an adjustment of a member's points (积分调整) from
+// the points page; a supervisor decides it in the queue.
+func (s *Server) memberAdjust(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.AdjustPropose)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	amount, perr := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("amount")), 10, 64)
+	if perr != nil {
+		err = apperr.Field("amount", "调整数量须为整数（扣减写负数）", "the amount is a whole number (negative to take points away)")
+	} else {
+		_, err = s.points.ProposeAdjustment(r.Context(), points.AdjustmentInput{MemberID: m.ID,
+			Kind: points.Kind(r.PostFormValue("kind")), Amount: amount, Reason: r.PostFormValue("reason")})
+	}
+	if err != nil {
+		if apperr.As(err).Code == apperr.Internal {
+			s.fail(w, r, err)
+			return
+		}
+		redirect(w, r, "/members/"+r.PathValue("member")+"/points?error="+url.QueryEscape(apperr.As(err).Message(lang(r))), "")
+		return
+	}
+	redirect(w, r, "/members/"+r.PathValue("member")+"/points", "flash.adjust_proposed")
+}
+
+type adjustmentsData struct {
+	Items []points.Adjustment
+}
+
+func (s *Server) adjustmentsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
+	items, _, err := s.points.Adjustments(r.Context(), points.AdjustmentFilter{Within: principal(r).Paths(auth.AdjustApprove),
+		Status: points.AdjustmentPending, Limit: 200})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items}}
+	if ferr != nil {
+		s.formError(w, r, "adjustments", p, ferr)
+		return
+	}
+	s.render(w, r, status, "adjustments", p)
+}
+
+func (s *Server) adjustments(w http.ResponseWriter, r *http.Request) {
+	s.adjustmentsPage(w, r, http.StatusOK, nil)
+}
+
+// adjustmentDecide approves (posts) or rejects a proposed adjustment.
+func (s *Server) adjustmentDecide(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("adjustment"), 10, 64)
+	if err != nil {
+		s.fail(w, r, notFoundErr)
+		return
+	}
+	a, err := s.points.Adjustment(r.Context(), id)
+	if err == nil {
+		err = authorizeAt(r, auth.AdjustApprove, a.NodePath)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.points.DecideAdjustment(r.Context(), id, r.PostFormValue("decision") == "approve", r.PostFormValue("note")); err != nil {
+		s.adjustmentsPage(w, r, apperr.HTTPStatus(apperr.As(err).Code), err)
+		return
+	}
+	redirect(w, r, "/points/adjustments", "flash.saved")
 }

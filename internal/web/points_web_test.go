@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,6 +81,58 @@ func TestPointPlansPage(t *testing.T) {
 		e.mustStaff(t, "plan-sales", auth.SalesConsultant, "SH")
 		if res := e.mustLogin(t, "plan-sales").get("/points/plans"); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("sales consultant: %d", res.StatusCode)
+		}
+	})
+}
+
+func TestPointAdjustmentsFlow(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		m := mustFixtureMember(t, e, "SH-PD")
+		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+		if _, err := e.srv.members.Review(ctx, m.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.mustStaff(t, "adj-spec", auth.CitySpecialist, "SH")
+		e.mustStaff(t, "adj-boss", auth.GroupSupervisor, "GROUP")
+		spec, boss := e.mustLogin(t, "adj-spec"), e.mustLogin(t, "adj-boss")
+		base := fmt.Sprintf("/members/%d", m.ID)
+		res := spec.postForm(base+"/adjustments", url.Values{"kind": {"reward"}, "amount": {"x"}, "reason": {"补录"}})
+		if loc := res.Header.Get("Location"); !strings.Contains(loc, "error=") {
+			t.Fatalf("a bad amount: %d %s", res.StatusCode, loc)
+		}
+		res.Body.Close()
+		res = spec.postForm(base+"/adjustments", url.Values{"kind": {"reward"}, "amount": {"500"}, "reason": {"活动补录"}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || strings.Contains(res.Header.Get("Location"), "error=") {
+			t.Fatalf("propose: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		// Nothing posts before approval; the specialist cannot approve.
+		if b, _ := e.srv.points.Balances(context.Background(), m.ID); len(b) != 0 {
+			t.Fatalf("balance before approval: %+v", b)
+		}
+		if res := spec.get("/points/adjustments"); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("specialist sees the queue: %d", res.StatusCode)
+		}
+		page := readBody(boss.get("/points/adjustments"))
+		ids := regexp.MustCompile(`action="/points/adjustments/(\d+)"`).FindStringSubmatch(page)
+		if ids == nil || !strings.Contains(page, "活动补录") {
+			t.Fatalf("queue:\n%s", page)
+		}
+		res = boss.postForm("/points/adjustments/"+ids[1], url.Values{"decision": {"reject"}})
+		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "驳回须填写原因") {
+			t.Fatalf("reject without a note: %d", res.StatusCode)
+		}
+		res = boss.postForm("/points/adjustments/"+ids[1], url.Values{"decision": {"approve"}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve: %d", res.StatusCode)
+		}
+		b, err := e.srv.points.Balances(context.Background(), m.ID)
+		if err != nil || len(b) != 1 || b[0].Balance != 500 {
+			t.Fatalf("balance after approval: %+v %v", b, err)
+		}
+		if page := readBody(boss.get("/points/adjustments")); !strings.Contains(page, "没有待审批的调整") {
+			t.Fatal("the approved adjustment is still in the queue")
 		}
 	})
 }

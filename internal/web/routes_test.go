@@ -17,6 +17,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/jobs"
 	"estateclub/internal/member"
+	"estateclub/internal/points"
 )
 
 // The permission walk: every registered route, called as every role, must
@@ -81,6 +82,18 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 			t.Fatal(err)
 		}
 		return strconv.FormatInt(c.ID, 10)
+	},
+	"adjustment": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		m := mustFixtureMember(t, e, sc.node)
+		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+		if _, err := e.srv.members.Review(ctx, m.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.srv.points.ProposeAdjustment(ctx, points.AdjustmentInput{MemberID: m.ID, Kind: points.Reward, Amount: 10, Reason: "walk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(a.ID, 10)
 	},
 	"job": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		n, err := e.srv.org.ByCode(context.Background(), sc.node)
