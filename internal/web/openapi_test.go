@@ -716,4 +716,27 @@ func specPoints(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	e.mustStaff(t, "pts-sales", auth.SalesConsultant, "SH")
 	v.check(e.mustToken(t, "pts-sales"), specCall{method: "GET", path: base, want: 403})
 	v.check(boss, specCall{method: "GET", path: "/api/v1/members/999999/points/statement", want: 404})
+
+	// Adjustments: a specialist proposes, the supervisor decides.
+	if _, err := e.srv.members.Review(ctx, m.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.mustStaff(t, "pts-spec", auth.CitySpecialist, "SH")
+	spec := e.mustToken(t, "pts-spec")
+	raw = v.check(spec, specCall{method: "POST", path: fmt.Sprintf("/api/v1/members/%d/adjustments", m.ID), want: 201,
+		body: map[string]any{"kind": "reward", "amount": -30, "reason": "重复发放"}})
+	var adj struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &adj)
+	v.check(spec, specCall{method: "POST", path: fmt.Sprintf("/api/v1/members/%d/adjustments", m.ID), want: 400, badRequest: true,
+		body: map[string]any{"kind": "gold", "amount": 1, "reason": "x"}})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/adjustments?status=pending", want: 200})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/adjustments?status=lost", want: 400, badRequest: true})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/points/adjustments", want: 403})
+	decide := fmt.Sprintf("/api/v1/points/adjustments/%d/decision", adj.ID)
+	v.check(boss, specCall{method: "POST", path: decide, body: map[string]any{"approve": false}, want: 400})
+	v.check(boss, specCall{method: "POST", path: decide, body: map[string]any{"approve": true, "note": "核实无误"}, want: 200})
+	v.check(boss, specCall{method: "POST", path: decide, body: map[string]any{"approve": true}, want: 409})
+	v.check(boss, specCall{method: "POST", path: "/api/v1/points/adjustments/999999/decision", body: map[string]any{"approve": true}, want: 404})
 }

@@ -223,3 +223,74 @@ func (s *Server) adjustmentDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect(w, r, "/points/adjustments", "flash.saved")
 }
+
+func (s *Server) apiAdjustPropose(w http.ResponseWriter, r *http.Request) {
+	m, err := s.scopedMember(r, auth.AdjustPropose)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var in points.AdjustmentInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	in.MemberID = m.ID
+	a, err := s.points.ProposeAdjustment(r.Context(), in)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) apiAdjustments(w http.ResponseWriter, r *http.Request) {
+	pg, err := readPaging(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f := points.AdjustmentFilter{Within: principal(r).Paths(auth.AdjustApprove), Offset: pg.offset(), Limit: pg.PerPage}
+	switch st := points.AdjustmentStatus(r.URL.Query().Get("status")); st {
+	case "", points.AdjustmentPending, points.AdjustmentApproved, points.AdjustmentRejected:
+		f.Status = st
+	default:
+		s.apiError(w, r, apperr.Field("status", "状态须为 pending、approved 或 rejected", "status must be pending, approved or rejected"))
+		return
+	}
+	items, total, err := s.points.Adjustments(r.Context(), f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(items, total, pg))
+}
+
+func (s *Server) apiAdjustDecide(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("adjustment"), 10, 64)
+	if err != nil {
+		s.apiError(w, r, notFoundErr)
+		return
+	}
+	a, err := s.points.Adjustment(r.Context(), id)
+	if err == nil {
+		err = authorizeAt(r, auth.AdjustApprove, a.NodePath)
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var b struct {
+		Approve bool   `json:"approve"`
+		Note    string `json:"note"`
+	}
+	if err := decodeJSON(r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if a, err = s.points.DecideAdjustment(r.Context(), id, b.Approve, b.Note); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
