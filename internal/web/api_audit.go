@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
@@ -25,23 +24,9 @@ func auditFilter(r *http.Request) (audit.Filter, error) {
 	if f.Unscoped {
 		f.ScopePaths = nil
 	}
-	for _, d := range []struct {
-		field string
-		dst   *time.Time
-		next  bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
-		v := q.Get(d.field)
-		if v == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, chinaTime)
-		if err != nil {
-			return f, apperr.Field(d.field, "日期格式须为 YYYY-MM-DD", "dates must look like YYYY-MM-DD")
-		}
-		if d.next {
-			t = t.AddDate(0, 0, 1)
-		}
-		*d.dst = t
+	var err error
+	if f.From, f.To, err = dayRange(q, "from", "to"); err != nil {
+		return f, err
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return f, apperr.Field("to", "结束日期不能早于开始日期", "the end date is before the start date")

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
@@ -42,21 +41,9 @@ func (s *Server) memberFilter(r *http.Request) (member.Filter, error) {
 		}
 		f.Within = []string{n.Path}
 	}
-	for _, d := range []struct {
-		field string
-		dst   *time.Time
-		next  bool
-	}{{"joined_from", &f.JoinedFrom, false}, {"joined_to", &f.JoinedTo, true}} {
-		if v := q.Get(d.field); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, chinaTime)
-			if err != nil {
-				return f, apperr.Field(d.field, "日期格式须为 YYYY-MM-DD", "dates must look like YYYY-MM-DD")
-			}
-			if d.next {
-				t = t.AddDate(0, 0, 1)
-			}
-			*d.dst = t
-		}
+	var err error
+	if f.JoinedFrom, f.JoinedTo, err = dayRange(q, "joined_from", "joined_to"); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
@@ -24,21 +23,9 @@ func pointsFilter(r *http.Request) (points.Filter, error) {
 	default:
 		return f, apperr.Field("kind", "积分类型须为 upgrade 或 reward", "kind must be upgrade or reward")
 	}
-	for _, d := range []struct {
-		field string
-		dst   *time.Time
-		next  bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
-		if v := q.Get(d.field); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, chinaTime)
-			if err != nil {
-				return f, apperr.Field(d.field, "日期格式须为 YYYY-MM-DD", "dates must look like YYYY-MM-DD")
-			}
-			if d.next {
-				t = t.AddDate(0, 0, 1)
-			}
-			*d.dst = t
-		}
+	var err error
+	if f.From, f.To, err = dayRange(q, "from", "to"); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -266,6 +266,31 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
+// dayRange reads two query values as China-time days, both included: from
+// is the start of the first day, to the start of the day after the last.
+// An empty value leaves its bound zero (open).
+func dayRange(q url.Values, fromField, toField string) (from, to time.Time, err error) {
+	for _, d := range []struct {
+		field string
+		dst   *time.Time
+		next  bool
+	}{{fromField, &from, false}, {toField, &to, true}} {
+		v := q.Get(d.field)
+		if v == "" {
+			continue
+		}
+		t, perr := time.ParseInLocation("2006-01-02", v, chinaTime)
+		if perr != nil {
+			return from, to, apperr.Field(d.field, "日期格式须为 YYYY-MM-DD", "dates must look like YYYY-MM-DD")
+		}
+		if d.next {
+			t = t.AddDate(0, 0, 1)
+		}
+		*d.dst = t
+	}
+	return from, to, nil
+}
+
 // paging reads ?page= and ?per_page= (default 50, at most 200).
 type paging struct{ Page, PerPage int }
 
