@@ -30,6 +30,8 @@ type EventInput struct {
 type Event struct {
 	ID         int64     `json:"id"`
 	MemberID   int64     `json:"member_id"`
+	MemberName string    `json:"member_name,omitempty"` // in lists
+	MemberNo   string    `json:"member_no,omitempty"`   // in lists
 	Type       EventType `json:"event_type"`
 	Ref        string    `json:"ref,omitempty"`
 	OccurredAt time.Time `json:"occurred_at"`

@@ -32,6 +32,10 @@ type BatchInput struct {
 	File       string     `json:"file,omitempty"`   // the uploaded file's name
 	// DryRun works the batch out and reports it, posting nothing (预览).
 	DryRun bool `json:"dry_run,omitempty"`
+	// Within limits the batch to members at these org paths (the caller's
+	// reach); a row naming anyone else fails as if no such member
+	// existed. nil: everywhere.
+	Within []string `json:"-"`
 }
 
 // BatchRow is one member of a batch.
@@ -192,6 +196,9 @@ func batchClaims(ctx context.Context, tx *db.Tx, in BatchInput, r *BatchReport) 
 		}
 		fail := func(err error) { l.Outcome, l.Err = RowFailed, apperr.As(err); r.Failed++ }
 		m, err := members.of(row)
+		if err == nil && !within(m.path, in.Within) {
+			err = members.hidden(row)
+		}
 		if err != nil {
 			fail(err)
 			continue

@@ -90,6 +90,25 @@ func (bm *batchMembers) of(r BatchRow) (*memberRow, error) {
 	return byNo, nil
 }
 
+// hidden is the error of a row naming a member out of the caller's reach:
+// the same as for no such member, so that it tells nothing.
+func (bm *batchMembers) hidden(r BatchRow) error {
+	if r.MemberID > 0 {
+		return &apperr.Error{Code: apperr.NotFound, Field: "member_id", ZH: "会员ID " + itoa(r.MemberID) + " 不存在", EN: "no member with id " + itoa(r.MemberID)}
+	}
+	no := strings.ToUpper(strings.TrimSpace(r.MemberNo))
+	return &apperr.Error{Code: apperr.NotFound, Field: "member_no", ZH: "会员编号 " + no + " 不存在", EN: "no member numbered " + no}
+}
+
+// within reports whether path lies at or below one of paths; nil paths
+// reach everywhere.
+func within(path string, paths []string) bool {
+	if paths == nil {
+		return true
+	}
+	return slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(path, p) })
+}
+
 // openAhead opens, in a short transaction of its own, accounts the awards
 // for these rows may post to: each approved member's reward account in
 // their region, where a plan above them awards reward points, and the

@@ -48,6 +48,24 @@ func TestBatchAllOrNothing(t *testing.T) {
 			}
 		}
 
+		// A caller who reaches Shanghai only cannot award the Shenzhen member.
+		var shPath string
+		if err := d.View(context.Background(), func(tx *db.Tx) error {
+			return tx.QueryRow(context.Background(), "SELECT path FROM org_nodes WHERE code = 'SH'").Scan(&shPath)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		scoped := batch(a, b, c)
+		scoped.Within = []string{shPath}
+		r, err = f.points.AwardBatch(staffCtx(), scoped)
+		if e := wantCode(t, err, apperr.Invalid); e.Field != "rows" || r.Failed != 1 || r.Lines[2].Outcome != points.RowFailed ||
+			!apperr.Is(r.Lines[2].Err, apperr.NotFound) || r.Lines[0].Outcome != points.RowNotPosted {
+			t.Fatalf("out-of-scope row: err = %v, report = %+v", e, r)
+		}
+		if n := f.mustCount(t, "SELECT count(*) FROM point_events"); n != 0 {
+			t.Fatalf("a batch with an out-of-scope row recorded %d events", n)
+		}
+
 		r, err = f.points.AwardBatch(staffCtx(), batch(a, b, c))
 		if err != nil {
 			t.Fatal(err)

@@ -18,7 +18,7 @@ type EventFilter struct {
 	Limit    int // default 50, at most 1000
 }
 
-const eventColumns = `e.id, e.member_id, e.event_type, e.ref, e.occurred_at, e.note, e.batch_id, e.actor_login, e.created_at`
+const eventColumns = `e.id, e.member_id, e.event_type, e.ref, e.occurred_at, e.note, e.batch_id, e.actor_login, e.created_at, m.name, m.member_no`
 
 // Event returns a recorded event with its awards.
 func (s *Service) Event(ctx context.Context, id int64) (*Event, error) {
@@ -93,12 +93,14 @@ func (s *Service) Events(ctx context.Context, f EventFilter) ([]Event, int, erro
 
 func scanEvent(sc interface{ Scan(...any) error }) (*Event, error) {
 	e := &Event{Awards: []Award{}}
-	err := sc.Scan(&e.ID, &e.MemberID, &e.Type, &e.Ref, &e.OccurredAt, &e.Note, &e.BatchID, &e.ActorLogin, &e.CreatedAt)
+	var no *string
+	err := sc.Scan(&e.ID, &e.MemberID, &e.Type, &e.Ref, &e.OccurredAt, &e.Note, &e.BatchID, &e.ActorLogin, &e.CreatedAt, &e.MemberName, &no)
+	e.MemberNo = deref(no)
 	return e, err
 }
 
 func loadEvent(ctx context.Context, tx *db.Tx, id int64) (*Event, error) {
-	e, err := scanEvent(tx.QueryRow(ctx, "SELECT "+eventColumns+" FROM point_events e WHERE e.id = ?", id))
+	e, err := scanEvent(tx.QueryRow(ctx, "SELECT "+eventColumns+" FROM point_events e JOIN members m ON m.id = e.member_id WHERE e.id = ?", id))
 	if err != nil {
 		return nil, notFound(err, "积分事件", "points event")
 	}

@@ -183,6 +183,19 @@ func (s *Service) PlanChanges(ctx context.Context, planID int64) ([]PlanChange, 
 	return out, nil
 }
 
+// PlanChangeByID returns one change request.
+func (s *Service) PlanChangeByID(ctx context.Context, id int64) (*PlanChange, error) {
+	var out *PlanChange
+	err := s.DB.View(ctx, func(tx *db.Tx) (err error) {
+		out, err = loadChange(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan change: %w", err)
+	}
+	return out, nil
+}
+
 func loadChange(ctx context.Context, tx *db.Tx, id int64) (*PlanChange, error) {
 	c := &PlanChange{ID: id}
 	var rev string

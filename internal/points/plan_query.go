@@ -13,7 +13,11 @@ import (
 
 // PlanFilter selects plans.
 type PlanFilter struct {
-	Within []string   // org paths the caller may see; nil: everywhere
+	Within []string // org paths the caller may see; nil: everywhere
+	// Reach keeps the plans that reach these org paths or lie below them:
+	// plans at or above a path award its members, plans below it are
+	// its business. nil: no such limit.
+	Reach  []string
 	Status PlanStatus // "": any
 	Kind   PlanKind   // "": any
 	Year   int        // plans valid on some day of the year; 0: any
@@ -101,6 +105,14 @@ func (s *Service) Plans(ctx context.Context, f PlanFilter) ([]Plan, int, error) 
 	if f.Within != nil {
 		c, a := db.PathsWhere("p.node_path", f.Within)
 		conds, args = append(conds, c), append(args, a...)
+	}
+	if f.Reach != nil {
+		c, a := db.PathsWhere("p.node_path", f.Reach)
+		for _, path := range f.Reach {
+			c += " OR ? LIKE (p.node_path || '%')"
+			a = append(a, path)
+		}
+		conds, args = append(conds, "("+c+")"), append(args, a...)
 	}
 	if f.Status != "" {
 		conds, args = append(conds, "p.status = ?"), append(args, f.Status)

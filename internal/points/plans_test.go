@@ -2,6 +2,7 @@ package points_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -215,6 +216,18 @@ func TestPlansByRegion(t *testing.T) {
 		plans, total, err := f.points.Plans(context.Background(), points.PlanFilter{Within: []string{f.nodes["SH"].Path}})
 		if err != nil || total != 1 || plans[0].NodeCode != "SH-PD" || plans[0].Issued.Reward != 100 {
 			t.Errorf("plans within SH: %+v, %d, %v", plans, total, err)
+		}
+		// SH reaches the plans above it (EAST, GROUP) and below it (SH-PD);
+		// a south city reaches only the group's.
+		for node, want := range map[string][]string{"SH": {"SH-PD", "GROUP", "EAST"}, "SZ-QH": {"GROUP"}} {
+			plans, total, err := f.points.Plans(context.Background(), points.PlanFilter{Reach: []string{f.nodes[node].Path}})
+			var got []string
+			for _, p := range plans {
+				got = append(got, p.NodeCode)
+			}
+			if err != nil || total != len(want) || !slices.Equal(got, want) {
+				t.Errorf("plans reaching %s: %v (total %d), %v; want %v", node, got, total, err, want)
+			}
 		}
 		for year, want := range map[int]int{2024: 0, 2025: 3} {
 			if _, total, err := f.points.Plans(context.Background(), points.PlanFilter{Year: year, Status: points.PlanApproved}); err != nil || total != want {

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/xuri/excelize/v2"
 	"io"
 	"log/slog"
 	"net/http"
@@ -130,7 +132,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	if len(doc.Security) > 0 {
 		t.Errorf("the document has top-level security; each operation must declare its own")
 	}
-	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "system"}
+	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "points", "system"}
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -415,6 +417,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specCards(t, e, v, boss)
 		specTransfer(t, e, v, boss)
 		specPoints(t, e, v, boss)
+		specPointPlans(t, e, v, boss)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})
@@ -739,4 +742,118 @@ func specPoints(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	v.check(boss, specCall{method: "POST", path: decide, body: map[string]any{"approve": true, "note": "核实无误"}, want: 200})
 	v.check(boss, specCall{method: "POST", path: decide, body: map[string]any{"approve": true}, want: 409})
 	v.check(boss, specCall{method: "POST", path: "/api/v1/points/adjustments/999999/decision", body: map[string]any{"approve": true}, want: 404})
+}
+
+// specPointPlans walks a plan through drafting, approval and a change,
+// records events and batches under it, and runs a year-end dry run.
+func specPointPlans(t *testing.T, e *testEnv, v *specValidator, boss *client) {
+	t.Helper()
+	e.mustStaff(t, "plan-gs", auth.GroupSpecialist, "GROUP")
+	gs := e.mustToken(t, "plan-gs")
+	today := time.Now().In(chinaTime)
+	from, to := today.Format("2006-01-02"), today.AddDate(0, 2, 0).Format("2006-01-02")
+	raw := v.check(gs, specCall{method: "POST", path: "/api/v1/points/plans", want: 201, body: map[string]any{
+		"node_code": "SH", "kind": "adhoc", "name": "春季答谢", "valid_from": from, "valid_to": to,
+		"budget": map[string]any{"upgrade": 1000, "reward": 10000},
+		"rules":  []any{map[string]any{"event_type": "event_attendance", "kind": "reward", "amount": 50}}}})
+	var plan struct {
+		ID    int64 `json:"id"`
+		Rules []struct {
+			ID int64 `json:"id"`
+		} `json:"rules"`
+	}
+	mustSpecDecode(t, raw, &plan)
+	v.check(gs, specCall{method: "POST", path: "/api/v1/points/plans", want: 400, badRequest: true, body: map[string]any{"node_code": "SH", "kind": "monthly", "name": "x"}})
+	v.check(gs, specCall{method: "POST", path: "/api/v1/points/plans", want: 400, body: map[string]any{"node_code": "SH", "kind": "adhoc", "name": "无日期"}})
+	base := fmt.Sprintf("/api/v1/points/plans/%d", plan.ID)
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/plans?status=draft", want: 200})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/plans?status=lost", want: 400, badRequest: true})
+	v.check(gs, specCall{method: "GET", path: base, want: 200})
+	v.check(gs, specCall{method: "PATCH", path: base, want: 200, body: map[string]any{"note": "业主答谢会"}})
+	raw = v.check(gs, specCall{method: "POST", path: base + "/rules", want: 201, body: map[string]any{"event_type": "site_visit", "kind": "upgrade", "amount": 20,
+		"cap_period": "month", "cap_count": 2}})
+	var rule struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &rule)
+	v.check(gs, specCall{method: "PATCH", path: fmt.Sprintf("%s/rules/%d", base, rule.ID), want: 200, body: map[string]any{"amount": 30}})
+	v.check(gs, specCall{method: "PATCH", path: base + "/rules/999999", want: 404, body: map[string]any{"amount": 30}})
+	v.check(boss, specCall{method: "POST", path: base + "/decision", want: 409, body: map[string]any{"approve": true}})
+	v.check(gs, specCall{method: "POST", path: base + "/submit", want: 200})
+	v.check(gs, specCall{method: "POST", path: base + "/decision", want: 403, body: map[string]any{"approve": true}})
+	v.check(boss, specCall{method: "POST", path: base + "/decision", want: 200, body: map[string]any{"approve": true}})
+	v.check(gs, specCall{method: "PATCH", path: base, want: 409, body: map[string]any{"note": "改"}})
+	v.check(boss, specCall{method: "GET", path: base + "/usage", want: 200})
+	raw = v.check(gs, specCall{method: "POST", path: base + "/changes", want: 201, body: map[string]any{"reason": "追加预算",
+		"revision": map[string]any{"plan": map[string]any{"budget": map[string]any{"upgrade": 1000, "reward": 20000}},
+			"rules": []any{map[string]any{"id": plan.Rules[0].ID, "amount": 60}}}}})
+	var change struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &change)
+	v.check(gs, specCall{method: "GET", path: base + "/changes", want: 200})
+	v.check(boss, specCall{method: "POST", path: fmt.Sprintf("/api/v1/points/plan-changes/%d/decision", change.ID), want: 200, body: map[string]any{"approve": true, "note": "同意"}})
+	v.check(boss, specCall{method: "POST", path: "/api/v1/points/plan-changes/999999/decision", want: 404, body: map[string]any{"approve": true}})
+
+	// Events and batches under the plan.
+	m := mustFixtureMember(t, e, "SH-PD")
+	if _, err := e.srv.members.Review(actorCtx("fixture"), m.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.srv.members.Get(context.Background(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustStaff(t, "plan-cs", auth.CitySpecialist, "SH")
+	cs := e.mustToken(t, "plan-cs")
+	events := fmt.Sprintf("/api/v1/members/%d/events", m.ID)
+	raw = v.check(cs, specCall{method: "POST", path: events, want: 201, body: map[string]any{"event_type": "event_attendance", "ref": "EV-2026-01"}})
+	if !strings.Contains(string(raw), `"reward":60`) {
+		t.Fatalf("the approved change's amount was not awarded: %s", raw)
+	}
+	v.check(cs, specCall{method: "POST", path: events, want: 200, body: map[string]any{"event_type": "event_attendance", "ref": "EV-2026-01"}})
+	v.check(cs, specCall{method: "POST", path: events, want: 400, badRequest: true, body: map[string]any{"event_type": "party"}})
+	v.check(gs, specCall{method: "POST", path: events, want: 403, body: map[string]any{"event_type": "event_attendance", "ref": "x"}})
+	v.check(cs, specCall{method: "GET", path: "/api/v1/points/events?event_type=event_attendance", want: 200})
+	v.check(cs, specCall{method: "POST", path: "/api/v1/points/batches", want: 200, body: map[string]any{"event_type": "site_visit", "ref": "V-1", "dry_run": true,
+		"rows": []any{map[string]any{"member_id": m.ID}}}})
+	v.check(cs, specCall{method: "POST", path: "/api/v1/points/batches", want: 201, body: map[string]any{"event_type": "site_visit", "ref": "V-1",
+		"rows": []any{map[string]any{"member_id": m.ID}}}})
+	raw = v.check(cs, specCall{method: "POST", path: "/api/v1/points/batches", want: 400, body: map[string]any{"event_type": "site_visit", "ref": "V-2",
+		"rows": []any{map[string]any{"member_id": m.ID}, map[string]any{"member_id": 999999}}}})
+	if !strings.Contains(string(raw), `"outcome":"error"`) {
+		t.Fatalf("a failed batch's report: %s", raw)
+	}
+	x := excelize.NewFile()
+	_ = x.SetSheetRow("Sheet1", "A1", &[]any{"会员编号", "关联编号"})
+	_ = x.SetSheetRow("Sheet1", "A2", &[]any{m.MemberNo, "V-3"})
+	var sheet bytes.Buffer
+	if err := x.Write(&sheet); err != nil {
+		t.Fatal(err)
+	}
+	v.check(cs, specCall{method: "POST", path: "/api/v1/points/batches", want: 201, upload: sheet.Bytes(), form: map[string]string{"event_type": "site_visit"}})
+	v.check(cs, specCall{method: "GET", path: fmt.Sprintf("/api/v1/members/%d/points/expiries", m.ID), want: 200})
+
+	// Year-end expiry.
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/expiry", want: 200})
+	v.check(boss, specCall{method: "PUT", path: "/api/v1/points/expiry", want: 200, body: map[string]any{"years": 2}})
+	v.check(boss, specCall{method: "PUT", path: "/api/v1/points/expiry", want: 400, body: map[string]any{"years": 11}})
+	v.check(gs, specCall{method: "PUT", path: "/api/v1/points/expiry", want: 403, body: map[string]any{"years": 1}})
+	raw = v.check(boss, specCall{method: "POST", path: "/api/v1/points/expiry/runs", want: 202, body: map[string]any{"year": today.Year() - 1, "dry_run": true}})
+	var run struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &run)
+	v.check(boss, specCall{method: "POST", path: "/api/v1/points/expiry/runs", want: 409, body: map[string]any{"year": today.Year()}})
+	r := &jobs.Runner{Queue: e.srv.jobs, Worker: "spec", Handlers: e.srv.JobHandlers(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if ran, err := r.RunOne(context.Background(), []string{points.ExpiryJobKind}); !ran || err != nil {
+		t.Fatalf("run the year-end: %v %v", ran, err)
+	}
+	raw = v.check(boss, specCall{method: "GET", path: fmt.Sprintf("/api/v1/points/expiry/runs/%d", run.ID), want: 200})
+	if !strings.Contains(string(raw), `"status":"done"`) || !strings.Contains(string(raw), `"dry_run":true`) {
+		t.Fatalf("the dry run: %s", raw)
+	}
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/expiry/runs/999999", want: 404})
+	v.check(boss, specCall{method: "POST", path: base + "/cancel", want: 200, body: map[string]any{"reason": "活动停办"}})
+	v.check(boss, specCall{method: "POST", path: base + "/cancel", want: 409, body: map[string]any{"reason": "再取消"}})
 }

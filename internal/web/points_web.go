@@ -80,6 +80,8 @@ type pointsPageData struct {
 	Page     paging
 	Pages    int
 	Query    url.Values
+	Upcoming []points.UpcomingExpiry
+	Types    []points.EventType
 }
 
 // memberPoints is a member's points page (积分): balances by kind and region
@@ -95,9 +97,13 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := pointsPageData{M: m, Page: pg, Query: r.URL.Query()}
+	d := pointsPageData{M: m, Page: pg, Query: r.URL.Query(), Types: eventTypes()}
 	p := page{Title: m.Name + " · " + s.cat.T(lang(r), "points.title"), Nav: "members", Data: d}
 	if d.Balances, err = s.points.Balances(r.Context(), m.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Upcoming, err = s.points.UpcomingExpiries(r.Context(), m.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -113,31 +119,6 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "points", p)
-}
-
-type plansData struct {
-	Plans []points.Plan
-}
-
-// pointPlans lists the point plans (积分计划) that reach the caller: plans
-// at or above their nodes (which award their members) and plans below them.
-func (s *Server) pointPlans(w http.ResponseWriter, r *http.Request) {
-	all, _, err := s.points.Plans(r.Context(), points.PlanFilter{Limit: 500})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	mine := principal(r).Paths(auth.PointsRead)
-	var d plansData
-	for _, p := range all {
-		for _, path := range mine {
-			if strings.HasPrefix(path, p.NodePath) || strings.HasPrefix(p.NodePath, path) {
-				d.Plans = append(d.Plans, p)
-				break
-			}
-		}
-	}
-	s.render(w, r, http.StatusOK, "point_plans", page{Title: s.cat.T(lang(r), "nav.plans"), Nav: "plans", Data: d})
 }
 
 // memberAdjust proposes an adjustment of a member's points (积分调整) from

@@ -88,7 +88,15 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return "?" + q.Encode()
 		},
-		"add":          func(a, b int) int { return a + b },
+		"add":  func(a, b int) int { return a + b },
+		"list": func(v ...string) []string { return v },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
 		"statusLabel":  func(lang string, st member.Status) string { return st.Label(lang) },
 		"channelLabel": func(lang string, c member.Channel) string { return c.Label(lang) },
 		"statuses":     func() []member.Status { return member.Statuses },

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
@@ -95,6 +96,41 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(a.ID, 10)
 	},
+	"plan": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(mustFixturePlan(t, e, sc.node, false).ID, 10)
+	},
+	"rule": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		id, err := strconv.ParseInt(sc.filled["plan"], 10, 64)
+		if err != nil {
+			t.Fatalf("{rule} needs {plan} before it: %v", err)
+		}
+		p, err := e.srv.points.Plan(context.Background(), id)
+		if err != nil || len(p.Rules) == 0 {
+			t.Fatalf("plan %d: %+v, %v", id, p, err)
+		}
+		return strconv.FormatInt(p.Rules[0].ID, 10)
+	},
+	"revision": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		p := mustFixturePlan(t, e, sc.node, true)
+		budget := points.Amounts{Reward: 20_000}
+		c, err := e.srv.points.ProposePlanChange(actorCtx("fixture"), p.ID, points.PlanRevision{Plan: points.PlanUpdate{Budget: &budget}}, "walk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(c.ID, 10)
+	},
+	"run": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		n, err := e.srv.org.ByCode(context.Background(), sc.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := e.srv.jobs.Enqueue(context.Background(), jobs.New{Kind: points.ExpiryJobKind, NodePath: n.Path,
+			Params: `{"year":2024,"dry_run":true}`, FileName: "walk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(id, 10)
+	},
 	"job": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		n, err := e.srv.org.ByCode(context.Background(), sc.node)
 		if err != nil {
@@ -123,6 +159,34 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	},
 }
 
+func actorCtx(login string) context.Context {
+	return db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: login})
+}
+
+// mustFixturePlan drafts an ad-hoc plan with one rule at node, approved
+// (by someone other than its drafter) if asked.
+func mustFixturePlan(t *testing.T, e *testEnv, node string, approved bool) *points.Plan {
+	t.Helper()
+	today := time.Now().In(chinaTime)
+	from := db.DateOf(today.Year(), today.Month(), today.Day())
+	p, err := e.srv.points.CreatePlan(actorCtx("fixture"), points.PlanInput{NodeCode: node, Kind: points.AdHoc, Name: "walk",
+		ValidFrom: from, ValidTo: db.Date{Time: from.AddDate(0, 1, 0)}, Budget: points.Amounts{Reward: 10_000},
+		Rules: []points.RuleInput{{EventType: points.EvEventAttendance, Kind: points.Reward, Amount: 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !approved {
+		return p
+	}
+	if _, err := e.srv.points.SubmitPlan(actorCtx("fixture"), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = e.srv.points.ApprovePlan(actorCtx("fixture-boss"), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 var fixtureMobiles atomic.Int64
 
 // mustFixtureMember makes a fresh member awaiting review at node, so that
@@ -140,7 +204,8 @@ func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
 
 // groupWideRoutes act on objects that belong to the group as a whole
 // without naming one in the path: card designs.
-var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period"}
+var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period",
+	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs"}
 
 // groupWide reports whether rt acts on an object that belongs to the group
 // as a whole (tier settings, card designs): out of every city's scope.
