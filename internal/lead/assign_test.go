@@ -148,4 +148,3 @@ func countKind(as []lead.Anomaly, k lead.AnomalyKind) int {
 	}
 	return n
 }
-
