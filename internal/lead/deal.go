@@ -116,7 +116,7 @@ func (s *Service) RecordDeal(ctx context.Context, leadID int64, in DealInput) (*
 	if err := s.dealMember(ctx, d); err != nil {
 		return nil, fmt.Errorf("record deal: %w", err)
 	}
-	if d.Points, err = s.postDealPoints(ctx, d.ID); err != nil {
+	if d.Points, _, err = s.postDealPoints(ctx, d.ID); err != nil {
 		return nil, fmt.Errorf("record deal: %w", err)
 	}
 	return d, nil
@@ -234,11 +234,12 @@ func (s *Service) dealMember(ctx context.Context, d *Deal) error {
 // postDealPoints records a deal's waiting points events. The points
 // service knows each event by member, type and ref, so an event recorded
 // before a crash is found again and posts nothing twice.
-func (s *Service) postDealPoints(ctx context.Context, dealID int64) ([]DealPoints, error) {
+func (s *Service) postDealPoints(ctx context.Context, dealID int64) ([]DealPoints, int, error) {
 	var d *Deal
 	if err := s.DB.View(ctx, func(tx *db.Tx) (err error) { d, err = dealWhere(ctx, tx, "d.id = ?", dealID); return err }); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	posted := 0
 	for i := range d.Points {
 		e := &d.Points[i]
 		if e.Status == "posted" {
@@ -248,17 +249,18 @@ func (s *Service) postDealPoints(ctx context.Context, dealID int64) ([]DealPoint
 		if day := dayOf(s.DB.Clock()); d.Date.Before(day.Time) {
 			in.OccurredAt = startOf(d.Date).Add(12 * time.Hour)
 		}
-		ev, err := s.Points.RecordEvent(ctx, in)
-		if err != nil && apperr.As(err).Code == apperr.Internal {
-			return nil, err
+		ev, recErr := s.Points.RecordEvent(ctx, in)
+		if recErr != nil && apperr.As(recErr).Code == apperr.Internal {
+			return nil, posted, recErr
 		}
-		err = s.DB.Update(ctx, func(tx *db.Tx) error {
-			if err != nil {
-				e.Error = apperr.As(err).Message("zh-CN")
+		err := s.DB.Update(ctx, func(tx *db.Tx) error {
+			if recErr != nil {
+				e.Error = apperr.As(recErr).Message("zh-CN")
 				_, err := tx.Exec(ctx, "UPDATE lead_deal_points SET error = ?, updated_at = ? WHERE deal_id = ? AND event_type = ?", e.Error, tx.Now, dealID, e.EventType)
 				return err
 			}
 			e.Status, e.EventID, e.Error = "posted", &ev.ID, ""
+			posted++
 			if _, err := tx.Exec(ctx, "UPDATE lead_deal_points SET status = 'posted', event_id = ?, error = '', updated_at = ? WHERE deal_id = ? AND event_type = ?",
 				ev.ID, tx.Now, dealID, e.EventType); err != nil {
 				return err
@@ -266,10 +268,10 @@ func (s *Service) postDealPoints(ctx context.Context, dealID int64) ([]DealPoint
 			return record(ctx, tx, d.LeadID, "points", "", string(e.EventType), e.Ref)
 		})
 		if err != nil {
-			return nil, err
+			return nil, posted, err
 		}
 	}
-	return d.Points, nil
+	return d.Points, posted, nil
 }
 
 // PostWaitingPoints posts the points events of every deal that still wait
@@ -290,14 +292,10 @@ func (s *Service) PostWaitingPoints(ctx context.Context) (int, error) {
 	}
 	posted := 0
 	for _, id := range ids {
-		ps, err := s.postDealPoints(ctx, id)
+		_, n, err := s.postDealPoints(ctx, id)
+		posted += n
 		if err != nil {
 			return posted, err
-		}
-		for _, p := range ps {
-			if p.Status == "posted" {
-				posted++
-			}
 		}
 	}
 	return posted, nil
