@@ -55,7 +55,7 @@ func ParseStatus(field, s string) (Status, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "none", "无意向", "无", "no intent":
 		return NoIntent, nil
-	case "c", "c类", "c 类", "一般", "c 类（一般）":
+	case "c", "c类", "c 类", "一般", "c 类（一般）", "c (general)":
 		return C, nil
 	case "b", "b类", "b 类":
 		return B, nil

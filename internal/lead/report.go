@@ -202,7 +202,9 @@ func (s *Service) LostReasons(ctx context.Context, f ReportFilter) ([]LostReason
 	for i := range out {
 		out[i].Share = rate(out[i].Leads, total)
 	}
-	slices.SortFunc(out, func(a, b LostReason) int { return cmp.Or(cmp.Compare(b.Leads, a.Leads), cmp.Compare(a.Reason, b.Reason)) })
+	slices.SortFunc(out, func(a, b LostReason) int {
+		return cmp.Or(cmp.Compare(b.Leads, a.Leads), cmp.Compare(a.Reason, b.Reason))
+	})
 	return out, nil
 }
 
