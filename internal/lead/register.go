@@ -207,6 +207,13 @@ func (s *Service) Register(ctx context.Context, in Registration) (*RegisterResul
 // registerTx inserts the lead unless its mobile is known, in which case it
 // returns the known lead unchanged.
 func (s *Service) registerTx(ctx context.Context, tx *db.Tx, p *regInput) (*Lead, bool, error) {
+	// A known customer is shown as they are, whatever this registration
+	// says: the ownership check comes before the rules.
+	if r, err := s.byIndex(ctx, tx, p.idx); err == nil {
+		return &r.Lead, false, nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return nil, false, err
+	}
 	proj, err := projectByCode(ctx, tx, p.ProjectCode)
 	if err != nil {
 		return nil, false, err

@@ -87,6 +87,11 @@ func TestSecondRegistrationShowsOwnerAndCreatesNothing(t *testing.T) {
 		if after := counts(); after != before {
 			t.Errorf("rows (leads, contacts, history, members, audit) %v → %v: something was created", before, after)
 		}
+		// Even a registration the rules would refuse shows the owner first.
+		res, err = f.svc.Register(f.as("li"), lead.Registration{ProjectCode: "SH-PD", Source: lead.Visit, Mobile: "13912345678", Status: lead.NoIntent})
+		if err != nil || res.Created || res.Existing.Lead.OwnerName != "王芳" {
+			t.Errorf("refusable registration of a known mobile = %+v, %v", res, err)
+		}
 		// 判客 before registering says the same.
 		o, err := f.svc.Check(context.Background(), "139 1234 5678")
 		if err != nil {
