@@ -80,6 +80,7 @@ type pointsPageData struct {
 	Page     paging
 	Pages    int
 	Query    url.Values
+	Redeem   memberRedemptions
 }
 
 // memberPoints is a member's points page (积分): balances by kind and region
@@ -98,6 +99,10 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 	d := pointsPageData{M: m, Page: pg, Query: r.URL.Query()}
 	p := page{Title: m.Name + " · " + s.cat.T(lang(r), "points.title"), Nav: "members", Data: d}
 	if d.Balances, err = s.points.Balances(r.Context(), m.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Redeem, err = s.memberRedemptionsOf(r, m); err != nil {
 		s.fail(w, r, err)
 		return
 	}
