@@ -1,6 +1,7 @@
 // Package demo fills an empty database with a realistic demonstration
 // club: one group, two regions, four city companies, eight projects, a
-// staff member for every role, members and their membership cards.
+// staff member for every role, members and their membership cards, a
+// year of points and a redemption catalogue with its orders.
 package demo
 
 import (
@@ -106,6 +107,9 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 	}
 	if err := seedPoints(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
 		return false, fmt.Errorf("demo points: %w", err)
+	}
+	if err := seedRedeem(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
+		return false, fmt.Errorf("demo redemptions: %w", err)
 	}
 	if err := backdate(ctx, d); err != nil {
 		return false, fmt.Errorf("demo dates: %w", err)

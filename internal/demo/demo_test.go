@@ -104,3 +104,53 @@ func TestDemoPoints(t *testing.T) {
 		t.Fatalf("demo points: %d postings, %d members above 普籍", postings, silverUp)
 	}
 }
+
+// The demo catalogue has items in every region and a queue that looks
+// real: orders in every state, fulfilled in every way, and the ledger
+// still verifies.
+func TestDemoRedemptions(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	keys, _ := pii.NewKeys(bytes.Repeat([]byte{7}, pii.KeySize))
+	ctx := context.Background()
+	if _, err := Seed(ctx, d, keys); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&points.Service{DB: d}).Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("the ledger does not verify after the demo's redemptions: %+v %v", rep, err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := d.View(ctx, func(tx *db.Tx) (err error) { n, err = tx.Count(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("SELECT count(*) FROM redeem_items"); n != 26 {
+		t.Errorf("%d catalogue items, want 26", n)
+	}
+	if n := count("SELECT count(*) FROM redeem_orders"); n < 250 {
+		t.Errorf("only %d demo orders", n)
+	}
+	for what, q := range map[string]string{
+		"awaiting approval":            "SELECT count(*) FROM redeem_orders WHERE status = 'applied'",
+		"awaiting fulfilment":          "SELECT count(*) FROM redeem_orders WHERE status = 'approved'",
+		"auto-approved":                "SELECT count(*) FROM redeem_orders WHERE auto_approved",
+		"rejected":                     "SELECT count(*) FROM redeem_orders WHERE status = 'rejected' AND close_reason <> ''",
+		"cancelled":                    "SELECT count(*) FROM redeem_orders WHERE status = 'cancelled'",
+		"fulfilled with a code":        "SELECT count(*) FROM redeem_orders WHERE fulfilment = 'voucher'",
+		"posted with a tracking no.":   "SELECT count(*) FROM redeem_orders WHERE fulfilment = 'posted' AND tracking_no <> ''",
+		"picked up":                    "SELECT count(*) FROM redeem_orders WHERE fulfilment = 'picked_up'",
+		"placed by a member":           "SELECT count(*) FROM redeem_orders WHERE applied_kind = 'member'",
+		"placed in Hangzhou":           "SELECT count(*) FROM redeem_orders WHERE applied_by = 'hz.specialist'",
+		"placed more than a month ago": "SELECT count(*) FROM redeem_orders WHERE created_at < (SELECT min(created_at) FROM redeem_orders WHERE status = 'applied')",
+	} {
+		if count(q) == 0 {
+			t.Errorf("no demo order is %s", what)
+		}
+	}
+	if n := count("SELECT count(*) FROM redeem_orders WHERE created_at > updated_at OR approved_at < created_at OR fulfilled_at < approved_at"); n != 0 {
+		t.Errorf("%d demo orders with their steps out of order", n)
+	}
+}

@@ -32,10 +32,13 @@ type NewItem struct {
 
 // ItemUpdate lists what an update may change; nil leaves a field as it is.
 type ItemUpdate struct {
-	Name        *string    `json:"name"`
-	Description *string    `json:"description"`
-	Price       *int64     `json:"price"` // applies to later orders
-	Stock       *int64     `json:"stock"` // -1: unlimited
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Price       *int64  `json:"price"` // applies to later orders
+	Stock       *int64  `json:"stock"` // -1: unlimited
+	// StockDelta adds (or, negative, removes) units to the stock as it is
+	// when the row is locked, so that orders placed meanwhile are not lost.
+	StockDelta  *int64     `json:"stock_delta"`
 	MemberLimit *int       `json:"member_limit"`
 	ValidFrom   *time.Time `json:"valid_from"` // zero time: no start
 	ValidTo     *time.Time `json:"valid_to"`   // zero time: no end
@@ -149,6 +152,10 @@ func (u ItemUpdate) apply(it *Item) {
 		if *u.Stock == -1 {
 			it.Stock = nil
 		}
+	}
+	if u.StockDelta != nil && it.Stock != nil {
+		n := *it.Stock + *u.StockDelta
+		it.Stock = &n
 	}
 	if u.MemberLimit != nil {
 		it.MemberLimit = u.MemberLimit

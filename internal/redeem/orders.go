@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
@@ -17,6 +18,7 @@ type OrderFilter struct {
 	MemberID int64
 	ItemID   int64
 	Status   Status
+	From, To time.Time // applied at or after From, before To; zero: open
 	Offset   int
 	Limit    int // default 50, at most 500
 }
@@ -41,6 +43,12 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]Order, int, erro
 			return nil, 0, apperr.Field("status", "状态不正确", "unknown status")
 		}
 		add("o.status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		add("o.created_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("o.created_at < ?", f.To)
 	}
 	where := ""
 	if len(conds) > 0 {

@@ -98,6 +98,8 @@ type client struct {
 	csrf  string
 	token string // bearer token, for API clients
 	lang  string // Accept-Language
+	// header holds extra request headers (Idempotency-Key).
+	header map[string]string
 }
 
 func (e *testEnv) anon(t testing.TB) *client {
@@ -160,6 +162,9 @@ func (c *client) do(method, path string, body io.Reader, contentType string) *ht
 	}
 	if c.lang != "" {
 		req.Header.Set("Accept-Language", c.lang)
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

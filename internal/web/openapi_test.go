@@ -133,6 +133,7 @@ func TestOpenAPIOperations(t *testing.T) {
 		t.Errorf("the document has top-level security; each operation must declare its own")
 	}
 	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "points", "system"}
+	tags = append(tags, "redeem")
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -271,6 +272,7 @@ type specCall struct {
 	// upload, if set, is sent as the file of a multipart form with form.
 	upload []byte
 	form   map[string]string
+	header map[string]string // extra request headers
 }
 
 // check sends c as cl, checks the status, validates the request and the
@@ -278,7 +280,7 @@ type specCall struct {
 func (v *specValidator) check(cl *client, c specCall) []byte {
 	v.t.Helper()
 	name := c.method + " " + c.path
-	cl.lang = c.lang
+	cl.lang, cl.header = c.lang, c.header
 	var res *http.Response
 	if c.upload != nil {
 		res = cl.upload(c.path, c.form, "members.xlsx", c.upload)
@@ -418,6 +420,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specTransfer(t, e, v, boss)
 		specPoints(t, e, v, boss)
 		specPointPlans(t, e, v, boss)
+		specRedeem(t, e, v, boss)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})
@@ -856,4 +859,73 @@ func specPointPlans(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	v.check(boss, specCall{method: "GET", path: "/api/v1/points/expiry/runs/999999", want: 404})
 	v.check(boss, specCall{method: "POST", path: base + "/cancel", want: 200, body: map[string]any{"reason": "活动停办"}})
 	v.check(boss, specCall{method: "POST", path: base + "/cancel", want: 409, body: map[string]any{"reason": "再取消"}})
+}
+
+// specRedeem calls every redemption operation: a city specialist at SH
+// keeps the catalogue, orders for a member (a retry with the same
+// Idempotency-Key orders once), fulfils and cancels; boss, the group
+// supervisor, decides and changes the settings.
+func specRedeem(t *testing.T, e *testEnv, v *specValidator, boss *client) {
+	t.Helper()
+	e.mustStaff(t, "rd.spec", auth.CitySpecialist, "SH")
+	spec := e.mustToken(t, "rd.spec")
+	raw := v.check(spec, specCall{method: "POST", path: "/api/v1/redeem/items", want: 201, body: map[string]any{
+		"node_code": "SH", "kind": "voucher", "name": "合作商户代金券", "description": "滨江府商业街通用", "price": 100,
+		"stock": 50, "member_limit": nil, "valid_from": "2026-01-01T00:00:00+08:00", "valid_to": nil}})
+	var it struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &it)
+	itemPath := fmt.Sprintf("/api/v1/redeem/items/%d", it.ID)
+	v.check(spec, specCall{method: "POST", path: "/api/v1/redeem/items", want: 201, body: map[string]any{"node_code": "SH-PD", "kind": "gift", "name": "精美礼品", "price": 400, "inactive": true}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/redeem/items?node=SH&kind=voucher&active=true&q=%E4%BB%A3%E9%87%91&per_page=10", want: 200})
+	v.check(spec, specCall{method: "GET", path: itemPath, want: 200})
+	v.check(spec, specCall{method: "PATCH", path: itemPath, want: 200, body: map[string]any{"stock_delta": 10, "member_limit": 5, "price": 120}})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/redeem/settings", want: 200})
+	v.check(boss, specCall{method: "PUT", path: "/api/v1/redeem/settings", want: 200, body: map[string]any{"auto_approve_below": 0, "spend_anywhere": false}})
+
+	m := mustActiveMember(t, e, "SH-PD")
+	mustGive(t, e, m.ID, 1000)
+	apply := fmt.Sprintf("/api/v1/members/%d/redemptions", m.ID)
+	body := map[string]any{"item_id": it.ID, "quantity": 2, "note": "现场领取"}
+	raw = v.check(spec, specCall{method: "POST", path: apply, want: 201, body: body, header: map[string]string{"Idempotency-Key": "order-1"}})
+	var o struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &o)
+	v.check(spec, specCall{method: "POST", path: apply, want: 200, body: body, header: map[string]string{"Idempotency-Key": "order-1"}})
+	v.check(spec, specCall{method: "GET", path: apply + "?per_page=5", want: 200})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/redemptions?status=applied&node=SH&member=" + strconv.FormatInt(m.ID, 10) + "&from=2026-01-01", want: 200})
+	order := fmt.Sprintf("/api/v1/redemptions/%d", o.ID)
+	v.check(spec, specCall{method: "GET", path: order, want: 200})
+	v.check(boss, specCall{method: "POST", path: order + "/decision", want: 200, body: map[string]any{"approve": true, "note": "同意"}})
+	raw = v.check(spec, specCall{method: "POST", path: order + "/fulfilment", want: 200, body: map[string]any{"method": "voucher"}})
+	if !strings.Contains(string(raw), `"voucher_code":"`) {
+		t.Fatalf("fulfilled with a voucher code: %s", raw)
+	}
+	raw = v.check(spec, specCall{method: "POST", path: apply, want: 201, body: map[string]any{"item_id": it.ID}, header: map[string]string{"Idempotency-Key": "order-2"}})
+	mustSpecDecode(t, raw, &o)
+	v.check(spec, specCall{method: "POST", path: fmt.Sprintf("/api/v1/redemptions/%d/cancel", o.ID), want: 200, body: map[string]any{"reason": "会员改期"}})
+
+	// Errors.
+	v.check(spec, specCall{method: "POST", path: apply, want: 400, badRequest: true, body: body})
+	v.check(spec, specCall{method: "POST", path: apply, want: 409, lang: "en", body: map[string]any{"item_id": it.ID, "quantity": 9},
+		header: map[string]string{"Idempotency-Key": "order-3"}})
+	v.check(spec, specCall{method: "POST", path: apply, want: 409, body: map[string]any{"item_id": it.ID, "quantity": 1},
+		header: map[string]string{"Idempotency-Key": "order-1"}})
+	v.check(spec, specCall{method: "POST", path: order + "/decision", want: 403, body: map[string]any{"approve": true}})
+	v.check(boss, specCall{method: "POST", path: order + "/decision", want: 409, body: map[string]any{"approve": false, "note": "x"}})
+	raw = v.check(spec, specCall{method: "POST", path: apply, want: 201, body: map[string]any{"item_id": it.ID}, header: map[string]string{"Idempotency-Key": "order-4"}})
+	mustSpecDecode(t, raw, &o)
+	post := fmt.Sprintf("/api/v1/redemptions/%d", o.ID)
+	v.check(boss, specCall{method: "POST", path: post + "/decision", want: 200, body: map[string]any{"approve": true}})
+	v.check(spec, specCall{method: "POST", path: post + "/fulfilment", want: 400, badRequest: true, body: map[string]any{"method": "drone"}})
+	v.check(spec, specCall{method: "POST", path: post + "/fulfilment", want: 400, body: map[string]any{"method": "posted"}})
+	v.check(spec, specCall{method: "POST", path: post + "/fulfilment", want: 200, body: map[string]any{"method": "posted", "tracking_no": "SF1400000001"}})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/redemptions?status=lost", want: 400, badRequest: true})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/redemptions/999999", want: 404})
+	v.check(spec, specCall{method: "PATCH", path: itemPath, want: 400, body: map[string]any{"stock_delta": -1000}})
+	v.check(spec, specCall{method: "POST", path: "/api/v1/redeem/items", want: 400, body: map[string]any{"node_code": "HZ", "kind": "gift", "name": "伞", "price": 1}})
+	v.check(spec, specCall{method: "PUT", path: "/api/v1/redeem/settings", want: 403, body: map[string]any{"auto_approve_below": 100}})
+	v.check(boss, specCall{method: "PUT", path: "/api/v1/redeem/settings", want: 400, badRequest: true, body: map[string]any{"auto_approve_below": -1}})
 }

@@ -82,6 +82,7 @@ type pointsPageData struct {
 	Query    url.Values
 	Upcoming []points.UpcomingExpiry
 	Types    []points.EventType
+	Redeem   memberRedemptions
 }
 
 // memberPoints is a member's points page (积分): balances by kind and region
@@ -104,6 +105,10 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Upcoming, err = s.points.UpcomingExpiries(r.Context(), m.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Redeem, err = s.memberRedemptionsOf(r, m); err != nil {
 		s.fail(w, r, err)
 		return
 	}

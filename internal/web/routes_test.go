@@ -131,6 +131,10 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(id, 10)
 	},
+	// A catalogue item at the scope's node, and an order of one awaiting
+	// approval: see mustFixtureItem and mustFixtureOrder.
+	"item":  mustFixtureItem,
+	"order": mustFixtureOrder,
 	"job": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		n, err := e.srv.org.ByCode(context.Background(), sc.node)
 		if err != nil {
@@ -203,9 +207,10 @@ func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
 }
 
 // groupWideRoutes act on objects that belong to the group as a whole
-// without naming one in the path: card designs.
+// without naming one in the path: card designs, tier, expiry and redemption settings.
 var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period",
-	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs"}
+	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs",
+	"POST /redeem/settings", "PUT /api/v1/redeem/settings"}
 
 // groupWide reports whether rt acts on an object that belongs to the group
 // as a whole (tier settings, card designs): out of every city's scope.

@@ -22,6 +22,7 @@ import (
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
 	"estateclub/internal/points"
+	"estateclub/internal/redeem"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -45,6 +46,7 @@ type Server struct {
 	cards   *card.Service
 	jobs    *jobs.Queue
 	points  *points.Service
+	redeem  *redeem.Service
 	log     *slog.Logger
 	cat     *i18n.Catalog
 	pages   map[string]*template.Template
@@ -78,6 +80,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		started: time.Now(),
 	}
 	s.points = &points.Service{DB: d, Members: s.members}
+	s.redeem = &redeem.Service{DB: d, Points: s.points}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
 	}
