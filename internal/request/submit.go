@@ -1,0 +1,205 @@
+package request
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
+	"estateclub/internal/db"
+)
+
+// NewRequest is a request as a member (or staff on their behalf) submits it.
+type NewRequest struct {
+	MemberID  int64
+	Kind      Kind
+	Subkind   Subkind
+	Channel   Channel // "": portal
+	Text      string
+	Photo     []byte // optional: a JPEG, PNG or WebP of at most 5 MB
+	PhotoName string
+}
+
+// Limits of a request's text and photo.
+const (
+	MinText      = 5
+	MaxText      = 2000
+	MaxPhotoSize = 5 << 20
+)
+
+// photoTypes are the sniffed content types a photo may have, with the
+// extension given to a photo sent without a name.
+var photoTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+// Service keeps requests.
+type Service struct {
+	DB *db.DB
+}
+
+// china is the club's calendar for request numbers.
+var china = time.FixedZone("CST", 8*3600)
+
+// number is a request's number (诉求编号): SQ, the day submitted, the id.
+func number(id int64, at time.Time) string {
+	return fmt.Sprintf("SQ%s-%06d", at.In(china).Format("20060102"), id)
+}
+
+// checked is a NewRequest after validation.
+type checked struct {
+	NewRequest
+	photoType, photoName string
+}
+
+func (in NewRequest) validate() (*checked, error) {
+	c := &checked{NewRequest: in}
+	if in.MemberID <= 0 {
+		return nil, apperr.Field("member", "请指明提交诉求的会员", "the member is required")
+	}
+	if !slices.Contains(Kinds, in.Kind) {
+		return nil, apperr.Field("kind", "请选择诉求类型", "choose the kind of request")
+	}
+	if !slices.Contains(subkinds[in.Kind], in.Subkind) {
+		return nil, apperr.Field("subkind", "请选择“"+in.Kind.Label("")+"”下的具体类别", "choose what the "+strings.ToLower(in.Kind.Label("en"))+" is about")
+	}
+	if c.Channel == "" {
+		c.Channel = Portal
+	}
+	if !slices.Contains(Channels, c.Channel) {
+		return nil, apperr.Field("channel", "诉求来源不正确", "unknown channel")
+	}
+	c.Text = strings.TrimSpace(strings.ReplaceAll(in.Text, "\r\n", "\n"))
+	switch n := utf8.RuneCountInString(c.Text); {
+	case n < MinText:
+		return nil, apperr.Field("text", fmt.Sprintf("请至少写 %d 个字，说明您的诉求", MinText), fmt.Sprintf("describe your request in at least %d characters", MinText))
+	case n > MaxText:
+		return nil, apperr.Field("text", fmt.Sprintf("内容不能超过 %d 个字", MaxText), fmt.Sprintf("the text has at most %d characters", MaxText))
+	case !utf8.ValidString(c.Text) || strings.IndexFunc(c.Text, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
+		return nil, apperr.Field("text", "内容含有无法显示的字符", "the text holds characters that cannot be shown")
+	}
+	if len(in.Photo) == 0 {
+		return c, nil
+	}
+	if len(in.Photo) > MaxPhotoSize {
+		return nil, apperr.Field("photo", "照片不能超过 5 MB", "the photo must be at most 5 MB")
+	}
+	// The browser's claim is not trusted: the bytes say what the file is.
+	c.photoType = http.DetectContentType(in.Photo)
+	ext, ok := photoTypes[c.photoType]
+	if !ok {
+		return nil, apperr.Field("photo", "照片须为 JPEG、PNG 或 WebP 图片", "the photo must be a JPEG, PNG or WebP image")
+	}
+	c.photoName = photoName(in.PhotoName, ext)
+	return c, nil
+}
+
+// photoName keeps the base name a browser sent, without folders or control
+// characters, at most 100 characters.
+func photoName(name, ext string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == "/" {
+		return "photo" + ext
+	}
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[len(r)-100:])
+	}
+	return name
+}
+
+// Submit records a request: open, numbered, in the member's org node, with
+// its photo and a "submitted" line of history. A member has at most one open
+// request for a copy of their data and one for deleting their account.
+func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
+	c, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var r *Request
+	err = s.DB.Update(ctx, func(tx *db.Tx) error {
+		var nodePath string
+		err := tx.QueryRow(ctx, "SELECT node_path FROM members WHERE id = ?"+tx.ForUpdate(), c.MemberID).Scan(&nodePath)
+		if isNoRows(err) {
+			return apperr.NotFoundf("会员", "member")
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkOnlyOpen(ctx, tx, c.MemberID, c.Subkind); err != nil {
+			return err
+		}
+		id, err := tx.InsertID(ctx, `INSERT INTO requests (member_id, node_path, kind, subkind, channel, text, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.MemberID, nodePath, c.Kind, c.Subkind, c.Channel, c.Text, Open, tx.Now, tx.Now)
+		if db.IsUniqueViolation(err) {
+			return errAlreadyOpen(c.Subkind) // a concurrent submission won
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE requests SET no = ? WHERE id = ?", number(id, tx.Now), id); err != nil {
+			return err
+		}
+		if len(c.Photo) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO request_photos (request_id, name, content_type, size, data, created_at)
+				VALUES (?, ?, ?, ?, ?, ?)`, id, c.photoName, c.photoType, len(c.Photo), c.Photo, tx.Now); err != nil {
+				return err
+			}
+		}
+		if err := addEvent(ctx, tx, id, "submitted", ""); err != nil {
+			return err
+		}
+		if r, err = get(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "request.submit", ObjectType: "request", ObjectID: id, NodePath: nodePath,
+			Summary: "提交诉求 " + r.No + " " + r.Kind.Label("") + "/" + r.Subkind.Label(""), After: r})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit request: %w", err)
+	}
+	return r, nil
+}
+
+func errAlreadyOpen(k Subkind) error {
+	return &apperr.Error{Code: apperr.Conflict, Field: "subkind",
+		ZH: "您已有一个未办结的“" + k.Label("") + "”申请，请等待处理结果",
+		EN: "you already have an open “" + strings.ToLower(k.Label("en")) + "” request; please wait for it to be handled"}
+}
+
+func checkOnlyOpen(ctx context.Context, tx *db.Tx, memberID int64, k Subkind) error {
+	if !slices.Contains(onePerMember, k) {
+		return nil
+	}
+	n, err := tx.Count(ctx, "SELECT count(*) FROM requests WHERE member_id = ? AND subkind = ? AND status NOT IN (?, ?)",
+		memberID, k, Resolved, Closed)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return errAlreadyOpen(k)
+	}
+	return nil
+}
+
+// addEvent appends a line to a request's history, as the transaction's actor.
+func addEvent(ctx context.Context, tx *db.Tx, requestID int64, action, note string) error {
+	login := tx.Actor.Login
+	if login == "" {
+		login = tx.Actor.Kind
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, at, actor_kind, actor_login, action, note) VALUES (?, ?, ?, ?, ?, ?)`,
+		requestID, tx.Now, tx.Actor.Kind, login, action, note)
+	return err
+}
