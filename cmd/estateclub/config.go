@@ -22,6 +22,8 @@ type config struct {
 	DB         string
 	LogFormat  string
 	TrustProxy bool
+	// SMSProvider names how text messages go out: "outbox" or "http".
+	SMSProvider string
 }
 
 func envOr(key, def string) string {

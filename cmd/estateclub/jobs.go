@@ -19,6 +19,11 @@ func runJobs(ctx context.Context, srv *web.Server, log *slog.Logger) {
 		} else if n > 0 {
 			log.Info("job purge_sessions", "deleted", n)
 		}
+		if sessions, codes, err := srv.MemberAuth().Purge(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("job purge_member_sessions failed", "err", err)
+		} else if sessions+codes > 0 {
+			log.Info("job purge_member_sessions", "sessions", sessions, "codes", codes)
+		}
 		select {
 		case <-ctx.Done():
 			return

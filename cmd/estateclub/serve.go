@@ -16,6 +16,7 @@ import (
 
 	"estateclub/internal/demo"
 	"estateclub/internal/jobs"
+	"estateclub/internal/sms"
 	"estateclub/internal/web"
 )
 
@@ -32,6 +33,8 @@ func serveCmd(cfg *config) *cobra.Command {
 	cmd.Flags().StringVar(&cfg.Addr, "addr", envOr("ESTATECLUB_ADDR", "127.0.0.1:8080"), "listen address (env ESTATECLUB_ADDR)")
 	cmd.Flags().BoolVar(&cfg.TrustProxy, "trust-proxy", tp, "trust X-Forwarded-For/-Proto from a load balancer (env ESTATECLUB_TRUST_PROXY)")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "fill an empty database with demo data and print the demo logins")
+	cmd.Flags().StringVar(&cfg.SMSProvider, "sms-provider", envOr("ESTATECLUB_SMS_PROVIDER", "outbox"),
+		"SMS delivery: outbox (kept for staff to read in the console's SMS outbox) or http (a gateway: ESTATECLUB_SMS_URL, ESTATECLUB_SMS_KEY, ESTATECLUB_SMS_SIGN) (env ESTATECLUB_SMS_PROVIDER)")
 	return cmd
 }
 
@@ -58,7 +61,12 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 			log.Info("demo data created")
 		}
 	}
-	srv, err := web.New(web.Config{TrustProxy: cfg.TrustProxy, Version: version, Keys: keys}, d, log)
+	provider, err := sms.NewProvider(cfg.SMSProvider, os.Getenv("ESTATECLUB_SMS_URL"), os.Getenv("ESTATECLUB_SMS_KEY"), os.Getenv("ESTATECLUB_SMS_SIGN"))
+	if err != nil {
+		return err
+	}
+	log.Info("sms", "provider", provider.Name())
+	srv, err := web.New(web.Config{TrustProxy: cfg.TrustProxy, Version: version, Keys: keys, SMS: provider}, d, log)
 	if err != nil {
 		return err
 	}
@@ -99,5 +107,5 @@ func printDemo(url string) {
 	for _, l := range demo.Logins {
 		fmt.Printf("  %-15s %-8s %s @ %s\n", l.Login, l.Role.Label("zh-CN"), l.Role, l.Org)
 	}
-	fmt.Println()
+	fmt.Printf("\n  会员之家 member portal: %s/m/  手机号 mobile %s（验证码见管理后台“短信发件箱” the code is in the console's SMS outbox, as supervisor）\n\n", url, demo.PortalMobile)
 }

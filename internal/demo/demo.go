@@ -111,6 +111,9 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 	if err := seedRedeem(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
 		return false, fmt.Errorf("demo redemptions: %w", err)
 	}
+	if err := seedPortal(ctx, d, &member.Service{DB: d, Keys: keys}, &card.Service{DB: d, Secret: keys.CardQRSecret()}); err != nil {
+		return false, fmt.Errorf("demo portal member: %w", err)
+	}
 	if err := backdate(ctx, d); err != nil {
 		return false, fmt.Errorf("demo dates: %w", err)
 	}

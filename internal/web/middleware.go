@@ -16,6 +16,7 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/memberauth"
 )
 
 const sessionCookie = "ec_session"
@@ -24,8 +25,9 @@ const sessionCookie = "ec_session"
 type reqInfo struct {
 	id      string
 	lang    string
-	p       *auth.Principal // nil when not signed in
-	sess    *auth.Session   // nil for bearer tokens and anonymous requests
+	p       *auth.Principal     // nil when not signed in
+	sess    *auth.Session       // nil for bearer tokens and anonymous requests
+	ms      *memberauth.Session // the member portal's session, if any
 	surface Surface
 }
 
@@ -108,11 +110,16 @@ func (s *Server) authenticate(r *http.Request, surface Surface) (*auth.Principal
 }
 
 func (s *Server) csrfOK(r *http.Request, sess *auth.Session) bool {
+	return csrfMatch(r, sess.CSRFToken)
+}
+
+// csrfMatch checks the request's CSRF token (header or form field) against want.
+func csrfMatch(r *http.Request, want string) bool {
 	tok := r.Header.Get("X-CSRF-Token")
 	if tok == "" {
 		tok = r.PostFormValue("csrf")
 	}
-	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) == 1
+	return tok != "" && want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
 }
 
 // fail answers an error in the form of the request's surface.
@@ -120,6 +127,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ri := info(r)
 	if ri.surface == API || ri.surface == System {
 		s.apiError(w, r, err)
+		return
+	}
+	if ri.surface == Portal {
+		s.portalFail(w, r, apperr.As(err))
 		return
 	}
 	e := apperr.As(err)

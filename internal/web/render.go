@@ -70,6 +70,8 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		},
 		"can":   func(p *auth.Principal, perm string) bool { return p.Can(auth.Permission(perm)) },
 		"canAt": func(p *auth.Principal, perm, path string) bool { return p.CanAt(auth.Permission(perm), path) },
+		// canGroup: perm over the whole group (the root node's path is /1/).
+		"canGroup": func(p *auth.Principal, perm string) bool { return p.CanAt(auth.Permission(perm), "/1/") },
 
 		"errFor": func(e *apperr.Error, field string) string {
 			if e == nil || e.Field != field {

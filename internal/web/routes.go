@@ -15,6 +15,7 @@ const (
 	Console Surface = "console" // HTML, cookie session, CSRF token in forms
 	API     Surface = "api"     // JSON, bearer token (or session cookie + X-CSRF-Token)
 	System  Surface = "system"  // health, metrics, static files, OpenAPI document
+	Portal  Surface = "portal"  // the member portal: HTML, member session cookie
 )
 
 // Route is one registered URL: the permission that guards it is declared here.
@@ -33,6 +34,10 @@ func (r Route) Pattern() string { return r.Method + " " + r.Path }
 func (s *Server) handle(surface Surface, pattern string, perm auth.Permission, h http.HandlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
 	s.routes = append(s.routes, Route{Method: method, Path: path, Perm: perm, Surface: surface})
+	if surface == Portal {
+		s.mux.Handle(pattern, s.portalGuard(perm, h))
+		return
+	}
 	s.mux.Handle(pattern, s.guard(surface, perm, h))
 }
 
@@ -225,6 +230,33 @@ func (s *Server) registerRoutes() {
 	a("PATCH /api/v1/tiers/{tier}", auth.TierApprove, s.apiTierUpdate)
 	a("GET /api/v1/tier-changes", auth.TierApprove, s.apiTierChanges)
 	a("POST /api/v1/tier-changes/{change}/decision", auth.TierApprove, s.apiTierDecide)
+
+	c("GET /sms/outbox", auth.AuditRead, s.smsOutbox)
+
+	// The member portal: members' own sessions, never a staff one.
+	p := func(pat string, perm auth.Permission, h http.HandlerFunc) { s.handle(Portal, pat, perm, h) }
+	p("GET /m", portalPublic, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/m/", http.StatusMovedPermanently) })
+	p("GET /m/{$}", portalMember, s.mHome)
+	p("GET /m/login", portalPublic, s.mLogin)
+	p("POST /m/login/code", portalPublic, s.mLoginCode)
+	p("POST /m/login", portalPublic, s.mLoginSubmit)
+	p("POST /m/logout", portalSignedIn, s.mLogout)
+	p("GET /m/join", portalSignedIn, s.mJoin)
+	p("POST /m/join", portalSignedIn, s.mJoinSubmit)
+	p("GET /m/card", portalMember, s.mCard)
+	p("GET /m/card/qr.svg", portalMember, s.mCardQR)
+	p("GET /m/points", portalMember, s.mPoints)
+	p("GET /m/rewards", portalMember, s.mRewards)
+	p("POST /m/rewards/{item}", portalMember, s.mRedeem)
+	p("GET /m/orders/{order}", portalMember, s.mOrderShow)
+	p("POST /m/orders/{order}/cancel", portalMember, s.mOrderCancel)
+	p("GET /m/profile", portalMember, s.mProfile)
+	p("POST /m/profile", portalMember, s.mProfileUpdate)
+	p("POST /m/profile/privacy", portalMember, s.mPrivacyRequest)
+	p("GET /m/requests", portalMember, s.mRequests)
+	p("POST /m/requests", portalMember, s.mRequestSubmit)
+	p("GET /m/requests/{request}", portalMember, s.mRequestShow)
+	p("GET /m/requests/{request}/photos/{photo}", portalMember, s.mRequestPhoto)
 
 	// Unknown API paths answer JSON, not the console's HTML.
 	s.mux.Handle("/api/", s.guard(API, auth.Public, func(w http.ResponseWriter, r *http.Request) {

@@ -210,7 +210,7 @@ func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
 // without naming one in the path: card designs, tier, expiry and redemption settings.
 var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period",
 	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs",
-	"POST /redeem/settings", "PUT /api/v1/redeem/settings"}
+	"POST /redeem/settings", "PUT /api/v1/redeem/settings", "GET /sms/outbox"}
 
 // groupWide reports whether rt acts on an object that belongs to the group
 // as a whole (tier settings, card designs): out of every city's scope.
@@ -333,7 +333,7 @@ func walkedRoutes(t *testing.T, srv *Server) (routes []Route, logout Route) {
 	t.Helper()
 	for _, rt := range srv.Routes() {
 		switch {
-		case rt.Surface == System:
+		case rt.Surface == System, rt.Surface == Portal: // the portal has its own walk: TestPortalWalk
 		case rt.Pattern() == "POST /logout":
 			logout = rt
 		default:
@@ -362,7 +362,8 @@ func TestRoutesDeclarePermissions(t *testing.T) {
 			t.Errorf("%s declares no permission", rt.Pattern())
 			continue
 		}
-		granted := rt.Perm == auth.Public || rt.Perm == auth.Authenticated
+		granted := rt.Perm == auth.Public || rt.Perm == auth.Authenticated ||
+			rt.Surface == Portal && (rt.Perm == portalSignedIn || rt.Perm == portalMember)
 		for _, role := range auth.Roles {
 			granted = granted || slices.Contains(role.Permissions(), rt.Perm)
 		}
@@ -379,9 +380,17 @@ func TestRoutesDeclarePermissions(t *testing.T) {
 				t.Errorf("API route %s is outside /api/v1/", rt.Pattern())
 			}
 		case Console:
-			if strings.HasPrefix(rt.Path, "/api/") {
-				t.Errorf("console route %s is under /api/", rt.Pattern())
+			if strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/m/") {
+				t.Errorf("console route %s is under /api/ or the portal's /m/", rt.Pattern())
 			}
+		case Portal:
+			if rt.Path != "/m" && !strings.HasPrefix(rt.Path, "/m/") {
+				t.Errorf("portal route %s is outside /m/", rt.Pattern())
+			}
+			if rt.Perm != auth.Public && rt.Perm != portalSignedIn && rt.Perm != portalMember {
+				t.Errorf("portal route %s needs %q; portal routes need a member session, not a staff permission", rt.Pattern(), rt.Perm)
+			}
+			continue
 		default:
 			t.Errorf("%s has unknown surface %q", rt.Pattern(), rt.Surface)
 		}

@@ -19,10 +19,13 @@ import (
 	"estateclub/internal/i18n"
 	"estateclub/internal/jobs"
 	"estateclub/internal/member"
+	"estateclub/internal/memberauth"
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
 	"estateclub/internal/points"
 	"estateclub/internal/redeem"
+	"estateclub/internal/request"
+	"estateclub/internal/sms"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -34,6 +37,9 @@ type Config struct {
 	Version string
 	// Keys encrypt and index members' personal data.
 	Keys *pii.Keys
+	// SMS delivers text messages (sign-in codes); nil: the built-in
+	// outbox, which stores them for staff to read in the console.
+	SMS sms.Provider
 }
 
 // Server is the HTTP side of estateclub.
@@ -47,13 +53,17 @@ type Server struct {
 	jobs    *jobs.Queue
 	points  *points.Service
 	redeem  *redeem.Service
-	log     *slog.Logger
-	cat     *i18n.Catalog
-	pages   map[string]*template.Template
-	routes  []Route
-	mux     *http.ServeMux
-	metrics *metrics
-	started time.Time
+	sms     *sms.Service
+	// memberAuth signs members in to the portal (/m/).
+	memberAuth *memberauth.Service
+	requests   *request.Service
+	log        *slog.Logger
+	cat        *i18n.Catalog
+	pages      map[string]*template.Template
+	routes     []Route
+	mux        *http.ServeMux
+	metrics    *metrics
+	started    time.Time
 }
 
 // New wires the server. It fails if a template or message catalogue is broken.
@@ -81,12 +91,22 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.points = &points.Service{DB: d, Members: s.members}
 	s.redeem = &redeem.Service{DB: d, Points: s.points}
+	provider := cfg.SMS
+	if provider == nil {
+		provider = sms.Outbox{}
+	}
+	s.sms = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
+	s.memberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.sms, Members: s.members}
+	s.requests = &request.Service{DB: d}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
 	}
 	s.registerRoutes()
 	return s, nil
 }
+
+// MemberAuth exposes the portal's sign-in service (for housekeeping).
+func (s *Server) MemberAuth() *memberauth.Service { return s.memberAuth }
 
 // Auth exposes the auth service (for tests and the command line).
 func (s *Server) Auth() *auth.Service { return s.auth }

@@ -1,0 +1,617 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/card"
+	"estateclub/internal/member"
+	"estateclub/internal/org"
+	"estateclub/internal/pii"
+	"estateclub/internal/points"
+	"estateclub/internal/redeem"
+	"estateclub/internal/request"
+)
+
+// --- home and card ---
+
+type mHomeData struct {
+	M        *member.Member
+	Card     *card.Card
+	Tier     *member.Tier
+	Next     *member.Tier
+	Upgrade  int64 // upgrade points
+	Reward   int64 // reward points, every region
+	ToNext   int64 // upgrade points still needed for the next tier
+	Percent  int
+	Upcoming []points.UpcomingExpiry
+}
+
+func (s *Server) mHomeData(r *http.Request) (*mHomeData, error) {
+	m, err := s.me(r)
+	if err != nil {
+		return nil, err
+	}
+	d := &mHomeData{M: m}
+	cards, err := s.cards.CardsOf(r.Context(), m.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cards {
+		if cards[i].Usable() {
+			d.Card = &cards[i]
+		}
+	}
+	bs, err := s.points.Balances(r.Context(), m.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bs {
+		if b.Kind == points.Upgrade {
+			d.Upgrade += b.Balance
+		} else {
+			d.Reward += b.Balance
+		}
+	}
+	tiers, err := s.members.Tiers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for i := range tiers {
+		if tiers[i].Code == m.Tier {
+			d.Tier = &tiers[i]
+			if i+1 < len(tiers) {
+				d.Next = &tiers[i+1]
+			}
+		}
+	}
+	if d.Next != nil && d.Next.Threshold > 0 {
+		d.ToNext = max(d.Next.Threshold-d.Upgrade, 0)
+		d.Percent = int(min(d.Upgrade*100/d.Next.Threshold, 100))
+	}
+	if d.Upcoming, err = s.points.UpcomingExpiries(r.Context(), m.ID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// mHome is the portal's first page: the card, tier and points at a glance.
+func (s *Server) mHome(w http.ResponseWriter, r *http.Request) {
+	d, err := s.mHomeData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderPortal(w, r, http.StatusOK, "m_home", mpage{Title: s.cat.T(lang(r), "m.home.title"), Nav: "home", Data: d})
+}
+
+// mCard shows the card number and its QR code, large enough to scan.
+func (s *Server) mCard(w http.ResponseWriter, r *http.Request) {
+	d, err := s.mHomeData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderPortal(w, r, http.StatusOK, "m_card", mpage{Title: s.cat.T(lang(r), "m.card.title"), Nav: "card", Data: d})
+}
+
+// mCardQR serves the signed QR code of the member's own usable card.
+func (s *Server) mCardQR(w http.ResponseWriter, r *http.Request) {
+	d, err := s.mHomeData(r)
+	if err == nil && d.Card == nil {
+		err = notFoundErr
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	payload, err := s.cards.QRFor(d.Card)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	svg, err := card.QRSVG(payload, 280)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, svg)
+}
+
+// --- points ---
+
+type mPointsData struct {
+	Balances []points.Balance
+	Upcoming []points.UpcomingExpiry
+	Lines    []points.Line
+	Total    int
+	Page     paging
+	Pages    int
+	Kind     string
+}
+
+func (s *Server) mPoints(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg, err := readPaging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg.PerPage = min(pg.PerPage, 20)
+	d := mPointsData{Page: pg}
+	f := points.Filter{Offset: pg.offset(), Limit: pg.PerPage}
+	switch k := points.Kind(r.URL.Query().Get("kind")); k {
+	case points.Upgrade, points.Reward:
+		f.Kind, d.Kind = k, string(k)
+	}
+	ctx := r.Context()
+	if d.Balances, err = s.points.Balances(ctx, m.ID); err == nil {
+		if d.Upcoming, err = s.points.UpcomingExpiries(ctx, m.ID); err == nil {
+			d.Lines, d.Total, err = s.points.Statement(ctx, m.ID, f)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	s.renderPortal(w, r, http.StatusOK, "m_points", mpage{Title: s.cat.T(lang(r), "m.points.title"), Nav: "points", Data: d})
+}
+
+// --- rewards ---
+
+type mRewardsData struct {
+	Items  []redeem.Item
+	Orders []redeem.Order
+	Reward int64 // spendable here
+	Key    string
+}
+
+// newKey is a fresh idempotency key for a form: submitting the form twice
+// sends the same key, so the order is made once.
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// mItemFilter is the catalogue a member may redeem from: their region's
+// items and the group's, or every region's when the group allows it.
+func (s *Server) mItemFilter(r *http.Request, m *member.Member) (redeem.ItemFilter, error) {
+	f := redeem.ItemFilter{Available: true, Limit: 200}
+	anywhere, err := s.points.SpendAnywhere(r.Context())
+	if err != nil {
+		return f, err
+	}
+	if !anywhere {
+		f.Region = points.RegionOf(m.NodePath)
+	}
+	return f, nil
+}
+
+func (s *Server) mRewards(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := mRewardsData{Key: newKey()}
+	f, err := s.mItemFilter(r, m)
+	if err == nil {
+		d.Items, _, err = s.redeem.Items(r.Context(), f)
+	}
+	if err == nil {
+		d.Orders, _, err = s.redeem.Orders(r.Context(), redeem.OrderFilter{MemberID: m.ID, Limit: 50})
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	bs, err := s.points.Balances(r.Context(), m.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, b := range bs {
+		if b.Kind == points.Reward {
+			d.Reward += b.Balance
+		}
+	}
+	pg := mpage{Title: s.cat.T(lang(r), "m.rewards.title"), Nav: "rewards", Data: d}
+	if msg := r.URL.Query().Get("error"); msg != "" {
+		pg.Error = &apperr.Error{Code: apperr.Invalid, ZH: msg, EN: msg}
+	}
+	s.renderPortal(w, r, http.StatusOK, "m_rewards", pg)
+}
+
+// mItem is the item {item} if the member may redeem it.
+func (s *Server) mItem(r *http.Request, m *member.Member) (*redeem.Item, error) {
+	id, err := strconv.ParseInt(r.PathValue("item"), 10, 64)
+	if err != nil {
+		return nil, notFoundErr
+	}
+	it, err := s.redeem.Item(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.mItemFilter(r, m)
+	if err != nil {
+		return nil, err
+	}
+	if !it.Active || (f.Region != "" && !strings.HasPrefix(it.NodePath, f.Region) && !strings.HasPrefix(f.Region, it.NodePath)) {
+		return nil, notFoundErr
+	}
+	return it, nil
+}
+
+// mRedeem orders an item; the form's key makes a double tap order once.
+func (s *Server) mRedeem(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it, err := s.mItem(r, m)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	qty, qerr := strconv.Atoi(strings.TrimSpace(r.PostFormValue("quantity")))
+	if qerr != nil || qty < 1 {
+		qty = 1
+	}
+	key := strings.TrimSpace(r.PostFormValue("key"))
+	if key == "" {
+		key = newKey()
+	}
+	o, err := s.redeem.Apply(r.Context(), redeem.Application{MemberID: m.ID, ItemID: it.ID, Quantity: qty,
+		Note: r.PostFormValue("note"), IdempotencyKey: "portal:" + strconv.FormatInt(m.ID, 10) + ":" + key})
+	if err != nil {
+		if e := apperr.As(err); e.Code != apperr.Internal {
+			http.Redirect(w, r, "/m/rewards?error="+url.QueryEscape(e.Message(lang(r))), http.StatusSeeOther)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/m/orders/"+strconv.FormatInt(o.ID, 10)+"?flash=m.flash.redeemed", http.StatusSeeOther)
+}
+
+// mOrder is the member's own order {order}; anyone else's does not exist.
+func (s *Server) mOrder(r *http.Request) (*redeem.Order, error) {
+	m, err := s.me(r)
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("order"), 10, 64)
+	if err != nil {
+		return nil, notFoundErr
+	}
+	o, err := s.redeem.Order(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if o.MemberID != m.ID {
+		return nil, notFoundErr
+	}
+	return o, nil
+}
+
+func (s *Server) mOrderShow(w http.ResponseWriter, r *http.Request) {
+	o, err := s.mOrder(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderPortal(w, r, http.StatusOK, "m_order", mpage{Title: o.ItemName, Nav: "rewards", Data: o})
+}
+
+func (s *Server) mOrderCancel(w http.ResponseWriter, r *http.Request) {
+	o, err := s.mOrder(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if o, err = s.redeem.Cancel(r.Context(), o.ID, r.PostFormValue("reason")); err != nil {
+		if e := apperr.As(err); e.Code == apperr.Conflict || e.Code == apperr.Invalid {
+			s.portalError(w, r, "m_order", mpage{Title: s.cat.T(lang(r), "m.rewards.title"), Nav: "rewards", Data: o}, err)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/m/orders/"+strconv.FormatInt(o.ID, 10)+"?flash=m.flash.cancelled", http.StatusSeeOther)
+}
+
+// --- join ---
+
+type mJoinData struct {
+	Mobile string // masked
+	Nodes  []org.Node
+}
+
+func (s *Server) mJoinPage(w http.ResponseWriter, r *http.Request, err error) {
+	ms := memberSession(r)
+	nodes, _, lerr := s.org.List(r.Context(), org.Filter{})
+	if lerr != nil {
+		s.fail(w, r, lerr)
+		return
+	}
+	d := mJoinData{Mobile: pii.MaskMobile(ms.Mobile)}
+	for _, n := range nodes {
+		if n.Kind == org.Project {
+			d.Nodes = append(d.Nodes, n)
+		}
+	}
+	pg := mpage{Title: s.cat.T(lang(r), "m.join.title"), Nav: "join", Data: d}
+	if err != nil {
+		s.portalError(w, r, "m_join", pg, err)
+		return
+	}
+	s.renderPortal(w, r, http.StatusOK, "m_join", pg)
+}
+
+func (s *Server) mJoin(w http.ResponseWriter, r *http.Request) {
+	ms := memberSession(r)
+	if ms.MemberID != 0 {
+		if m, err := s.members.Get(r.Context(), ms.MemberID); err == nil && m.Status != member.Default && m.Status != member.Returned {
+			http.Redirect(w, r, "/m/", http.StatusSeeOther)
+			return
+		}
+	}
+	s.mJoinPage(w, r, nil)
+}
+
+// mJoinSubmit files the membership application (网上入会): it goes to the
+// city supervisor's review queue; a default member of that mobile is
+// completed, never duplicated.
+func (s *Server) mJoinSubmit(w http.ResponseWriter, r *http.Request) {
+	ms := memberSession(r)
+	f := r.PostFormValue
+	if f("terms") != "on" {
+		s.mJoinPage(w, r, apperr.Field("terms", "请阅读并同意会员章程", "read and accept the club's terms"))
+		return
+	}
+	a := member.Application{NodeCode: f("org"), Channel: member.Online, Name: f("name"), Gender: f("gender"),
+		Mobile: ms.Mobile, Birthday: f("birthday"), Email: f("email"), Address: f("address"), Occupation: f("occupation"),
+		Tags:    splitTags(f("interests")),
+		Consent: member.Consent{SMS: f("consent_sms") == "on", Email: f("consent_email") == "on", Post: f("consent_post") == "on", How: "portal"}}
+	m, _, err := s.members.Apply(r.Context(), a)
+	if err != nil {
+		s.mJoinPage(w, r, err)
+		return
+	}
+	if err := s.memberAuth.Attach(r.Context(), ms.ID, m.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/m/?flash=m.flash.joined", http.StatusSeeOther)
+}
+
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ' ' }) {
+		out = append(out, t)
+	}
+	return out
+}
+
+// --- profile ---
+
+type mProfileData struct {
+	M       *member.Member
+	History []member.Change
+	Privacy []request.Request // open data copy / deletion requests
+}
+
+func (s *Server) mProfilePage(w http.ResponseWriter, r *http.Request, status int, err error) {
+	m, merr := s.me(r)
+	if merr != nil {
+		s.fail(w, r, merr)
+		return
+	}
+	d := mProfileData{M: m}
+	if d.History, merr = s.members.History(r.Context(), m.ID); merr != nil {
+		s.fail(w, r, merr)
+		return
+	}
+	reqs, _, merr := s.requests.ForMember(r.Context(), m.ID, 0, 100)
+	if merr != nil {
+		s.fail(w, r, merr)
+		return
+	}
+	for _, q := range reqs {
+		if q.Kind == request.Privacy && (q.Subkind == request.SubDataCopy || q.Subkind == request.SubAccountDeletion) {
+			d.Privacy = append(d.Privacy, q)
+		}
+	}
+	pg := mpage{Title: s.cat.T(lang(r), "m.profile.title"), Nav: "profile", Data: d}
+	if err != nil {
+		s.portalError(w, r, "m_profile", pg, err)
+		return
+	}
+	s.renderPortal(w, r, status, "m_profile", pg)
+}
+
+func (s *Server) mProfile(w http.ResponseWriter, r *http.Request) {
+	s.mProfilePage(w, r, http.StatusOK, nil)
+}
+
+// mProfileUpdate saves what members may change themselves: address,
+// email, occupation, interests and contact consent. Withdrawing consent
+// takes effect at once.
+func (s *Server) mProfileUpdate(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := r.PostFormValue
+	email, occupation := strings.TrimSpace(f("email")), strings.TrimSpace(f("occupation"))
+	tags := splitTags(f("interests"))
+	u := member.Update{Email: &email, Occupation: &occupation, Tags: &tags}
+	if addr := strings.TrimSpace(f("address")); addr != "" {
+		u.Address = &addr // the stored address is masked on the page: blank keeps it
+	}
+	c := member.Consent{SMS: f("consent_sms") == "on", Email: f("consent_email") == "on", Post: f("consent_post") == "on", How: "portal"}
+	if c.SMS != m.Consent.SMS || c.Email != m.Consent.Email || c.Post != m.Consent.Post {
+		u.Consent = &c
+	}
+	if _, err := s.members.Update(r.Context(), m.ID, u); err != nil {
+		s.mProfilePage(w, r, 0, err)
+		return
+	}
+	http.Redirect(w, r, "/m/profile?flash=m.flash.saved", http.StatusSeeOther)
+}
+
+// mPrivacyRequest asks for a copy of the member's data or the deletion of
+// the account (PIPL): a request for staff to handle.
+func (s *Server) mPrivacyRequest(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sub := request.Subkind(r.PostFormValue("what"))
+	if sub != request.SubDataCopy && sub != request.SubAccountDeletion {
+		s.mProfilePage(w, r, 0, apperr.Field("what", "请选择申请类型", "choose what to ask for"))
+		return
+	}
+	text := strings.TrimSpace(r.PostFormValue("text"))
+	if text == "" {
+		text = s.cat.T(lang(r), "m.privacy.text."+string(sub))
+	}
+	if _, err := s.requests.Submit(r.Context(), request.NewRequest{MemberID: m.ID, Kind: request.Privacy, Subkind: sub,
+		Channel: request.Portal, Text: text}); err != nil {
+		s.mProfilePage(w, r, 0, err)
+		return
+	}
+	http.Redirect(w, r, "/m/profile?flash=m.flash.privacy_requested", http.StatusSeeOther)
+}
+
+// --- requests ---
+
+type mRequestsData struct {
+	Items []request.Request
+	Kinds []request.Kind
+	Subs  map[request.Kind][]request.Subkind
+}
+
+func (s *Server) mRequestsPage(w http.ResponseWriter, r *http.Request, status int, err error) {
+	m, merr := s.me(r)
+	if merr != nil {
+		s.fail(w, r, merr)
+		return
+	}
+	d := mRequestsData{Kinds: request.Kinds, Subs: map[request.Kind][]request.Subkind{}}
+	for _, k := range request.Kinds {
+		d.Subs[k] = request.Subkinds(k)
+	}
+	if d.Items, _, merr = s.requests.ForMember(r.Context(), m.ID, 0, 50); merr != nil {
+		s.fail(w, r, merr)
+		return
+	}
+	pg := mpage{Title: s.cat.T(lang(r), "m.requests.title"), Nav: "requests", Data: d}
+	if err != nil {
+		s.portalError(w, r, "m_requests", pg, err)
+		return
+	}
+	s.renderPortal(w, r, status, "m_requests", pg)
+}
+
+func (s *Server) mRequests(w http.ResponseWriter, r *http.Request) {
+	s.mRequestsPage(w, r, http.StatusOK, nil)
+}
+
+// mRequestSubmit files a request or complaint, with an optional photo.
+func (s *Server) mRequestSubmit(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := request.NewRequest{MemberID: m.ID, Channel: request.Portal}
+	// "kind/subkind" in one select keeps the form usable without script.
+	k, sub, _ := strings.Cut(r.FormValue("topic"), "/")
+	in.Kind, in.Subkind, in.Text = request.Kind(k), request.Subkind(sub), r.FormValue("text")
+	if f, hdr, ferr := r.FormFile("photo"); ferr == nil {
+		defer f.Close()
+		if in.Photo, err = io.ReadAll(io.LimitReader(f, 6<<20)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		in.PhotoName = hdr.Filename
+		if len(in.Photo) == 0 {
+			in.Photo, in.PhotoName = nil, ""
+		}
+	}
+	q, err := s.requests.Submit(r.Context(), in)
+	if err != nil {
+		s.mRequestsPage(w, r, 0, err)
+		return
+	}
+	http.Redirect(w, r, "/m/requests/"+strconv.FormatInt(q.ID, 10)+"?flash=m.flash.request_sent", http.StatusSeeOther)
+}
+
+// mRequest is the member's own request {request}.
+func (s *Server) mRequest(r *http.Request) (*request.Request, error) {
+	m, err := s.me(r)
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("request"), 10, 64)
+	if err != nil {
+		return nil, notFoundErr
+	}
+	q, err := s.requests.Get(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if q.MemberID != m.ID {
+		return nil, notFoundErr
+	}
+	return q, nil
+}
+
+func (s *Server) mRequestShow(w http.ResponseWriter, r *http.Request) {
+	q, err := s.mRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderPortal(w, r, http.StatusOK, "m_request", mpage{Title: q.No, Nav: "requests", Data: q})
+}
+
+func (s *Server) mRequestPhoto(w http.ResponseWriter, r *http.Request) {
+	q, err := s.mRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)
+	if err != nil {
+		s.fail(w, r, notFoundErr)
+		return
+	}
+	_, ctype, data, err := s.requests.Photo(r.Context(), q.ID, pid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(data)
+}
