@@ -18,6 +18,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/i18n"
 	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
@@ -45,6 +46,7 @@ type Server struct {
 	cards   *card.Service
 	jobs    *jobs.Queue
 	points  *points.Service
+	leads   *lead.Service
 	log     *slog.Logger
 	cat     *i18n.Catalog
 	pages   map[string]*template.Template
@@ -78,6 +80,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		started: time.Now(),
 	}
 	s.points = &points.Service{DB: d, Members: s.members}
+	s.leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.members, Points: s.points}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -100,6 +103,9 @@ func (s *Server) Handler() http.Handler {
 
 // Routes lists every registered route with its permission (for tests and docs).
 func (s *Server) Routes() []Route { return s.routes }
+
+// Leads is the lead service (the command line runs its periodic work).
+func (s *Server) Leads() *lead.Service { return s.leads }
 
 // Jobs is the queue of background jobs (the command line runs them).
 func (s *Server) Jobs() *jobs.Queue { return s.jobs }
