@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"estateclub/internal/db"
 	"estateclub/internal/web"
 )
 
@@ -24,10 +25,28 @@ func runJobs(ctx context.Context, srv *web.Server, log *slog.Logger) {
 		} else if sessions+codes > 0 {
 			log.Info("job purge_member_sessions", "sessions", sessions, "codes", codes)
 		}
+		runLeadJobs(ctx, srv, log)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// runLeadJobs returns neglected leads to their projects' pools and posts
+// the points of deals whose buyer has been approved since. Both are safe
+// to run again and at once.
+func runLeadJobs(ctx context.Context, srv *web.Server, log *slog.Logger) {
+	ctx = db.WithActor(ctx, db.Actor{Kind: "system", Login: "system"})
+	if rep, err := srv.Leads().ReturnToPool(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("job lead.pool_return failed", "err", err)
+	} else if rep != nil && rep.Returned > 0 {
+		log.Info("job lead.pool_return", "returned", rep.Returned)
+	}
+	if n, err := srv.Leads().PostWaitingPoints(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("job lead.post_waiting_points failed", "err", err)
+	} else if n > 0 {
+		log.Info("job lead.post_waiting_points", "posted", n)
 	}
 }

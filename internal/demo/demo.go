@@ -117,5 +117,8 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 	if err := backdate(ctx, d); err != nil {
 		return false, fmt.Errorf("demo dates: %w", err)
 	}
+	if err := seedLeads(ctx, d, keys); err != nil {
+		return false, fmt.Errorf("demo leads: %w", err)
+	}
 	return true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,9 @@ type ImportOptions struct {
 	// report lists every wrong row); otherwise each good row goes in and
 	// the report lists the others.
 	AllOrNothing bool
+	// Within limits the projects rows may name to these org subtrees (the
+	// importer's reach); nil means no limit.
+	Within []string
 }
 
 // RowError is why one row was not imported.
@@ -218,6 +222,15 @@ func (s *Service) importRow(ctx context.Context, tx *db.Tx, cols map[string]int,
 	}
 	if reg.ProjectCode == "" {
 		return 0, false, apperr.Field("project", "请填写项目", "the project is required")
+	}
+	if o.Within != nil {
+		var path string
+		if err := tx.QueryRow(ctx, "SELECT path FROM org_nodes WHERE code = ?", reg.ProjectCode).Scan(&path); err != nil && !isNoRows(err) {
+			return 0, false, err
+		}
+		if !slices.ContainsFunc(o.Within, func(w string) bool { return strings.HasPrefix(path, w) }) || path == "" {
+			return 0, false, apperr.Field("project", "项目 "+reg.ProjectCode+" 不在你的管理范围内", "project "+reg.ProjectCode+" is beyond your reach")
+		}
 	}
 	if v := cell("source"); v != "" && v != Imported.Label("zh-CN") && v != Imported.Label("en") {
 		if reg.Source, err = ParseSource("source", v); err != nil {

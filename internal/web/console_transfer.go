@@ -17,6 +17,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
 	"estateclub/internal/member/transfer"
 	"estateclub/internal/org"
 	"estateclub/internal/points"
@@ -46,7 +47,8 @@ type importSummary struct {
 
 // JobHandlers are the background jobs this server knows how to run.
 func (s *Server) JobHandlers() map[string]jobs.Handler {
-	return map[string]jobs.Handler{importJob: s.runImport, points.ExpiryJobKind: s.points.ExpiryJob()}
+	return map[string]jobs.Handler{importJob: s.runImport, points.ExpiryJobKind: s.points.ExpiryJob(),
+		lead.PoolReturnJobKind: s.leads.PoolReturnJob()}
 }
 
 // runImport imports a member file in the background. It is safe to run

@@ -132,7 +132,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	if len(doc.Security) > 0 {
 		t.Errorf("the document has top-level security; each operation must declare its own")
 	}
-	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "points", "system"}
+	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "points", "system", "leads"}
 	tags = append(tags, "redeem")
 	var problems []string
 	bad := func(key, format string, args ...any) {
@@ -421,6 +421,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specPoints(t, e, v, boss)
 		specPointPlans(t, e, v, boss)
 		specRedeem(t, e, v, boss)
+		specLeads(t, e, v)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})

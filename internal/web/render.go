@@ -16,6 +16,7 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
+	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 )
@@ -115,6 +116,9 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"roles":    func() []auth.Role { return auth.Roles },
 		"kinds":    func() []org.Kind { return org.Kinds },
 		"yuan":     yuan,
+		// Leads.
+		"leadStatuses": func() []lead.Status { return lead.Statuses },
+		"pct":          pct,
 	}
 	// Files named _*.html are the layout and partials every page shares.
 	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")

@@ -17,6 +17,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/points"
 )
@@ -150,6 +151,20 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	// member at the scope's node: see mustFixtureCard.
 	"card":   mustFixtureCard,
 	"number": mustFixtureCard,
+	// A lead of the scope's project owned by its consultant, and a claim
+	// on such a lead by another consultant.
+	"lead": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(mustFixtureLead(t, e, sc).ID, 10)
+	},
+	"claim": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		l := mustFixtureLead(t, e, sc)
+		other := e.mustStaff(t, fmt.Sprintf("claimant-%d", fixtureMobiles.Add(1)), auth.SalesConsultant, sc.node)
+		c, err := e.srv.leads.FileClaim(db.WithActor(context.Background(), db.Actor{Kind: "staff", ID: other.ID, Login: other.Login}), l.ID, "walk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(c.ID, 10)
+	},
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff
 		if !sc.foreignTokens {
@@ -204,6 +219,20 @@ func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// mustFixtureLead registers a walk-in at the scope's project, received by
+// the scope's consultant.
+func mustFixtureLead(t *testing.T, e *testEnv, sc walkScope) *lead.Lead {
+	t.Helper()
+	mustFixtureGrant(t, e, sc) // a walked call may have revoked the consultant's role
+	owner := sc.staff.ID
+	res, err := e.srv.leads.Register(actorCtx("fixture"), lead.Registration{ProjectCode: sc.node, Source: lead.Visit,
+		Mobile: fmt.Sprintf("139%08d", fixtureMobiles.Add(1)), OwnerID: &owner})
+	if err != nil || !res.Created {
+		t.Fatalf("fixture lead: %+v %v", res, err)
+	}
+	return res.Lead
 }
 
 // groupWideRoutes act on objects that belong to the group as a whole

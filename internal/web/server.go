@@ -18,6 +18,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/i18n"
 	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/memberauth"
 	"estateclub/internal/org"
@@ -57,6 +58,7 @@ type Server struct {
 	// memberAuth signs members in to the portal (/m/).
 	memberAuth *memberauth.Service
 	requests   *request.Service
+	leads      *lead.Service
 	log        *slog.Logger
 	cat        *i18n.Catalog
 	pages      map[string]*template.Template
@@ -98,6 +100,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.sms = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
 	s.memberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.sms, Members: s.members}
 	s.requests = &request.Service{DB: d}
+	s.leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.members, Points: s.points}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -123,6 +126,9 @@ func (s *Server) Handler() http.Handler {
 
 // Routes lists every registered route with its permission (for tests and docs).
 func (s *Server) Routes() []Route { return s.routes }
+
+// Leads is the lead service (the command line runs its periodic work).
+func (s *Server) Leads() *lead.Service { return s.leads }
 
 // Jobs is the queue of background jobs (the command line runs them).
 func (s *Server) Jobs() *jobs.Queue { return s.jobs }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"estateclub/internal/browsertest"
+	"estateclub/internal/demo"
+)
+
+// On a phone, a consultant registers a walk-in; registering the same
+// mobile again shows who owns the customer and until when, as it is typed
+// (script) and after submitting (the form alone), and creates nothing.
+func TestBrowserLeadRegistrationPhone(t *testing.T) {
+	s := startServer(t, "--demo", "--data-dir", t.TempDir())
+	ctx := browsertest.New(t, browsertest.WithViewport(390, 844, true))
+	const mobile = "13712345678"
+	mustDo(t, ctx,
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("login"), "pd.consultant"),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("nav-lead-new")),
+		chromedp.Navigate(s.URL+"/leads/new"),
+		chromedp.WaitVisible(chromedp.ID("lead-form")),
+	)
+	if mustRun(t, ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth")) {
+		t.Errorf("the registration form scrolls sideways on a phone")
+	}
+	browsertest.Screenshot(t, ctx, "lead-new-phone")
+	mustDo(t, ctx,
+		chromedp.SendKeys(chromedp.ID("mobile"), mobile),
+		chromedp.WaitVisible(chromedp.ID("check-new")),
+		chromedp.SendKeys(chromedp.ID("surname"), "欧阳"), // a surname the demo leads do not use
+		chromedp.Click(chromedp.CSS(`input[name="gender"][value="female"]`)),
+		chromedp.Click(chromedp.ID("lead-submit")),
+		chromedp.WaitVisible(chromedp.ID("lead-details")),
+	)
+	if st := mustRun(t, ctx, chromedp.Text(chromedp.ID("lead-status"))); st != "C 类（一般）" {
+		t.Errorf("new lead status %q", st)
+	}
+	browsertest.Screenshot(t, ctx, "lead-registered-phone")
+
+	// Again: the check shows the owner as the number is typed.
+	mustDo(t, ctx,
+		chromedp.Navigate(s.URL+"/leads/new"),
+		chromedp.WaitVisible(chromedp.ID("lead-form")),
+		chromedp.SendKeys(chromedp.ID("mobile"), mobile),
+		chromedp.WaitVisible(chromedp.ID("check-known")),
+	)
+	owner := mustRun(t, ctx, chromedp.Text(chromedp.ID("check-owner-name")))
+	until := mustRun(t, ctx, chromedp.Text(chromedp.ID("check-until")))
+	if !strings.Contains(owner, "钱程") || !strings.HasPrefix(until, time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 30).Format("2006-01-02")) {
+		t.Errorf("check as typed: owner %q, protected until %q", owner, until)
+	}
+	browsertest.Screenshot(t, ctx, "lead-check-known-phone")
+	// Submitting anyway creates nothing and shows the same answer.
+	mustDo(t, ctx, chromedp.Click(chromedp.ID("lead-submit")), chromedp.WaitVisible(chromedp.ID("check-open")))
+	if owner := mustRun(t, ctx, chromedp.Text(chromedp.ID("check-owner-name"))); !strings.Contains(owner, "钱程") {
+		t.Errorf("after submitting a known mobile: owner %q", owner)
+	}
+	if mustRun(t, ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth")) {
+		t.Errorf("the answer scrolls sideways on a phone")
+	}
+	browsertest.Screenshot(t, ctx, "lead-duplicate-phone")
+	mustDo(t, ctx, chromedp.Navigate(s.URL+"/leads?q=%E6%AC%A7%E9%98%B3"), chromedp.WaitVisible(chromedp.ID("lead-table")))
+	if n := mustRun(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#lead-table a[href^='/leads/']").length`)); n != 1 {
+		t.Errorf("leads named 欧阳 after two registrations: %d, want 1", n)
+	}
+}

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/lead"
+	"estateclub/internal/org"
+)
+
+// The sales reports (案场报表): visits and calls per day, project,
+// consultant and medium; the funnel; lost reasons; follow-up timeliness.
+// The console draws them as SVG charts and exports the tables as .xlsx.
+
+// leadReport is every table of the reports page for one period.
+type leadReport struct {
+	Project      string              `json:"project,omitempty"`
+	From         string              `json:"from"`
+	To           string              `json:"to"`
+	ByDay        []lead.ContactCount `json:"by_day"`
+	ByProject    []lead.ContactCount `json:"by_project"`
+	ByConsultant []lead.ContactCount `json:"by_consultant"`
+	ByMedia      []lead.ContactCount `json:"by_media"`
+	Funnel       *lead.Funnel        `json:"funnel"`
+	LostReasons  []lead.LostReason   `json:"lost_reasons"`
+	Timeliness   []lead.Timeliness   `json:"timeliness"`
+}
+
+// reportFilter reads ?project=&from=&to= (default: the last 30 days).
+func (s *Server) reportFilter(r *http.Request) (lead.ReportFilter, error) {
+	q := r.URL.Query()
+	f := lead.ReportFilter{Within: principal(r).Paths(auth.ReportRead), ProjectCode: q.Get("project")}
+	var err error
+	if f.From, err = formDay(q.Get("from"), "from", chinaDay(-29)); err != nil {
+		return f, err
+	}
+	if f.To, err = formDay(q.Get("to"), "to", chinaDay(0)); err != nil {
+		return f, err
+	}
+	if f.ProjectCode != "" {
+		n, err := s.org.ByCode(r.Context(), f.ProjectCode)
+		if err != nil || !principal(r).CanAt(auth.ReportRead, n.Path) {
+			return f, apperr.Field("project", "项目 "+f.ProjectCode+" 不存在", "no project "+f.ProjectCode)
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) leadReport(r *http.Request) (*leadReport, error) {
+	f, err := s.reportFilter(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	rep := &leadReport{Project: f.ProjectCode, From: f.From.String(), To: f.To.String()}
+	for by, dst := range map[lead.Dimension]*[]lead.ContactCount{lead.PerDay: &rep.ByDay, lead.PerProject: &rep.ByProject,
+		lead.PerConsultant: &rep.ByConsultant, lead.PerMedia: &rep.ByMedia} {
+		if *dst, err = s.leads.Contacts(ctx, f, by); err != nil {
+			return nil, err
+		}
+	}
+	if rep.Funnel, err = s.leads.Funnel(ctx, f); err != nil {
+		return nil, err
+	}
+	if rep.LostReasons, err = s.leads.LostReasons(ctx, f); err != nil {
+		return nil, err
+	}
+	if rep.Timeliness, err = s.leads.Timeliness(ctx, f); err != nil {
+		return nil, err
+	}
+	rep.ByDay, rep.ByProject, rep.ByConsultant, rep.ByMedia = orEmpty(rep.ByDay), orEmpty(rep.ByProject), orEmpty(rep.ByConsultant), orEmpty(rep.ByMedia)
+	rep.LostReasons, rep.Timeliness = orEmpty(rep.LostReasons), orEmpty(rep.Timeliness)
+	return rep, nil
+}
+
+type leadReportData struct {
+	R        *leadReport
+	Projects []org.Node
+	Charts   []Chart
+	Query    url.Values
+}
+
+// reportCharts draws the report: contacts per day, per consultant and
+// per medium, the funnel, lost reasons and on-time rates.
+func (s *Server) reportCharts(lang string, rep *leadReport) []Chart {
+	contacts := func(key string, cs []lead.ContactCount) Chart {
+		c := Chart{TitleKey: key}
+		for _, x := range cs {
+			c.Bars = append(c.Bars, Bar{Key: x.Label, N: x.Visits + x.Calls})
+		}
+		return finish(c)
+	}
+	out := []Chart{contacts("lead.chart.by_day", rep.ByDay), contacts("lead.chart.by_consultant", rep.ByConsultant),
+		contacts("lead.chart.by_media", rep.ByMedia)}
+	fu := Chart{TitleKey: "lead.chart.funnel", Bars: []Bar{
+		{Key: s.cat.T(lang, "lead.funnel.visitors"), N: rep.Funnel.Visitors},
+		{Key: s.cat.T(lang, "lead.funnel.intent") + fmt.Sprintf(" %.0f%%", rep.Funnel.IntentRate*100), N: rep.Funnel.Intent},
+		{Key: s.cat.T(lang, "lead.funnel.deals") + fmt.Sprintf(" %.0f%%", rep.Funnel.DealRate*100), N: rep.Funnel.Deals}}}
+	lost := Chart{TitleKey: "lead.chart.lost"}
+	for _, l := range rep.LostReasons {
+		lost.Bars = append(lost.Bars, Bar{Key: l.Reason, N: l.Leads})
+	}
+	tl := Chart{TitleKey: "lead.chart.timeliness"}
+	for _, t := range rep.Timeliness {
+		tl.Bars = append(tl.Bars, Bar{Key: t.StaffName, N: int(t.Rate*100 + 0.5)})
+	}
+	return append(out, finish(fu), finish(lost), finish(tl))
+}
+
+func (s *Server) leadReports(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.leadProjects(r.Context(), principal(r), auth.ReportRead)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := leadReportData{Projects: ps, Query: r.URL.Query()}
+	rep, err := s.leadReport(r)
+	pg := page{Title: s.cat.T(lang(r), "lead.reports"), Nav: "lead_reports", Data: &d}
+	if err != nil {
+		s.formError(w, r, "lead_reports", pg, err)
+		return
+	}
+	d.R, d.Charts = rep, s.reportCharts(lang(r), rep)
+	s.render(w, r, http.StatusOK, "lead_reports", pg)
+}
+
+// leadReportExport writes the report's tables, a sheet each.
+func (s *Server) leadReportExport(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.leadReport(r)
+	if err != nil {
+		if r.URL.Path == "/leads/reports/export" {
+			s.fail(w, r, err)
+		} else {
+			s.apiError(w, r, err)
+		}
+		return
+	}
+	l := lang(r)
+	T := func(id string) string { return s.cat.T(l, id) }
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := func(name string, head []string, rows [][]any) {
+		if _, err := f.NewSheet(name); err != nil {
+			return
+		}
+		_ = f.SetSheetRow(name, "A1", &head)
+		for i, row := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			_ = f.SetSheetRow(name, cell, &row)
+		}
+	}
+	contacts := func(name string, cs []lead.ContactCount) {
+		var rows [][]any
+		for _, c := range cs {
+			rows = append(rows, []any{c.Label, c.Visits, c.Calls, c.New})
+		}
+		sheet(name, []string{T("lead.report.group"), T("lead.source.visit"), T("lead.source.call"), T("lead.report.new")}, rows)
+	}
+	contacts(T("lead.chart.by_day"), rep.ByDay)
+	contacts(T("lead.report.by_project"), rep.ByProject)
+	contacts(T("lead.chart.by_consultant"), rep.ByConsultant)
+	contacts(T("lead.chart.by_media"), rep.ByMedia)
+	fu := rep.Funnel
+	sheet(T("lead.chart.funnel"), []string{T("lead.funnel.visitors"), T("lead.funnel.intent"), T("lead.funnel.deals"),
+		T("lead.funnel.intent_rate"), T("lead.funnel.deal_rate"), T("lead.funnel.overall_rate")},
+		[][]any{{fu.Visitors, fu.Intent, fu.Deals, fu.IntentRate, fu.DealRate, fu.OverallRate}})
+	var rows [][]any
+	for _, x := range rep.LostReasons {
+		rows = append(rows, []any{x.Reason, x.Leads, x.Share})
+	}
+	sheet(T("lead.chart.lost"), []string{T("lead.field.lost_reason"), T("lead.report.leads"), T("lead.report.share")}, rows)
+	rows = nil
+	for _, x := range rep.Timeliness {
+		rows = append(rows, []any{x.StaffName, x.FollowUps, x.OnTime, x.Late, x.Overdue, x.Rate})
+	}
+	sheet(T("lead.chart.timeliness"), []string{T("lead.owner"), T("lead.report.follow_ups"), T("lead.report.on_time"), T("lead.report.late"),
+		T("lead.report.overdue"), T("lead.report.rate")}, rows)
+	_ = f.DeleteSheet("Sheet1")
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sendFile(w, T("lead.reports")+" "+rep.From+"_"+rep.To+".xlsx", buf.Bytes())
+}
+
+// pct shows a rate as a percentage.
+func pct(rate float64) string { return strconv.FormatFloat(rate*100, 'f', 1, 64) + "%" }
+
+// orEmpty makes a nil list an empty one, so that JSON shows [].
+func orEmpty[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
