@@ -46,8 +46,8 @@ func Application(r *rand.Rand, i int, nodes []string) member.Application {
 
 // Latency summarises timings.
 type Latency struct {
-	N             int
-	P50, P95, Max time.Duration
+	N                  int
+	P50, P95, P99, Max time.Duration
 }
 
 func summarise(d []time.Duration) Latency {
@@ -55,11 +55,11 @@ func summarise(d []time.Duration) Latency {
 	if len(d) == 0 {
 		return Latency{}
 	}
-	return Latency{N: len(d), P50: d[len(d)/2], P95: d[len(d)*95/100], Max: d[len(d)-1]}
+	return Latency{N: len(d), P50: d[len(d)/2], P95: d[len(d)*95/100], P99: d[len(d)*99/100], Max: d[len(d)-1]}
 }
 
 func (l Latency) String() string {
-	return fmt.Sprintf("p50 %7.2f ms  p95 %7.2f ms  max %7.2f ms  (n=%d)", ms(l.P50), ms(l.P95), ms(l.Max), l.N)
+	return fmt.Sprintf("p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms  max %7.2f ms  (n=%d)", ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max), l.N)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

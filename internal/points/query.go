@@ -108,10 +108,15 @@ func (s *Service) Statement(ctx context.Context, memberID int64, f Filter) ([]Li
 		if total, err = tx.Count(ctx, "SELECT count(*)"+from+where, args...); err != nil {
 			return err
 		}
+		// The page is picked from the postings alone (the account index
+		// covers it), then only its lines read their transactions: a member
+		// with thousands of lines would otherwise read thousands.
 		rows, err := tx.Query(ctx, `SELECT t.id, p.created_at, a.kind, a.region_path, p.amount, p.balance_after,
-			t.source, t.reason, t.plan_id, t.rule_id, t.ref, t.reverses_id, t.actor_login`+from+
-			` JOIN point_transactions t ON t.id = p.transaction_id`+where+
-			` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+			t.source, t.reason, t.plan_id, t.rule_id, t.ref, t.reverses_id, t.actor_login
+			FROM (SELECT p.id`+from+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?) page
+			JOIN point_postings p ON p.id = page.id JOIN point_accounts a ON a.id = p.account_id
+			JOIN point_transactions t ON t.id = p.transaction_id
+			ORDER BY p.created_at DESC, p.id DESC`, append(args, limit, max(f.Offset, 0))...)
 		if err != nil {
 			return err
 		}
