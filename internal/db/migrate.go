@@ -57,7 +57,8 @@ func (d *DB) provider() (*goose.Provider, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		p, err := goose.NewProvider(goose.DialectPostgres, d.write, sub, goose.WithSessionLocker(locker))
+		// Branches written side by side may land their migrations out of order.
+		p, err := goose.NewProvider(goose.DialectPostgres, d.write, sub, goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 		return p, func() {}, err
 	}
 	conn, err := sql.Open("sqlite3", d.migrDSN)
@@ -65,7 +66,7 @@ func (d *DB) provider() (*goose.Provider, func(), error) {
 		return nil, nil, err
 	}
 	conn.SetMaxOpenConns(1)
-	p, err := goose.NewProvider(goose.DialectSQLite3, conn, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, conn, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		conn.Close()
 		return nil, nil, err

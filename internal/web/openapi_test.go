@@ -858,6 +858,14 @@ func specPointPlans(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 		t.Fatalf("the dry run: %s", raw)
 	}
 	v.check(boss, specCall{method: "GET", path: "/api/v1/points/expiry/runs/999999", want: 404})
+	// The effectiveness report shows the plan's awards.
+	raw = v.check(boss, specCall{method: "GET", path: fmt.Sprintf("/api/v1/points/report?plan=%d&from=2020-01-01", plan.ID), want: 200})
+	if !strings.Contains(string(raw), "春季答谢") || !strings.Contains(string(raw), `"net":60`) {
+		t.Fatalf("the report: %s", raw)
+	}
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/report?kind=gold", want: 400, badRequest: true})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/report?plan=999999", want: 404})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/points/report/export?kind=reward", want: 200})
 	v.check(boss, specCall{method: "POST", path: base + "/cancel", want: 200, body: map[string]any{"reason": "活动停办"}})
 	v.check(boss, specCall{method: "POST", path: base + "/cancel", want: 409, body: map[string]any{"reason": "再取消"}})
 }

@@ -135,6 +135,15 @@ func TestPlanConsoleFlow(t *testing.T) {
 			t.Fatalf("HZ awarded an SH member: %d\n%s", res.StatusCode, page)
 		}
 
+		// The effectiveness report: the plan's net issue, on the page and in the workbook.
+		mustPage(t, boss, "/points/report?kind=reward", "夏季答谢", `id="report-plans"`, `id="report-regions"`, "<svg")
+		if res := cs.get("/points/report/export"); res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("report export: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		if res := boss.get("/points/report?from=2026-13-01"); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a bad date: %d", res.StatusCode)
+		}
+
 		// Year-end: the supervisor sets the validity and starts a dry run.
 		mustPage(t, boss, "/points/expiry", `id="expiry-run"`)
 		mustPage(t, cs, "/points/expiry", `id="expiry-policy"`)
