@@ -260,6 +260,12 @@ func TestPortalJoin(t *testing.T) {
 			t.Fatalf("the application: %+v, %v", m, err)
 		}
 		mustSmallPage(t, c, "/m/", `id="pending"`)
+
+		// English on request: the language switch of the portal's header.
+		if res := c.postForm("/lang", url.Values{"lang": {"en"}, "next": {"/m/"}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/m/" {
+			t.Fatalf("switch to English: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		mustSmallPage(t, c, "/m/", `lang="en"`, "being reviewed", "Sign out")
 	})
 }
 
