@@ -145,11 +145,18 @@ func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
-	stx, err := pool.BeginTx(ctx, opts)
+	// The transaction keeps its connection at hand for the driver's own
+	// bulk API (PostgreSQL's COPY); closing it hands it back to the pool.
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, db: d, Now: d.Clock().UTC().Truncate(time.Microsecond), Actor: ActorFrom(ctx)}
+	defer conn.Close()
+	stx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: stx, conn: conn, db: d, Now: d.Clock().UTC().Truncate(time.Microsecond), Actor: ActorFrom(ctx)}
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return err
@@ -164,6 +171,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func
 // and the acting user for the audit log.
 type Tx struct {
 	tx    *sql.Tx
+	conn  *sql.Conn
 	db    *DB
 	Now   time.Time
 	Actor Actor

@@ -77,15 +77,15 @@ func (s *Service) where(f Filter) (string, []any, error) {
 			add("m.mobile_idx = ?", s.Keys.Index(idxMobile, mobile))
 		case lettersOnly.MatchString(lower):
 			// Pinyin from any syllable on, full or initials, or a Latin name.
-			add("m.id IN (SELECT member_id FROM member_tokens WHERE (token >= ? AND token < ?) OR (token >= ? AND token < ?) OR token = ?)",
+			add("m.name IN (SELECT name FROM name_tokens WHERE (token >= ? AND token < ?) OR (token >= ? AND token < ?) OR token = ?)",
 				"p:"+lower, "p:"+lower+maxRune, "i:"+lower, "i:"+lower+maxRune, "n:"+lower)
 		default:
 			// Every piece of a name up to maxNamePiece characters is a token.
 			piece := []rune(strings.ToLower(strings.ReplaceAll(q, " ", "")))
 			if len(piece) <= maxNamePiece {
-				add("m.id IN (SELECT member_id FROM member_tokens WHERE token = ?)", "n:"+string(piece))
+				add("m.name IN (SELECT name FROM name_tokens WHERE token = ?)", "n:"+string(piece))
 			} else {
-				add(`m.id IN (SELECT member_id FROM member_tokens WHERE token = ?) AND m.name LIKE ? ESCAPE '\'`,
+				add(`m.name IN (SELECT name FROM name_tokens WHERE token = ?) AND m.name LIKE ? ESCAPE '\'`,
 					"n:"+string(piece[:maxNamePiece]), "%"+db.Like(q)+"%")
 			}
 		}
