@@ -107,8 +107,8 @@ func benchMembers(ctx context.Context, dsn string, rows, batch, searches int, se
 	if err != nil {
 		return err
 	}
-	fmt.Printf("import: %d rows in %.1f s = %.0f rows/s, peak RSS %.0f MiB, %d failed\n",
-		res.Rows, res.Elapsed.Seconds(), res.RowsPerSec(), res.PeakMiB, res.Failures)
+	fmt.Printf("import: %d rows in %.1f s = %.0f rows/s, peak RSS %.0f MiB, %d failed; this process used %.1f s CPU (%.0f rows per CPU-second)\n",
+		res.Rows, res.Elapsed.Seconds(), res.RowsPerSec(), res.PeakMiB, res.Failures, res.CPU.Seconds(), float64(res.Rows)/res.CPU.Seconds())
 	// Approve every member so member numbers exist, as in a real club.
 	if err := d.Update(ctx, func(tx *db.Tx) error {
 		q := "UPDATE members SET status = 'active', member_no = 'M' || substr('0000000' || id, -8, 8)"
