@@ -145,8 +145,10 @@ func storedNames(ctx context.Context, tx *db.Tx, names []string) (map[string]boo
 		for _, n := range part {
 			args = append(args, nameKey(n), n)
 		}
-		rows, err := tx.Query(ctx, "SELECT name FROM name_tokens WHERE (token, name) IN (VALUES "+
-			strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")+")", args...)
+		// A join from the list, not (token, name) IN (VALUES …): SQLite
+		// would scan the whole table for the IN.
+		rows, err := tx.Query(ctx, "SELECT nt.name FROM (VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")+
+			") v JOIN name_tokens nt ON nt.token = v.column1 AND nt.name = v.column2", args...)
 		if err != nil {
 			return nil, err
 		}
