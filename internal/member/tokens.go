@@ -1,8 +1,8 @@
 package member
 
 import (
-	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -109,19 +109,27 @@ func nameKey(name string) string {
 // name once, sorted so that they go into the index in its order.
 func nameTokenRows(names []string, tokens func(i int) []string) [][]any {
 	seen := map[string]bool{}
-	var rows [][]any
+	byToken := map[string][]string{}
 	for i, name := range names {
 		if name == "" || seen[name] {
 			continue
 		}
 		seen[name] = true
 		for _, t := range tokens(i) {
-			rows = append(rows, []any{t, name})
+			byToken[t] = append(byToken[t], name)
 		}
 	}
-	slices.SortFunc(rows, func(a, b []any) int {
-		return cmp.Or(strings.Compare(a[0].(string), b[0].(string)), strings.Compare(a[1].(string), b[1].(string)))
-	})
+	// Sorting the distinct tokens, then each token's names, compares far
+	// less than sorting the pairs.
+	keys := slices.Sorted(maps.Keys(byToken))
+	var rows [][]any
+	for _, t := range keys {
+		ns := byToken[t]
+		slices.Sort(ns)
+		for _, n := range ns {
+			rows = append(rows, []any{t, n})
+		}
+	}
 	return rows
 }
 
