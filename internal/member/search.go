@@ -42,8 +42,9 @@ var (
 // query is the FROM … WHERE part of a member search, over members m.
 type query struct {
 	join        string // tables joined to m to filter it
+	joinArgs    []any
 	where       string
-	args        []any
+	args        []any  // joinArgs, then the WHERE's
 	newestFirst string // the ORDER BY of sort "recent" that the joins' indexes give in order
 }
 
@@ -52,6 +53,16 @@ func (s *Service) where(f Filter) (query, error) {
 	var conds []string
 	var args []any
 	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	out := query{newestFirst: "m.id DESC"}
+	// A name or pinyin search joins the names whose tokens match: the
+	// engines then go from those names to their members (index
+	// members_name, which carries the org path) and sort the few
+	// matches, rather than walk every member newest first looking for
+	// them, which a planner that misjudges IN (…) is tempted to do.
+	byNames := func(names string, a ...any) {
+		out.join += " JOIN (" + names + ") nt ON nt.name = m.name"
+		out.joinArgs = append(out.joinArgs, a...)
+	}
 	if f.Within != nil {
 		c, a := db.PathsWhere("m.node_path", f.Within)
 		add(c, a...)
@@ -85,16 +96,16 @@ func (s *Service) where(f Filter) (query, error) {
 			add("m.mobile_idx = ?", s.Keys.Index(idxMobile, mobile))
 		case lettersOnly.MatchString(lower):
 			// Pinyin from any syllable on, full or initials, or a Latin name.
-			add("m.name IN (SELECT name FROM name_tokens WHERE (token >= ? AND token < ?) OR (token >= ? AND token < ?) OR token = ?)",
+			// UNION, not OR: each part is a range of the token index.
+			byNames("SELECT name FROM name_tokens WHERE token >= ? AND token < ? UNION SELECT name FROM name_tokens WHERE token >= ? AND token < ?"+
+				" UNION SELECT name FROM name_tokens WHERE token = ?",
 				"p:"+lower, "p:"+lower+maxRune, "i:"+lower, "i:"+lower+maxRune, "n:"+lower)
 		default:
 			// Every piece of a name up to maxNamePiece characters is a token.
 			piece := []rune(strings.ToLower(strings.ReplaceAll(q, " ", "")))
-			if len(piece) <= maxNamePiece {
-				add("m.name IN (SELECT name FROM name_tokens WHERE token = ?)", "n:"+string(piece))
-			} else {
-				add(`m.name IN (SELECT name FROM name_tokens WHERE token = ?) AND m.name LIKE ? ESCAPE '\'`,
-					"n:"+string(piece[:maxNamePiece]), "%"+db.Like(q)+"%")
+			byNames("SELECT name FROM name_tokens WHERE token = ?", "n:"+string(piece[:min(len(piece), maxNamePiece)]))
+			if len(piece) > maxNamePiece {
+				add(`m.name LIKE ? ESCAPE '\'`, "%"+db.Like(q)+"%")
 			}
 		}
 	}
@@ -107,12 +118,12 @@ func (s *Service) where(f Filter) (query, error) {
 	if f.Channel != "" {
 		add("m.channel = ?", f.Channel)
 	}
-	q := query{newestFirst: "m.id DESC"}
 	if f.Tag != "" {
 		// A join, walked newest first along index (tag, member_id): the
 		// page stops at the 20th holder of the tag in scope, instead of
 		// probing members that lack it. A member holds a tag once.
-		q.join, q.newestFirst = " JOIN member_tags t ON t.member_id = m.id", "t.member_id DESC"
+		out.join += " JOIN member_tags t ON t.member_id = m.id"
+		out.newestFirst = "t.member_id DESC"
 		add("t.tag = ?", f.Tag)
 	}
 	if !f.JoinedFrom.IsZero() {
@@ -122,9 +133,10 @@ func (s *Service) where(f Filter) (query, error) {
 		add("COALESCE(m.joined_at, m.created_at) < ?", f.JoinedTo.UTC())
 	}
 	if len(conds) > 0 {
-		q.where, q.args = " WHERE "+strings.Join(conds, " AND "), args
+		out.where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	return q, nil
+	out.args = append(out.joinArgs, args...)
+	return out, nil
 }
 
 func anySlice[T any](xs []T) []any {

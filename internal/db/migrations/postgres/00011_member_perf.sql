@@ -10,6 +10,10 @@
 -- Tags are indexed by (tag, member_id), so a tag filter walks the tag's
 -- members newest first and stops at the page, instead of probing every
 -- member.
+--
+-- The name index carries the org path and the id, so a name or pinyin
+-- search checks the caller's scope and sorts the matches in the index
+-- (an index-only scan) instead of reading each member's row.
 -- +goose Up
 CREATE TABLE name_tokens (
     token TEXT COLLATE "C" NOT NULL,
@@ -23,7 +27,12 @@ DROP TABLE member_tokens;
 CREATE INDEX member_tags_tag_member ON member_tags(tag, member_id);
 DROP INDEX member_tags_tag;
 
+DROP INDEX members_name;
+CREATE INDEX members_name ON members(name) INCLUDE (node_path, id);
+
 -- +goose Down
+DROP INDEX members_name;
+CREATE INDEX members_name ON members(name);
 CREATE INDEX member_tags_tag ON member_tags(tag);
 DROP INDEX member_tags_tag_member;
 
