@@ -87,9 +87,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// BEGIN, or concurrent ones fail with "database is locked".
 		// A big page cache keeps large write transactions (imports) from
 		// spilling pages to the WAL before they commit.
-		// Multi-row INSERTs keep a statement journal (to undo a statement
-		// that fails half-way); in memory it costs no file writes.
-		if d.write, err = sql.Open("sqlite3", base+"&_pragma=cache_size(-65536)&_pragma=temp_store(memory)"); err != nil {
+		if d.write, err = sql.Open("sqlite3", base+"&_pragma=cache_size(-65536)"); err != nil {
 			return nil, err
 		}
 		d.write.SetMaxOpenConns(1)
