@@ -145,12 +145,30 @@ func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
-	stx, err := pool.BeginTx(ctx, opts)
+	// The transaction keeps its connection at hand for the driver's own
+	// bulk API (PostgreSQL's COPY); closing it hands it back to the pool.
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, db: d, Now: d.Clock().UTC().Truncate(time.Microsecond), Actor: ActorFrom(ctx)}
-	if err := fn(tx); err != nil {
+	stx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	ended := false
+	defer func() {
+		// If fn panicked (the SQLite driver panics when out of memory),
+		// end the transaction first: closing a connection waits for it.
+		if !ended {
+			_ = stx.Rollback()
+		}
+		conn.Close()
+	}()
+	tx := &Tx{tx: stx, conn: conn, db: d, Now: d.Clock().UTC().Truncate(time.Microsecond), Actor: ActorFrom(ctx)}
+	err = fn(tx)
+	ended = true
+	if err != nil {
 		_ = stx.Rollback()
 		return err
 	}
@@ -164,6 +182,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func
 // and the acting user for the audit log.
 type Tx struct {
 	tx    *sql.Tx
+	conn  *sql.Conn
 	db    *DB
 	Now   time.Time
 	Actor Actor
@@ -235,6 +254,16 @@ func (tx *Tx) Month(col string) string {
 		return "to_char(" + col + " AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
 	}
 	return "strftime('%Y-%m', " + col + ", '+8 hours')"
+}
+
+// Fence ends a subquery in FROM so that the planner computes it by itself
+// instead of folding it into the outer query: OFFSET 0 on PostgreSQL.
+// SQLite plans such subqueries well and gets nothing.
+func (tx *Tx) Fence() string {
+	if tx.db.dialect == Postgres {
+		return " OFFSET 0"
+	}
+	return ""
 }
 
 // ForUpdateOf locks only the rows of one table alias in a joined SELECT.

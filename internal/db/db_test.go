@@ -133,3 +133,33 @@ func TestConcurrentReadThenWrite(t *testing.T) {
 		}
 	})
 }
+
+// A panic inside a transaction propagates (and frees the connection)
+// instead of hanging on the connection it holds.
+func TestPanicInTransactionPropagates(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the panic did not propagate")
+				}
+			}()
+			_ = d.Update(ctx, func(tx *db.Tx) error {
+				if _, err := tx.Exec(ctx, "INSERT INTO org_nodes (parent_id, kind, code, name, path, created_at, updated_at) VALUES (1, 'region', 'PANIC', 'p', '/1/x/', ?, ?)", tx.Now, tx.Now); err != nil {
+					t.Error(err)
+				}
+				panic("boom")
+			})
+		}()
+		// The writer is free again, and the panicked transaction left nothing.
+		var n int
+		err := d.Update(ctx, func(tx *db.Tx) (err error) {
+			n, err = tx.Count(ctx, "SELECT count(*) FROM org_nodes WHERE code = 'PANIC'")
+			return err
+		})
+		if err != nil || n != 0 {
+			t.Fatalf("after the panic: %v, %d rows", err, n)
+		}
+	})
+}

@@ -2,10 +2,10 @@ package member
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
-	"fmt"
 	"runtime"
-	"strings"
+	"slices"
 	"sync"
 
 	"estateclub/internal/db"
@@ -13,14 +13,13 @@ import (
 )
 
 // The bulk path of ApplyBatch: rows whose mobile is new to the club (and
-// whose ID number is free) are written with multi-row INSERTs, a few
-// statements per hundreds of rows; every other row — a mobile already
-// known, a duplicate inside the batch, anything the fast path cannot
-// decide — takes the row-by-row path with its merge rules.
+// whose ID number is free) are written with one bulk insert per table
+// (COPY on PostgreSQL, multi-row INSERTs on SQLite); every other row — a
+// mobile already known, a duplicate inside the batch, anything the fast
+// path cannot decide — takes the row-by-row path with its merge rules.
 
-const bulkChunk = 200 // rows per INSERT: 28 columns stay under every engine's parameter limit
-
-// prepareAll validates and encrypts rows on every core.
+// prepareAll validates and encrypts rows, and works out their pinyin and
+// search tokens, on every core: the single writer only writes.
 func (s *Service) prepareAll(apps []Application, application bool, results []RowResult) ([]*profile, []*sealed) {
 	profiles := make([]*profile, len(apps))
 	seals := make([]*sealed, len(apps))
@@ -42,6 +41,8 @@ func (s *Service) prepareAll(apps []Application, application bool, results []Row
 				p, err := apps[i].validate(now, application)
 				if err == nil {
 					profiles[i] = p
+					p.pinyin, p.initials = namePinyin(p.name)
+					p.tokens = searchTokens(p.name)
 					seals[i], err = s.seal(p.mobile, p.idNumber, p.address)
 				}
 				if err != nil {
@@ -54,12 +55,19 @@ func (s *Service) prepareAll(apps []Application, application bool, results []Row
 	return profiles, seals
 }
 
+var memberInsertColumns = []string{"node_id", "node_path", "status", "tier", "name", "name_pinyin", "name_initials", "gender",
+	"mobile_enc", "mobile_idx", "mobile_last4_idx", "id_enc", "id_idx", "address_enc", "birthday", "email", "wechat", "occupation", "family",
+	"consent_sms", "consent_email", "consent_post", "consent_at", "consent_how", "channel", "recruiter_id", "created_at", "updated_at"}
+
 // bulkInsert writes the rows of idx (all valid) whose mobile and ID number
 // are new, and reports which rows it wrote; the others are left to the
 // row-by-row path. It runs inside tx.
 func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application, ps []*profile, sl []*sealed,
 	idx []int, nodes map[string]*org.Node, o BatchOptions, results []RowResult) (map[int]bool, error) {
 	written := map[int]bool{}
+	if len(idx) == 0 {
+		return written, nil
+	}
 	status := Default
 	if o.Application {
 		status = Pending
@@ -72,114 +80,90 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 	if o.Application {
 		what = "入会申请"
 	}
-	for start := 0; start < len(idx); start += bulkChunk {
-		chunk := idx[start:min(start+bulkChunk, len(idx))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO members (node_id, node_path, status, tier, name, name_pinyin, name_initials, gender,
-			mobile_enc, mobile_idx, mobile_last4_idx, id_enc, id_idx, address_enc, birthday, email, wechat, occupation, family,
-			consent_sms, consent_email, consent_post, consent_at, consent_how, channel, recruiter_id, created_at, updated_at) VALUES `)
-		args := make([]any, 0, len(chunk)*27)
-		for k, i := range chunk {
-			if k > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(?, ?, ?, 'regular', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			p, s, a := ps[i], sl[i], apps[i]
-			n := nodes[org.NormalizeCode(a.NodeCode)]
-			full, initials := namePinyin(p.name)
-			family, _ := json.Marshal(nonNil(p.family))
-			args = append(args, n.ID, n.Path, status, p.name, full, initials, p.gender, s.mobile, s.mobileIdx, s.last4Idx,
-				s.id, s.idIdx, s.address, p.birthday, p.email, p.wechat, p.occupation, string(family),
-				p.consent.SMS, p.consent.Email, p.consent.Post, p.consent.At, p.consent.How, a.Channel, a.RecruiterID, tx.Now, tx.Now)
-		}
-		// A row whose mobile or ID number is already taken (by an earlier
-		// import, or by a concurrent one) is skipped here and merged or
-		// reported by the row-by-row path.
-		sb.WriteString(" ON CONFLICT DO NOTHING RETURNING id, mobile_idx")
-		ids, err := insertReturning(ctx, tx, sb.String(), args)
-		if err != nil {
-			return nil, err
-		}
-		byIdx := map[string]int{}
-		for _, i := range chunk {
-			byIdx[sl[i].mobileIdx] = i
-		}
-		var changes, applications, tags, tokens [][]any
-		for mobileIdx, id := range ids {
-			i := byIdx[mobileIdx]
-			results[i].MemberID, results[i].Outcome = id, Created
-			written[i] = true
-			changes = append(changes, []any{id, tx.Now, tx.Actor.Kind, tx.Actor.Login, src, "created", "", what})
-			if o.Application {
-				n := nodes[org.NormalizeCode(apps[i].NodeCode)]
-				applications = append(applications, []any{id, apps[i].Channel, apps[i].RecruiterID, n.ID, "submitted", tx.Actor.Login, tx.Now})
-			}
-			for _, t := range ps[i].tags {
-				tags = append(tags, []any{id, t})
-			}
-			for _, t := range searchTokens(ps[i].name) {
-				tokens = append(tokens, []any{t, id})
-			}
-			if len(ps[i].properties) > 0 {
-				if err := addProperties(ctx, tx, id, ps[i].properties); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if err := insertRows(ctx, tx, "member_changes (member_id, at, actor_kind, actor_login, source, field, old_value, new_value)", changes); err != nil {
-			return nil, err
-		}
-		if err := insertRows(ctx, tx, "member_applications (member_id, channel, recruiter_id, node_id, status, submitted_by, submitted_at)", applications); err != nil {
-			return nil, err
-		}
-		if err := insertRows(ctx, tx, "member_tags (member_id, tag)", tags); err != nil {
-			return nil, err
-		}
-		if err := insertRows(ctx, tx, "member_tokens (token, member_id)", tokens); err != nil {
-			return nil, err
-		}
+	rows := make([][]any, len(idx))
+	byIdx := make(map[string]int, len(idx))
+	for k, i := range idx {
+		p, s, a := ps[i], sl[i], apps[i]
+		n := nodes[org.NormalizeCode(a.NodeCode)]
+		family, _ := json.Marshal(nonNil(p.family))
+		rows[k] = []any{n.ID, n.Path, status, "regular", p.name, p.pinyin, p.initials, p.gender, s.mobile, s.mobileIdx, s.last4Idx,
+			s.id, s.idIdx, s.address, p.birthday, p.email, p.wechat, p.occupation, string(family),
+			p.consent.SMS, p.consent.Email, p.consent.Post, p.consent.At, p.consent.How, a.Channel, a.RecruiterID, tx.Now, tx.Now}
+		byIdx[s.mobileIdx] = i
 	}
-	return written, nil
-}
-
-func insertReturning(ctx context.Context, tx *db.Tx, q string, args []any) (map[string]int64, error) {
-	rows, err := tx.Query(ctx, q, args...)
+	// A row whose mobile or ID number is already taken (by an earlier
+	// import, or by a concurrent one) is skipped here and merged or
+	// reported by the row-by-row path.
+	var ids []int64
+	err := tx.InsertMany(ctx, "members", memberInsertColumns, rows, "ON CONFLICT DO NOTHING RETURNING id, mobile_idx", func(r *sql.Rows) error {
+		var id int64
+		var mobileIdx string
+		if err := r.Scan(&id, &mobileIdx); err != nil {
+			return err
+		}
+		i := byIdx[mobileIdx]
+		results[i].MemberID, results[i].Outcome = id, Created
+		written[i] = true
+		ids = append(ids, id)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var id int64
-		var idx string
-		if err := rows.Scan(&id, &idx); err != nil {
+	// Written in id order, so that every table's rows follow its indexes.
+	slices.Sort(ids)
+	rowOf := make(map[int64]int, len(ids))
+	for i := range written {
+		rowOf[results[i].MemberID] = i
+	}
+	var changes, applications, tags [][]any
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		i := rowOf[id]
+		changes = append(changes, []any{id, tx.Now, tx.Actor.Kind, tx.Actor.Login, src, "created", "", what})
+		if o.Application {
+			n := nodes[org.NormalizeCode(apps[i].NodeCode)]
+			applications = append(applications, []any{id, apps[i].Channel, apps[i].RecruiterID, n.ID, "submitted", tx.Actor.Login, tx.Now})
+		}
+		for _, t := range ps[i].tags {
+			tags = append(tags, []any{id, t})
+		}
+		names = append(names, ps[i].name)
+		if len(ps[i].properties) > 0 {
+			if err := addProperties(ctx, tx, id, ps[i].properties); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, t := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"member_changes", []string{"member_id", "at", "actor_kind", "actor_login", "source", "field", "old_value", "new_value"}, changes},
+		{"member_applications", []string{"member_id", "channel", "recruiter_id", "node_id", "status", "submitted_by", "submitted_at"}, applications},
+		{"member_tags", []string{"member_id", "tag"}, tags},
+	} {
+		if err := tx.InsertMany(ctx, t.table, t.cols, t.rows, "", nil); err != nil {
 			return nil, err
 		}
-		out[idx] = id
 	}
-	return out, rows.Err()
-}
-
-// insertRows writes rows into table "name (cols…)" with multi-row INSERTs.
-func insertRows(ctx context.Context, tx *db.Tx, table string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
+	// Most names of a big import are stored already (names repeat); only
+	// the new ones get their tokens.
+	stored, err := storedNames(ctx, tx, names)
+	if err != nil {
+		return nil, err
 	}
-	width := len(rows[0])
-	per := max(1, 30000/width/4) // stay well under the parameter limits
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-	for start := 0; start < len(rows); start += per {
-		part := rows[start:min(start+per, len(rows))]
-		args := make([]any, 0, len(part)*width)
-		for _, r := range part {
-			args = append(args, r...)
+	tokens := nameTokenRows(names, func(k int) []string {
+		if stored[names[k]] {
+			return nil
 		}
-		q := "INSERT INTO " + table + " VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", len(part)), ", ")
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("bulk insert into %s: %w", strings.Fields(table)[0], err)
-		}
+		return ps[rowOf[ids[k]]].tokens
+	})
+	if err := tx.InsertMany(ctx, "name_tokens", []string{"token", "name"}, tokens, "ON CONFLICT DO NOTHING", nil); err != nil {
+		return nil, err
 	}
-	return nil
+	return written, nil
 }
 
 // fastRows picks the rows the bulk path may try: valid, at a known join

@@ -134,7 +134,7 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, a Application, p *pro
 	if err := setTags(ctx, tx, id, p.tags); err != nil {
 		return nil, "", err
 	}
-	if err := setTokens(ctx, tx, id, "", p.name); err != nil {
+	if err := addNameTokens(ctx, tx, p.name); err != nil {
 		return nil, "", err
 	}
 	if err := addProperties(ctx, tx, id, p.properties); err != nil {

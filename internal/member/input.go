@@ -45,6 +45,9 @@ type profile struct {
 	tags                                                               []string
 	consent                                                            Consent
 	properties                                                         []propertyRow
+	// Worked out ahead by the bulk path (prepareAll), on every core.
+	pinyin, initials string
+	tokens           []string
 }
 
 type propertyRow struct {

@@ -2,6 +2,8 @@ package member
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -95,18 +97,90 @@ func syllables(name string) [][]string {
 	return readings
 }
 
-// setTokens replaces a member's search tokens for name oldName by those of
-// name. The old tokens are deleted by their key, so the table needs no
-// second index.
-func setTokens(ctx context.Context, tx *db.Tx, id int64, oldName, name string) error {
-	for _, t := range searchTokens(oldName) {
-		if _, err := tx.Exec(ctx, "DELETE FROM member_tokens WHERE token = ? AND member_id = ?", t, id); err != nil {
-			return err
+// nameKey is the token every stored name has (its first maxNamePiece
+// characters as a piece), by which the bulk path tells a name whose
+// tokens are stored already.
+func nameKey(name string) string {
+	runes := []rune(strings.ToLower(strings.ReplaceAll(name, " ", "")))
+	return "n:" + string(runes[:min(len(runes), maxNamePiece)])
+}
+
+// nameTokenRows returns the (token, name) rows of names, each distinct
+// name once, sorted so that they go into the index in its order.
+func nameTokenRows(names []string, tokens func(i int) []string) [][]any {
+	seen := map[string]bool{}
+	byToken := map[string][]string{}
+	for i, name := range names {
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		for _, t := range tokens(i) {
+			byToken[t] = append(byToken[t], name)
 		}
 	}
+	// Sorting the distinct tokens, then each token's names, compares far
+	// less than sorting the pairs.
+	keys := slices.Sorted(maps.Keys(byToken))
 	var rows [][]any
-	for _, t := range searchTokens(name) {
-		rows = append(rows, []any{t, id})
+	for _, t := range keys {
+		ns := byToken[t]
+		slices.Sort(ns)
+		for _, n := range ns {
+			rows = append(rows, []any{t, n})
+		}
 	}
-	return insertRows(ctx, tx, "member_tokens (token, member_id)", rows)
+	return rows
+}
+
+// storedNames returns which of names have their tokens stored: one index
+// look-up per name instead of a dozen conflicting inserts.
+func storedNames(ctx context.Context, tx *db.Tx, names []string) (map[string]bool, error) {
+	const per = 500
+	out := map[string]bool{}
+	var distinct []string
+	for _, n := range names {
+		if n != "" && !out[n] {
+			out[n] = true
+			distinct = append(distinct, n)
+		}
+	}
+	clear(out)
+	names = distinct
+	for start := 0; start < len(names); start += per {
+		part := names[start:min(start+per, len(names))]
+		args := make([]any, 0, 2*len(part))
+		for _, n := range part {
+			args = append(args, nameKey(n), n)
+		}
+		// A join from the list, not (token, name) IN (VALUES …): SQLite
+		// would scan the whole table for the IN.
+		rows, err := tx.Query(ctx, "SELECT nt.name FROM (VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")+
+			") v JOIN name_tokens nt ON nt.token = v.column1 AND nt.name = v.column2", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[n] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// addNameTokens makes sure the search tokens of names are stored. Tokens
+// belong to a name, not to a member: a renamed member is found by the new
+// name at once, and the old name's tokens stay for the other members who
+// bear it (or find nobody).
+func addNameTokens(ctx context.Context, tx *db.Tx, names ...string) error {
+	rows := nameTokenRows(names, func(i int) []string { return searchTokens(names[i]) })
+	return tx.InsertMany(ctx, "name_tokens", []string{"token", "name"}, rows, "ON CONFLICT DO NOTHING", nil)
 }

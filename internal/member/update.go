@@ -203,7 +203,7 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, old *row, u Update, src
 		return false, err
 	}
 	if p.name != old.Name {
-		if err := setTokens(ctx, tx, old.ID, old.Name, p.name); err != nil {
+		if err := addNameTokens(ctx, tx, p.name); err != nil {
 			return false, err
 		}
 	}

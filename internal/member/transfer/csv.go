@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -15,9 +14,11 @@ import (
 	"estateclub/internal/apperr"
 )
 
-// csvSource reads delimited text already decoded to UTF-8.
+// csvSource reads delimited text already decoded to UTF-8. It keeps the
+// bytes as read (or decoded), not a string copy of them: a file of a
+// million rows is then held once.
 type csvSource struct {
-	text  string
+	text  []byte
 	comma rune
 }
 
@@ -53,31 +54,31 @@ func openCSV(data []byte) (*Sheet, error) {
 // UTF-16; otherwise valid UTF-8 is UTF-8 and anything else is GB18030 (a
 // superset of GBK and GB2312, what Excel saves as "CSV" on a Chinese
 // Windows).
-func decodeText(b []byte) (text, enc string, err error) {
+func decodeText(b []byte) (text []byte, enc string, err error) {
 	var dec *encoding.Decoder
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
-		return string(b[3:]), "UTF-8 BOM", nil
+		return b[3:], "UTF-8 BOM", nil
 	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
 		dec, enc = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder(), "UTF-16"
 	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
 		dec, enc = unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder(), "UTF-16"
 	case utf8.Valid(b):
-		return string(b), "UTF-8", nil
+		return b, "UTF-8", nil
 	default:
 		dec, enc = simplifiedchinese.GB18030.NewDecoder(), "GB18030"
 	}
 	out, err := dec.Bytes(b)
 	if err != nil {
-		return "", "", apperr.Field("file", "无法识别文件的编码，请另存为 UTF-8 或 .xlsx", "cannot tell the file's encoding; save it as UTF-8 or .xlsx")
+		return nil, "", apperr.Field("file", "无法识别文件的编码，请另存为 UTF-8 或 .xlsx", "cannot tell the file's encoding; save it as UTF-8 or .xlsx")
 	}
-	return string(out), enc, nil
+	return out, enc, nil
 }
 
 func (c *csvSource) close() error { return nil }
 
 func (c *csvSource) rows() (rowIter, error) {
-	r := csv.NewReader(strings.NewReader(c.text))
+	r := csv.NewReader(bytes.NewReader(c.text))
 	r.Comma = c.comma
 	r.LazyQuotes = true
 	r.FieldsPerRecord = -1
