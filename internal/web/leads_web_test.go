@@ -67,7 +67,7 @@ func TestLeadRegistrationAndFollowUp(t *testing.T) {
 		if strings.Contains(frag, "<html") {
 			t.Errorf("the check answers a whole page, want a fragment")
 		}
-		mustPage(t, li, "/leads/check?mobile=13900009999", `id="check-new"`)
+		mustPage(t, li, "/leads/check?mobile=13900009999", `id="check-new"`, "新客户，可以登记</p>")
 
 		// Without script: a second registration of the number shows the
 		// owner and creates nothing.
