@@ -11,6 +11,10 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// copyMinRows is where COPY starts to pay on PostgreSQL: fewer rows go in
+// as one INSERT, sparing a single award a staging table and round trips.
+const copyMinRows = 64
+
 // sqliteMaxArgs keeps a multi-row INSERT under SQLite's limit of 32,766
 // parameters.
 const sqliteMaxArgs = 30000
@@ -20,16 +24,16 @@ const sqliteMaxArgs = 30000
 // go in with one COPY: straight into table when suffix is empty, otherwise
 // into a temporary staging table followed by one
 // "INSERT INTO table (cols) SELECT cols FROM staging " + suffix.
-// On SQLite they go in as multi-row INSERTs followed by suffix, reusing
-// one prepared statement. suffix may hold ON CONFLICT and RETURNING
-// clauses; scan, if not nil, reads the rows RETURNING yields (once per
-// statement).
+// On SQLite, and for fewer than copyMinRows rows on PostgreSQL, they go
+// in as multi-row INSERTs followed by suffix, reusing one prepared
+// statement. suffix may hold ON CONFLICT and RETURNING clauses; scan, if
+// not nil, reads the rows RETURNING yields (once per statement).
 func (tx *Tx) InsertMany(ctx context.Context, table string, cols []string, rows [][]any, suffix string, scan func(*sql.Rows) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	var err error
-	if tx.db.dialect == Postgres {
+	if tx.db.dialect == Postgres && len(rows) >= copyMinRows {
 		err = tx.copyMany(ctx, table, cols, rows, suffix, scan)
 	} else {
 		err = tx.valuesMany(ctx, table, cols, rows, suffix, scan)
@@ -58,7 +62,7 @@ func (tx *Tx) valuesMany(ctx context.Context, table string, cols []string, rows 
 			q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
 				strings.TrimSuffix(strings.Repeat(one+", ", len(part)), ", ") + " " + suffix
 			var err error
-			if stmt, err = tx.tx.PrepareContext(ctx, q); err != nil {
+			if stmt, err = tx.tx.PrepareContext(ctx, tx.db.rebind(q)); err != nil {
 				return err
 			}
 			stmts[len(part)] = stmt

@@ -104,8 +104,23 @@ func lockAccounts(ctx context.Context, tx *db.Tx, legs [][2]leg) (map[acctKey]*a
 			}
 		}
 	}
-	for _, group := range [][]leg{members, shards} {
-		sortLegs(group)
+	// A member's accounts are mostly open already (awards open reward
+	// accounts ahead): lock what exists, then open and lock the rest. The
+	// caller holds the members' rows, so nobody else opens these meanwhile.
+	sortLegs(members)
+	if err := lockAccountRows(ctx, tx, members, accts); err != nil {
+		return nil, err
+	}
+	var missing []leg
+	for _, l := range members {
+		if accts[acctKey{l.address, l.kind, l.region, l.shard}].id < 0 {
+			missing = append(missing, l)
+		}
+	}
+	// Club shards are shared: open (waiting for anyone opening the same)
+	// before locking any, then lock in id order, as the ledger does.
+	sortLegs(shards)
+	for _, group := range [][]leg{missing, shards} {
 		if err := openAccounts(ctx, tx, group); err != nil {
 			return nil, err
 		}
@@ -245,28 +260,21 @@ func insertKeysAndLegs(ctx context.Context, tx *db.Tx, entries []Entry, ids []in
 	for i := range idx {
 		idx[i] = i
 	}
-	err := chunks(idx, 4, func(part []int) error {
-		args := make([]any, 0, 4*len(part))
-		for _, i := range part {
-			args = append(args, entries[i].IdempotencyKey, entries[i].hash(), ids[i], tx.Now)
-		}
-		_, err := tx.Exec(ctx, "INSERT INTO point_idempotency (key, request_hash, transaction_id, created_at) VALUES "+values(4, len(part)), args...)
-		return err
-	})
+	keys := make([][]any, len(entries))
+	for i, e := range entries {
+		keys[i] = []any{e.IdempotencyKey, e.hash(), ids[i], tx.Now}
+	}
+	err := tx.InsertMany(ctx, "point_idempotency", []string{"key", "request_hash", "transaction_id", "created_at"}, keys, "", nil)
 	if err != nil {
 		return fmt.Errorf("claim idempotency keys: %w", err)
 	}
-	err = chunks(idx, 10, func(part []int) error {
-		args := make([]any, 0, 10*len(part))
-		for _, i := range part {
-			for _, l := range legs[i] {
-				args = append(args, ids[i], l.accountID, l.amount, l.after, tx.Now)
-			}
+	rows := make([][]any, 0, 2*len(entries))
+	for i := range entries {
+		for _, l := range legs[i] {
+			rows = append(rows, []any{ids[i], l.accountID, l.amount, l.after, tx.Now})
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO point_postings (transaction_id, account_id, amount, balance_after, created_at) VALUES "+values(5, 2*len(part)), args...)
-		return err
-	})
-	if err != nil {
+	}
+	if err := tx.InsertMany(ctx, "point_postings", []string{"transaction_id", "account_id", "amount", "balance_after", "created_at"}, rows, "", nil); err != nil {
 		return fmt.Errorf("insert postings: %w", err)
 	}
 	return nil

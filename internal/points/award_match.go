@@ -3,6 +3,7 @@ package points
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -24,20 +25,22 @@ func claimEvents(ctx context.Context, tx *db.Tx, cs []*eventClaim, batchID *int6
 		byKey[c.key] = c
 	}
 	a := tx.Actor
-	err := chunks(sorted, 11, func(part []*eventClaim) error {
-		args := make([]any, 0, 11*len(part))
-		for _, c := range part {
-			args = append(args, c.key, c.in.MemberID, c.in.Type, c.in.Ref, c.in.OccurredAt, c.in.Note, batchID, a.Kind, a.Login, a.RequestID, tx.Now)
+	rows := make([][]any, len(sorted))
+	for i, c := range sorted {
+		rows[i] = []any{c.key, c.in.MemberID, string(c.in.Type), c.in.Ref, c.in.OccurredAt, c.in.Note, batchID, a.Kind, a.Login, a.RequestID, tx.Now}
+	}
+	err := tx.InsertMany(ctx, "point_events", []string{"key", "member_id", "event_type", "ref", "occurred_at", "note", "batch_id",
+		"actor_kind", "actor_login", "request_id", "created_at"}, rows, "ON CONFLICT (key) DO NOTHING RETURNING id, key", func(r *sql.Rows) error {
+		var id int64
+		var key string
+		if err := r.Scan(&id, &key); err != nil {
+			return err
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO point_events (key, member_id, event_type, ref, occurred_at, note, batch_id,
-			actor_kind, actor_login, request_id, created_at) VALUES `+values(11, len(part))+` ON CONFLICT (key) DO NOTHING RETURNING id, key`, args...)
-		if err != nil {
-			return fmt.Errorf("record events: %w", err)
-		}
-		return scanIDs(rows, func(id int64, key string) { byKey[key].eventID, byKey[key].fresh = id, true })
+		byKey[key].eventID, byKey[key].fresh = id, true
+		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("record events: %w", err)
 	}
 	var again []*eventClaim
 	for _, c := range sorted {
@@ -230,16 +233,11 @@ func finishAwards(ctx context.Context, tx *db.Tx, grants []*grant) error {
 			}
 		}
 	}
-	err = chunks(grants, 10, func(part []*grant) error {
-		args := make([]any, 0, 10*len(part))
-		for _, g := range part {
-			args = append(args, g.c.eventID, g.rule.ID, g.plan.ID, g.c.in.MemberID, g.rule.Kind, g.amount, g.capped,
-				g.c.in.OccurredAt, g.txID, tx.Now)
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO point_awards (event_id, rule_id, plan_id, member_id, kind, amount, capped,
-			occurred_at, transaction_id, created_at) VALUES `+values(10, len(part)), args...)
-		return err
-	})
+	rows := make([][]any, len(grants))
+	for i, g := range grants {
+		rows[i] = []any{g.c.eventID, g.rule.ID, g.plan.ID, g.c.in.MemberID, string(g.rule.Kind), g.amount, g.capped, g.c.in.OccurredAt, g.txID, tx.Now}
+	}
+	err = tx.InsertMany(ctx, "point_awards", []string{"event_id", "rule_id", "plan_id", "member_id", "kind", "amount", "capped", "occurred_at", "transaction_id", "created_at"}, rows, "", nil)
 	if err != nil {
 		return fmt.Errorf("record awards: %w", err)
 	}
