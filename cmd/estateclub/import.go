@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -48,7 +49,20 @@ the reason, to FILE's name + .errors.xlsx next to it (or in --report-dir).`,
 	return cmd
 }
 
+// importMemoryLimit is the soft memory limit of an import (unless
+// GOMEMLIMIT says otherwise): the file is held while it is read, and
+// without a limit the garbage collector lets the heap grow to twice that
+// and more before it collects.
+const importMemoryLimit = 200 << 20
+
+func softMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(importMemoryLimit)
+	}
+}
+
 func runImport(cmd *cobra.Command, cfg *config, file string, o transfer.Options, reportDir string) error {
+	softMemoryLimit()
 	sheet, err := transfer.OpenFile(file)
 	if err != nil {
 		return err

@@ -4,7 +4,9 @@
 package bench
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"estateclub/internal/member"
+	"estateclub/internal/member/transfer"
 )
 
 var (
@@ -102,44 +105,71 @@ type ImportResult struct {
 // RowsPerSec is the throughput.
 func (r ImportResult) RowsPerSec() float64 { return float64(r.Rows) / r.Elapsed.Seconds() }
 
-// Import generates n applications and submits them in batches.
-func Import(ctx context.Context, svc *member.Service, n, batch int, nodes []string, progress func(done int)) (ImportResult, error) {
+// WriteCSV writes n generated members, spread over the projects nodes,
+// as a .csv file the way a club exports them from a spreadsheet.
+func WriteCSV(path string, n int, nodes []string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(bufio.NewWriterSize(f, 1<<20))
+	_ = w.Write([]string{"姓名", "手机号码", "出生日期", "入会渠道", "所属项目", "兴趣爱好"})
 	r := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		a := Application(r, i, nodes)
+		_ = w.Write([]string{a.Name, a.Mobile, a.Birthday, "销售现场", a.NodeCode, strings.Join(a.Tags, "、")})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Import imports the .csv file at path (WriteCSV's) into the org node
+// orgCode through the real import path (transfer.Import: reading, column
+// matching, checks, then batches of batch rows) and measures it.
+func Import(ctx context.Context, svc *member.Service, path, orgCode string, batch int, progress func(done, total int)) (ImportResult, error) {
 	start, cpu0 := time.Now(), CPUTime()
-	res := ImportResult{Rows: n}
+	sheet, err := transfer.OpenFile(path)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	defer sheet.Close()
+	rep, err := transfer.Import(ctx, svc, sheet, transfer.Options{OrgCode: orgCode, BatchSize: batch, Progress: progress})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res := ImportResult{Rows: rep.Rows, Failures: rep.Failed, Elapsed: time.Since(start), CPU: CPUTime() - cpu0, PeakMiB: PeakRSS()}
+	if rep.Created+rep.Merged+rep.Failed != rep.Rows {
+		return res, fmt.Errorf("import accounted for %d of %d rows", rep.Created+rep.Merged+rep.Failed, rep.Rows)
+	}
+	return res, nil
+}
+
+// Seed submits n generated applications in batches straight to the
+// member service (no file), to fill a database for other benchmarks.
+func Seed(ctx context.Context, svc *member.Service, n, batch int, nodes []string) error {
+	r := rand.New(rand.NewPCG(1, 2))
 	buf := make([]member.Application, 0, batch)
 	flush := func() error {
-		out, err := svc.ApplyBatch(ctx, buf, member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "bench"})
-		if err != nil {
-			return err
-		}
-		for _, o := range out {
-			if o.Err != nil {
-				res.Failures++
-			}
-		}
+		_, err := svc.ApplyBatch(ctx, buf, member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "bench"})
 		buf = buf[:0]
-		return nil
+		return err
 	}
 	for i := range n {
 		buf = append(buf, Application(r, i, nodes))
 		if len(buf) == batch {
 			if err := flush(); err != nil {
-				return res, err
-			}
-			if progress != nil {
-				progress(i + 1)
+				return err
 			}
 		}
 	}
 	if len(buf) > 0 {
-		if err := flush(); err != nil {
-			return res, err
-		}
+		return flush()
 	}
-	res.Elapsed, res.CPU = time.Since(start), CPUTime()-cpu0
-	res.PeakMiB = PeakRSS()
-	return res, nil
+	return nil
 }
 
 // SearchKinds are the kinds of search staff make, each with a query maker

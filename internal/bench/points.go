@@ -40,7 +40,7 @@ func PointsMembers(ctx context.Context, d *db.DB, n int) (*member.Service, []int
 		return nil, nil, err
 	}
 	svc := &member.Service{DB: d, Keys: keys}
-	if _, err := Import(ctx, svc, n, 5000, projects, nil); err != nil {
+	if err := Seed(ctx, svc, n, 5000, projects); err != nil {
 		return nil, nil, err
 	}
 	var ids []int64

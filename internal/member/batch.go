@@ -29,8 +29,30 @@ type BatchOptions struct {
 // in. Submitting the same rows again merges into the same members, so a
 // re-run after a crash completes the batch without duplicates.
 func (s *Service) ApplyBatch(ctx context.Context, apps []Application, o BatchOptions) ([]RowResult, error) {
-	results := make([]RowResult, len(apps))
-	profiles, seals := s.prepareAll(apps, o.Application, results)
+	return s.WriteBatch(ctx, s.PrepareBatch(apps, o))
+}
+
+// PreparedBatch is a batch validated and encrypted, with its pinyin and
+// search tokens worked out: all of ApplyBatch that needs no database.
+type PreparedBatch struct {
+	apps     []Application
+	opts     BatchOptions
+	results  []RowResult
+	profiles []*profile
+	seals    []*sealed
+}
+
+// PrepareBatch does the database-free part of ApplyBatch on every core,
+// so that an importer can prepare the next batch while one is written.
+func (s *Service) PrepareBatch(apps []Application, o BatchOptions) *PreparedBatch {
+	b := &PreparedBatch{apps: apps, opts: o, results: make([]RowResult, len(apps))}
+	b.profiles, b.seals = s.prepareAll(apps, o.Application, b.results)
+	return b
+}
+
+// WriteBatch writes a prepared batch in one transaction (see ApplyBatch).
+func (s *Service) WriteBatch(ctx context.Context, b *PreparedBatch) ([]RowResult, error) {
+	apps, o, results, profiles, seals := b.apps, b.opts, b.results, b.profiles, b.seals
 	prep := make([]struct {
 		p  *profile
 		sl *sealed

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
@@ -67,7 +69,8 @@ type pending struct {
 }
 
 // Import reads the sheet's rows into members, BatchSize rows per
-// transaction (member.Service.ApplyBatch). Each row is all or nothing; a
+// transaction (member.Service.WriteBatch), preparing each batch while the
+// one before it is written. Each row is all or nothing; a
 // row whose mobile is already known merges into that member, so importing
 // the same file again creates nobody, and a re-run after an interrupted
 // import completes it. A fatal error (unknown org, unreadable file,
@@ -91,37 +94,69 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 		}
 	}
 	progress(0)
-	var batch []pending
-	done := 0
-	flush := func() error {
-		if len(batch) > 0 {
-			if err := ctx.Err(); err != nil {
+	// Reading, checking and preparing (validation, encryption, pinyin) of
+	// the next batch run beside the writing of the current one: on
+	// PostgreSQL the server writes while this process prepares, on SQLite
+	// the writer has a core to itself.
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan *chunk, 1)
+	g.Go(func() error {
+		defer close(batches)
+		c, done := &chunk{}, 0
+		send := func() error {
+			c.done = done
+			if len(c.rows) > 0 {
+				c.prep = svc.PrepareBatch(c.apps(), member.BatchOptions{Application: !o.DefaultMembers, Source: "import", NodePath: sc.root.Path,
+					Summary: fmt.Sprintf("导入 %s 第 %d–%d 行", s.File, c.rows[0].row.Num, c.rows[len(c.rows)-1].row.Num)})
+			}
+			select {
+			case batches <- c:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			c = &chunk{}
+			return nil
+		}
+		err := s.Each(func(r Row) error {
+			done++
+			app, rerr := s.application(r, sc)
+			if rerr != nil {
+				c.bad = append(c.bad, badRow{r, rerr})
+			} else {
+				c.rows = append(c.rows, pending{r, app})
+			}
+			if len(c.rows) >= o.BatchSize {
+				return send()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return send()
+	})
+	g.Go(func() error {
+		for c := range batches {
+			if err := gctx.Err(); err != nil {
 				return err
 			}
-			if err := applyBatch(ctx, svc, s, sc, batch, o, rep); err != nil {
-				return err
+			for _, b := range c.bad {
+				rep.fail(s, b.row, b.err)
 			}
-		}
-		batch = batch[:0]
-		progress(done)
-		return nil
-	}
-	err = s.Each(func(r Row) error {
-		done++
-		app, rerr := s.application(r, sc)
-		if rerr != nil {
-			rep.fail(s, r, rerr)
-		} else {
-			batch = append(batch, pending{r, app})
-		}
-		if len(batch) >= o.BatchSize {
-			return flush()
+			if c.prep != nil {
+				// A batch under way is finished, not cut: cancelling stops
+				// the import between batches.
+				res, err := svc.WriteBatch(context.WithoutCancel(gctx), c.prep)
+				if err != nil {
+					return err
+				}
+				rep.add(s, c.rows, res)
+			}
+			progress(c.done)
 		}
 		return nil
 	})
-	if err == nil {
-		err = flush()
-	}
+	err = g.Wait()
 	slices.SortStableFunc(rep.Failures, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", s.File, err)
@@ -129,17 +164,31 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 	return rep, nil
 }
 
-func applyBatch(ctx context.Context, svc *member.Service, s *Sheet, sc *scope, batch []pending, o Options, rep *Report) error {
-	apps := make([]member.Application, len(batch))
-	for i, p := range batch {
+// chunk is a batch of rows on its way from the reader to the writer: the
+// rows that became applications (prepared), those that could not, and how
+// many rows of the sheet were read up to its end.
+type chunk struct {
+	rows []pending
+	bad  []badRow
+	prep *member.PreparedBatch
+	done int
+}
+
+type badRow struct {
+	row Row
+	err *apperr.Error
+}
+
+func (c *chunk) apps() []member.Application {
+	apps := make([]member.Application, len(c.rows))
+	for i, p := range c.rows {
 		apps[i] = p.app
 	}
-	res, err := svc.ApplyBatch(ctx, apps, member.BatchOptions{
-		Application: !o.DefaultMembers, Source: "import", NodePath: sc.root.Path,
-		Summary: fmt.Sprintf("导入 %s 第 %d–%d 行", s.File, batch[0].row.Num, batch[len(batch)-1].row.Num)})
-	if err != nil {
-		return err
-	}
+	return apps
+}
+
+// add counts what the member service did with a batch's rows.
+func (rep *Report) add(s *Sheet, batch []pending, res []member.RowResult) {
 	for i, r := range res {
 		switch {
 		case r.Err != nil:
@@ -150,7 +199,6 @@ func applyBatch(ctx context.Context, svc *member.Service, s *Sheet, sc *scope, b
 			rep.Merged++
 		}
 	}
-	return nil
 }
 
 // fail records a failed row, naming the column by the sheet's own header.

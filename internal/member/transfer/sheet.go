@@ -68,7 +68,17 @@ func OpenFile(path string) (*Sheet, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return Open(filepath.Base(path), f)
+	// Read into a buffer of the file's size: growing one by doubling as
+	// io.ReadAll does peaks at about three times a large file.
+	var r io.Reader = f
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxFileSize {
+		buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+		if _, err := buf.ReadFrom(f); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		r = buf
+	}
+	return Open(filepath.Base(path), r)
 }
 
 // Open reads a spreadsheet for import: .xlsx (the worksheet whose header
@@ -77,8 +87,11 @@ func OpenFile(path string) (*Sheet, error) {
 // row among the first non-empty ones that names the most known columns; it
 // must name the mobile column. Close the sheet when done.
 func Open(name string, r io.Reader) (*Sheet, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
-	if err != nil {
+	var data []byte
+	var err error
+	if b, ok := r.(*bytes.Buffer); ok {
+		data = b.Bytes() // read whole already
+	} else if data, err = io.ReadAll(io.LimitReader(r, MaxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(data) > MaxFileSize {
