@@ -49,13 +49,21 @@ the reason, to FILE's name + .errors.xlsx next to it (or in --report-dir).`,
 	return cmd
 }
 
-// importMemoryLimit is the soft memory limit of an import (unless
-// GOMEMLIMIT says otherwise): the file is held while it is read, and
-// without a limit the garbage collector lets the heap grow to twice that
-// and more before it collects.
-const importMemoryLimit = 200 << 20
+// An import holds the file while it reads it, and by default the garbage
+// collector lets the heap grow to twice what is live before it collects:
+// with a million rows that took the process past 300 MiB. Unless GOGC or
+// GOMEMLIMIT say otherwise, an import collects at +25% and keeps a soft
+// limit of 200 MiB (measured: peak RSS 301 → 247 MiB importing 1,000,000
+// rows into SQLite, for about 8% more time).
+const (
+	importGCPercent   = 25
+	importMemoryLimit = 200 << 20
+)
 
 func softMemoryLimit() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(importGCPercent)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(importMemoryLimit)
 	}
