@@ -289,6 +289,20 @@ func saveBalances(ctx context.Context, tx *db.Tx, accts map[acctKey]*acct) error
 		}
 	}
 	slices.SortFunc(moved, func(a, b *acct) int { return cmp.Compare(a.id, b.id) })
+	if tx.Dialect() == db.Postgres {
+		// One statement with two arrays, not a VALUES list of 20,000
+		// parameters to parse and plan.
+		ids, balances := make([]int64, len(moved)), make([]int64, len(moved))
+		for i, a := range moved {
+			ids[i], balances[i] = a.id, a.balance
+		}
+		_, err := tx.Exec(ctx, `UPDATE point_accounts SET balance = v.balance, updated_at = $3
+			FROM unnest($1::bigint[], $2::bigint[]) AS v(id, balance) WHERE point_accounts.id = v.id`, ids, balances, tx.Now)
+		if err != nil {
+			return fmt.Errorf("save balances: %w", err)
+		}
+		return nil
+	}
 	return chunks(moved, 2, func(part []*acct) error {
 		args := make([]any, 0, 2*len(part)+1)
 		for _, a := range part {
