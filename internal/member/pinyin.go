@@ -2,6 +2,7 @@ package member
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mozillazg/go-pinyin"
@@ -12,22 +13,38 @@ import (
 // growing without bound.
 const maxReadings = 8
 
+// hanReadings caches the readings of each Chinese character: go-pinyin
+// rewrites its tones with regular expressions on every call, which was a
+// sixth of an import's CPU, and names share a few thousand characters.
+var hanReadings sync.Map // rune → []string, at most 3 readings
+
+// readingsOf returns up to 3 toneless readings of the Chinese character r,
+// most common first. The slice is shared: do not modify it.
+func readingsOf(r rune) []string {
+	if v, ok := hanReadings.Load(r); ok {
+		return v.([]string)
+	}
+	args := pinyin.NewArgs()
+	args.Heteronym = true
+	readings := pinyin.SinglePinyin(r, args)
+	if len(readings) > 3 {
+		readings = readings[:3]
+	}
+	hanReadings.Store(r, readings)
+	return readings
+}
+
 // namePinyin returns the name's full spellings and initials as
 // "|zhangsan|" and "|zs|" (several readings separated by |), for LIKE search.
 // Latin letters are kept, lower-cased; other characters are dropped.
 func namePinyin(name string) (full, initials string) {
-	args := pinyin.NewArgs()
-	args.Heteronym = true
 	fulls := []string{""}
 	inits := []string{""}
 	for _, r := range name {
 		var readings []string
 		switch {
 		case unicode.Is(unicode.Han, r):
-			readings = pinyin.SinglePinyin(r, args)
-			if len(readings) > 3 {
-				readings = readings[:3]
-			}
+			readings = readingsOf(r)
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			readings = []string{strings.ToLower(string(r))}
 		}

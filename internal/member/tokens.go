@@ -9,8 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mozillazg/go-pinyin"
-
 	"estateclub/internal/db"
 )
 
@@ -53,8 +51,6 @@ func searchTokens(name string) []string {
 // syllables returns up to maxReadings readings of a name as syllables
 // (Latin words count as one syllable).
 func syllables(name string) [][]string {
-	args := pinyin.NewArgs()
-	args.Heteronym = true
 	readings := [][]string{nil}
 	var word strings.Builder
 	push := func(options []string) {
@@ -78,10 +74,7 @@ func syllables(name string) [][]string {
 		switch {
 		case unicode.Is(unicode.Han, r):
 			flush()
-			opts := pinyin.SinglePinyin(r, args)
-			if len(opts) > 3 {
-				opts = opts[:3]
-			}
+			opts := readingsOf(r)
 			if len(opts) > 0 {
 				push(opts)
 			}
