@@ -317,6 +317,14 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsRetryable reports whether err ended a transaction that may simply be
+// run again: a deadlock or a serialization failure on PostgreSQL (SQLite
+// has one writer and waits for it instead).
+func IsRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
 // Like escapes s for use inside a LIKE pattern with ESCAPE '\'.
 func Like(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
@@ -51,7 +52,21 @@ func (s *Service) PrepareBatch(apps []Application, o BatchOptions) *PreparedBatc
 }
 
 // WriteBatch writes a prepared batch in one transaction (see ApplyBatch).
+// Batches may be written concurrently: one that deadlocks with another on
+// PostgreSQL (both holding a mobile the other is merging) is rolled back
+// and written again, up to three times.
 func (s *Service) WriteBatch(ctx context.Context, b *PreparedBatch) ([]RowResult, error) {
+	checked := slices.Clone(b.results) // the rows' checks, before any write
+	for attempt := 1; ; attempt++ {
+		res, err := s.writeBatch(ctx, b)
+		if err == nil || attempt == 3 || !db.IsRetryable(err) {
+			return res, err
+		}
+		copy(b.results, checked)
+	}
+}
+
+func (s *Service) writeBatch(ctx context.Context, b *PreparedBatch) ([]RowResult, error) {
 	apps, o, results, profiles, seals := b.apps, b.opts, b.results, b.profiles, b.seals
 	prep := make([]struct {
 		p  *profile
@@ -62,6 +77,9 @@ func (s *Service) WriteBatch(ctx context.Context, b *PreparedBatch) ([]RowResult
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		created, merged, failed := 0, 0, 0
+		if err := lockKnown(ctx, tx, seals, results); err != nil {
+			return err
+		}
 		fast, nodes, err := fastRows(ctx, tx, apps, profiles, seals, results)
 		if err != nil {
 			return err
@@ -118,3 +136,32 @@ func (s *Service) WriteBatch(ctx context.Context, b *PreparedBatch) ([]RowResult
 }
 
 func asErr(err error) *apperr.Error { return apperr.As(err) }
+
+// lockKnown locks, on PostgreSQL, the members the batch's mobiles already
+// belong to, in the order of their index, before the batch writes
+// anything: the row-by-row path then finds them held, and two batches
+// sharing people (in any order) wait for each other instead of
+// deadlocking. SQLite has one writer at a time.
+func lockKnown(ctx context.Context, tx *db.Tx, seals []*sealed, results []RowResult) error {
+	if tx.Dialect() != db.Postgres {
+		return nil
+	}
+	var mobiles []string
+	for i, sl := range seals {
+		if results[i].Err == nil && sl != nil {
+			mobiles = append(mobiles, sl.mobileIdx)
+		}
+	}
+	if len(mobiles) == 0 {
+		return nil
+	}
+	slices.Sort(mobiles)
+	rows, err := tx.Query(ctx, "SELECT id FROM members WHERE mobile_idx = ANY($1) ORDER BY mobile_idx FOR UPDATE", slices.Compact(mobiles))
+	if err != nil {
+		return fmt.Errorf("lock known members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() { // each row is locked as it is read
+	}
+	return rows.Err()
+}

@@ -2,6 +2,8 @@ package member_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"estateclub/internal/db"
@@ -61,6 +63,70 @@ func TestApplyBatchRowsAreAllOrNothing(t *testing.T) {
 		}
 		if _, total, _ = s.List(context.Background(), member.Filter{}); total != 2 {
 			t.Fatalf("after re-run: %d members", total)
+		}
+	})
+}
+
+// Batches written at the same time (an import writes two at once on
+// PostgreSQL) that share people — new ones and known ones, in opposite
+// orders — all succeed: each person is one member, every row is created
+// once or merged, and a batch that deadlocks with another is written again.
+func TestConcurrentBatchesSharingMobiles(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		opts := member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "test"}
+		person := func(i int) member.Application {
+			return member.Application{NodeCode: "SH-PD", Name: "测试" + string(rune('甲'+i)), Mobile: fmt.Sprintf("1390000%04d", i)}
+		}
+		// Half of them are known before the batches run.
+		var known []member.Application
+		for i := 0; i < 40; i += 2 {
+			known = append(known, person(i))
+		}
+		if _, err := s.ApplyBatch(staffCtx(), known, opts); err != nil {
+			t.Fatal(err)
+		}
+		const batches = 6
+		var wg sync.WaitGroup
+		results := make([][]member.RowResult, batches)
+		errs := make([]error, batches)
+		for b := range batches {
+			wg.Go(func() {
+				var rows []member.Application
+				for i := range 40 {
+					if b%2 == 1 {
+						i = 39 - i // the other order
+					}
+					rows = append(rows, person(i))
+				}
+				results[b], errs[b] = s.ApplyBatch(staffCtx(), rows, opts)
+			})
+		}
+		wg.Wait()
+		created := map[string]int{}
+		for b := range batches {
+			if errs[b] != nil {
+				t.Fatalf("batch %d: %v", b, errs[b])
+			}
+			for i, r := range results[b] {
+				if r.Err != nil {
+					t.Errorf("batch %d row %d: %v", b, i+1, r.Err)
+				}
+				if r.Outcome == member.Created {
+					created[fmt.Sprint(r.MemberID)]++
+				}
+			}
+		}
+		if len(created) != 20 {
+			t.Errorf("%d members created by the batches, want the 20 new people", len(created))
+		}
+		for id, n := range created {
+			if n != 1 {
+				t.Errorf("member %s created %d times", id, n)
+			}
+		}
+		if _, total, _ := s.List(context.Background(), member.Filter{}); total != 40 {
+			t.Errorf("%d members, want 40", total)
 		}
 	})
 }

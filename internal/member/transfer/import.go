@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
 	"estateclub/internal/apperr"
+	"estateclub/internal/db"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/validate"
@@ -69,8 +71,8 @@ type pending struct {
 }
 
 // Import reads the sheet's rows into members, BatchSize rows per
-// transaction (member.Service.WriteBatch), preparing each batch while the
-// one before it is written. Each row is all or nothing; a
+// transaction (member.Service.WriteBatch), preparing each batch while
+// those before it are written (two at a time on PostgreSQL). Each row is all or nothing; a
 // row whose mobile is already known merges into that member, so importing
 // the same file again creates nobody, and a re-run after an interrupted
 // import completes it. A fatal error (unknown org, unreadable file,
@@ -98,13 +100,18 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 	// the next batch run beside the writing of the current one: on
 	// PostgreSQL the server writes while this process prepares, on SQLite
 	// the writer has a core to itself.
+	// On PostgreSQL two batches are written at once, each by its own
+	// server process; SQLite has one writer.
+	writers := 1
+	if svc.DB.Dialect() == db.Postgres {
+		writers = 2
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	batches := make(chan *chunk, 1)
+	batches := make(chan *chunk, writers)
 	g.Go(func() error {
 		defer close(batches)
-		c, done := &chunk{}, 0
+		c := &chunk{}
 		send := func() error {
-			c.done = done
 			if len(c.rows) > 0 {
 				c.prep = svc.PrepareBatch(c.apps(), member.BatchOptions{Application: !o.DefaultMembers, Source: "import", NodePath: sc.root.Path,
 					Summary: fmt.Sprintf("导入 %s 第 %d–%d 行", s.File, c.rows[0].row.Num, c.rows[len(c.rows)-1].row.Num)})
@@ -118,7 +125,7 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 			return nil
 		}
 		err := s.Each(func(r Row) error {
-			done++
+			c.read++
 			app, rerr := s.application(r, sc)
 			if rerr != nil {
 				c.bad = append(c.bad, badRow{r, rerr})
@@ -135,27 +142,35 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 		}
 		return send()
 	})
-	g.Go(func() error {
-		for c := range batches {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			for _, b := range c.bad {
-				rep.fail(s, b.row, b.err)
-			}
-			if c.prep != nil {
-				// A batch under way is finished, not cut: cancelling stops
-				// the import between batches.
-				res, err := svc.WriteBatch(context.WithoutCancel(gctx), c.prep)
-				if err != nil {
+	var mu sync.Mutex // guards rep and done
+	done := 0
+	for range writers {
+		g.Go(func() error {
+			for c := range batches {
+				if err := gctx.Err(); err != nil {
 					return err
 				}
+				var res []member.RowResult
+				if c.prep != nil {
+					// A batch under way is finished, not cut: cancelling
+					// stops the import between batches.
+					var err error
+					if res, err = svc.WriteBatch(context.WithoutCancel(gctx), c.prep); err != nil {
+						return err
+					}
+				}
+				mu.Lock()
+				for _, b := range c.bad {
+					rep.fail(s, b.row, b.err)
+				}
 				rep.add(s, c.rows, res)
+				done += c.read
+				progress(done)
+				mu.Unlock()
 			}
-			progress(c.done)
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	err = g.Wait()
 	slices.SortStableFunc(rep.Failures, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
 	if err != nil {
@@ -164,14 +179,14 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 	return rep, nil
 }
 
-// chunk is a batch of rows on its way from the reader to the writer: the
+// chunk is a batch of rows on its way from the reader to a writer: the
 // rows that became applications (prepared), those that could not, and how
-// many rows of the sheet were read up to its end.
+// many rows of the sheet it covers.
 type chunk struct {
 	rows []pending
 	bad  []badRow
 	prep *member.PreparedBatch
-	done int
+	read int
 }
 
 type badRow struct {

@@ -256,11 +256,13 @@ func TestImportInterruptedThenRerun(t *testing.T) {
 					cancel()
 				}
 			}})
-		if !errors.Is(err, context.Canceled) || rep == nil || rep.Created != 2 {
+		// The batches under way when it stopped are finished: the first,
+		// and on PostgreSQL perhaps the one written beside it.
+		if !errors.Is(err, context.Canceled) || rep == nil || rep.Created < 2 || rep.Created > 4 {
 			t.Fatalf("interrupted import: %+v %v", rep, err)
 		}
-		if _, total, _ := svc.List(context.Background(), member.Filter{}); total != 2 {
-			t.Fatalf("%d members after the first batch", total)
+		if _, total, _ := svc.List(context.Background(), member.Filter{}); total != rep.Created {
+			t.Fatalf("%d members after an import that reported %d", total, rep.Created)
 		}
 		// The re-run, in the background as the console runs it.
 		job := transfer.Start(staffCtx(), svc, mustOpen(t, "a.xlsx", data), transfer.Options{OrgCode: "HZ", BatchSize: 2})
@@ -271,7 +273,8 @@ func TestImportInterruptedThenRerun(t *testing.T) {
 		if st := job.Status(); !st.Finished || st.Done != 10 || st.Total != 10 {
 			t.Errorf("job status %+v", st)
 		}
-		if rep.Created+rep2.Created != len(wantMembers) || rep2.Merged != 3 || rep2.Failed != len(wantFailures) {
+		// Every valid row the re-run did not create merged into a member.
+		if rep.Created+rep2.Created != len(wantMembers) || rep2.Merged != 10-len(wantFailures)-rep2.Created || rep2.Failed != len(wantFailures) {
 			t.Errorf("re-run: created %d+%d, merged %d, failed %d", rep.Created, rep2.Created, rep2.Merged, rep2.Failed)
 		}
 		checkMembers(t, svc)
