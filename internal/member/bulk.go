@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -82,28 +81,14 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 	if o.Application {
 		what = "入会申请"
 	}
-	cols := memberInsertColumns
-	var preIDs []int64
 	if tx.Dialect() == db.Postgres {
 		// Rows go in in the order of the mobile's index, so that batches
 		// written at the same time take the unique index's entries in one
-		// order and never wait for each other in a circle; their ids are
-		// drawn first and given in the file's order, which the member list
-		// ("newest first") keeps.
-		var err error
-		if preIDs, err = drawIDs(ctx, tx, len(idx)); err != nil {
-			return nil, err
-		}
-		pos := make(map[int]int64, len(idx))
-		for k, i := range idx {
-			pos[i] = preIDs[k]
-		}
+		// order and never wait for each other in a circle. (Their ids then
+		// follow that order too, which keeps a batch's rows and ids
+		// together on disk; the batch shares one created_at.)
 		idx = slices.Clone(idx)
 		slices.SortFunc(idx, func(a, b int) int { return strings.Compare(sl[a].mobileIdx, sl[b].mobileIdx) })
-		for k, i := range idx {
-			preIDs[k] = pos[i]
-		}
-		cols = append([]string{"id"}, cols...)
 	}
 	rows := make([][]any, len(idx))
 	byIdx := make(map[string]int, len(idx))
@@ -114,16 +99,13 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 		rows[k] = []any{n.ID, n.Path, status, "regular", p.name, p.pinyin, p.initials, p.gender, s.mobile, s.mobileIdx, s.last4Idx,
 			s.id, s.idIdx, s.address, p.birthday, p.email, p.wechat, p.occupation, string(family),
 			p.consent.SMS, p.consent.Email, p.consent.Post, p.consent.At, p.consent.How, a.Channel, a.RecruiterID, tx.Now, tx.Now}
-		if preIDs != nil {
-			rows[k] = append([]any{preIDs[k]}, rows[k]...)
-		}
 		byIdx[s.mobileIdx] = i
 	}
 	// A row whose mobile or ID number is already taken (by an earlier
 	// import, or by a concurrent one) is skipped here and merged or
 	// reported by the row-by-row path.
 	var ids []int64
-	err := tx.InsertMany(ctx, "members", cols, rows, "ON CONFLICT DO NOTHING RETURNING id, mobile_idx", func(r *sql.Rows) error {
+	err := tx.InsertMany(ctx, "members", memberInsertColumns, rows, "ON CONFLICT DO NOTHING RETURNING id, mobile_idx", func(r *sql.Rows) error {
 		var id int64
 		var mobileIdx string
 		if err := r.Scan(&id, &mobileIdx); err != nil {
@@ -192,28 +174,6 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 		return nil, err
 	}
 	return written, nil
-}
-
-// drawIDs takes n ids from the members' sequence, in increasing order.
-func drawIDs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
-	rows, err := tx.Query(ctx, "SELECT nextval(pg_get_serial_sequence('members', 'id')) FROM generate_series(1, $1)", n)
-	if err != nil {
-		return nil, fmt.Errorf("draw member ids: %w", err)
-	}
-	defer rows.Close()
-	ids := make([]int64, 0, n)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	slices.Sort(ids)
-	return ids, nil
 }
 
 // fastRows picks the rows the bulk path may try: valid, at a known join

@@ -100,8 +100,12 @@ func TestTagFilterPagesNewestFirst(t *testing.T) {
 				}
 			}
 		}
-		slices.Reverse(golf)
-		slices.Reverse(golfSH)
+		// Newest first: by id, the order of creation (rows of one batch,
+		// created at one instant, take their ids in any order).
+		for _, ids := range [][]int64{golf, golfSH} {
+			slices.Sort(ids)
+			slices.Reverse(ids)
+		}
 		sh := mustPath(t, s, "SH")
 		ms, total, err := s.List(context.Background(), member.Filter{Tag: "高尔夫", Limit: 4, Offset: 2})
 		if err != nil || total != len(golf) || len(ms) != 4 || ms[0].ID != golf[2] || ms[3].ID != golf[5] {
