@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -23,8 +24,51 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	defer closeFn()
-	if _, err := p.Up(ctx); err != nil {
+	applied, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 && d.dialect == SQLite {
+		if err := d.analyzeNewIndexes(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+// analyzeNewIndexes gathers SQLite's statistics for tables that have them
+// but whose newer indexes do not. Without statistics SQLite plans by rule,
+// which suits our queries; with statistics for some indexes and not for a
+// new one, it misjudged the new one (a tag search went from 3 to 250 ms
+// after migration 00015 on a database analyzed before it).
+func (d *DB) analyzeNewIndexes(ctx context.Context) error {
+	var n int
+	if err := d.write.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	rows, err := d.write.QueryContext(ctx, `SELECT DISTINCT tbl_name FROM sqlite_master
+		WHERE type = 'index' AND tbl_name IN (SELECT tbl FROM sqlite_stat1)
+		AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if _, err := d.write.ExecContext(ctx, `ANALYZE "`+strings.ReplaceAll(t, `"`, `""`)+`"`); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
 	}
 	return nil
 }

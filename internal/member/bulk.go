@@ -136,7 +136,7 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 			applications = append(applications, []any{id, apps[i].Channel, apps[i].RecruiterID, n.ID, "submitted", tx.Actor.Login, tx.Now})
 		}
 		for _, t := range ps[i].tags {
-			tags = append(tags, []any{id, t})
+			tags = append(tags, []any{id, t, nodes[org.NormalizeCode(apps[i].NodeCode)].Path})
 		}
 		names = append(names, ps[i].name)
 		if len(ps[i].properties) > 0 {
@@ -152,7 +152,7 @@ func (s *Service) bulkInsert(ctx context.Context, tx *db.Tx, apps []Application,
 	}{
 		{"member_changes", []string{"member_id", "at", "actor_kind", "actor_login", "source", "field", "old_value", "new_value"}, changes},
 		{"member_applications", []string{"member_id", "channel", "recruiter_id", "node_id", "status", "submitted_by", "submitted_at"}, applications},
-		{"member_tags", []string{"member_id", "tag"}, tags},
+		{"member_tags", []string{"member_id", "tag", "node_path"}, tags},
 	} {
 		if err := tx.InsertMany(ctx, t.table, t.cols, t.rows, "", nil); err != nil {
 			return nil, err

@@ -284,7 +284,7 @@ func setTags(ctx context.Context, tx *db.Tx, id int64, tags []string) error {
 		return err
 	}
 	for _, t := range tags {
-		if _, err := tx.Exec(ctx, "INSERT INTO member_tags (member_id, tag) VALUES (?, ?)", id, t); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO member_tags (member_id, tag, node_path) SELECT id, ?, node_path FROM members WHERE id = ?", t, id); err != nil {
 			return err
 		}
 	}

@@ -71,7 +71,13 @@ func (s *Service) where(f Filter) (query, error) {
 		out.joinArgs = append(out.joinArgs, a...)
 	}
 	if f.Within != nil {
-		c, a := db.PathsWhere("m.node_path", f.Within)
+		// With a tag, the scope is read from the tag's rows, which carry
+		// the member's org path: a range of index member_tags_tag_path.
+		col := "m.node_path"
+		if f.Tag != "" {
+			col = "t.node_path"
+		}
+		c, a := db.PathsWhere(col, f.Within)
 		add(c, a...)
 	}
 	if f.IDs != nil {
