@@ -3,8 +3,6 @@ package points_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,27 +67,11 @@ func BenchmarkRecordEvent(b *testing.B) {
 		b.Run(string(engine), func(b *testing.B) {
 			svc, members := mustBenchLedger(b, engine, 10_000, points.Reward)
 			ctx := staffCtx()
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for range 8 {
-				wg.Go(func() {
-					for {
-						i := next.Add(1) - 1
-						if i >= int64(b.N) {
-							return
-						}
-						in := points.EventInput{MemberID: members[i%int64(len(members))], Type: points.EvEventAttendance, Ref: fmt.Sprint("EV-", i)}
-						if _, err := svc.RecordEvent(ctx, in); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "postings/s")
+			runClients(b, 8, func(_ int, i int64) error {
+				in := points.EventInput{MemberID: members[i%int64(len(members))], Type: points.EvEventAttendance, Ref: fmt.Sprint("EV-", i)}
+				_, err := svc.RecordEvent(ctx, in)
+				return err
+			})
 		})
 	}
 }

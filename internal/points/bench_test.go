@@ -39,30 +39,14 @@ func BenchmarkConcurrentAwards(b *testing.B) {
 }
 
 func benchAwards(b *testing.B, f *fixture, members []int64, clients int, shared bool) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for c := range clients {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				e := award(members[rand.IntN(len(members))], 10, fmt.Sprintf("bench-%d", i))
-				if !shared {
-					e.PlanID = plan(int64(1 + c))
-				}
-				if _, err := f.points.Post(staffCtx(), e); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "postings/s")
+	runClients(b, clients, func(c int, i int64) error {
+		e := award(members[rand.IntN(len(members))], 10, fmt.Sprintf("bench-%d", i))
+		if !shared {
+			e.PlanID = plan(int64(1 + c))
+		}
+		_, err := f.points.Post(staffCtx(), e)
+		return err
+	})
 	b.StopTimer()
 	if r, err := f.points.Verify(staffCtx()); err != nil || !r.OK() || r.Transactions != b.N {
 		b.Fatalf("verify: %+v, %v", r, err)
@@ -105,38 +89,50 @@ func BenchmarkBarePosting(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for range 8 {
-				wg.Go(func() {
-					for next.Add(1) <= int64(b.N) {
-						member := int64(2 + rand.IntN(64))
-						err := d.Update(ctx, func(tx *db.Tx) error {
-							id, err := tx.InsertID(ctx, "INSERT INTO bare_tx (created_at) VALUES (?)", tx.Now)
-							if err != nil {
-								return err
-							}
-							for _, leg := range [][2]int64{{member, 10}, {1, -10}} {
-								if _, err := tx.Exec(ctx, "INSERT INTO bare_legs (tx_id, account_id, amount) VALUES (?, ?, ?)", id, leg[0], leg[1]); err != nil {
-									return err
-								}
-								if _, err := tx.Exec(ctx, "UPDATE bare_accounts SET balance = balance + ? WHERE id = ?", leg[1], leg[0]); err != nil {
-									return err
-								}
-							}
-							return nil
-						})
-						if err != nil {
-							b.Error(err)
-							return
+			runClients(b, 8, func(int, int64) error {
+				member := int64(2 + rand.IntN(64))
+				return d.Update(ctx, func(tx *db.Tx) error {
+					id, err := tx.InsertID(ctx, "INSERT INTO bare_tx (created_at) VALUES (?)", tx.Now)
+					if err != nil {
+						return err
+					}
+					for _, leg := range [][2]int64{{member, 10}, {1, -10}} {
+						if _, err := tx.Exec(ctx, "INSERT INTO bare_legs (tx_id, account_id, amount) VALUES (?, ?, ?)", id, leg[0], leg[1]); err != nil {
+							return err
+						}
+						if _, err := tx.Exec(ctx, "UPDATE bare_accounts SET balance = balance + ? WHERE id = ?", leg[1], leg[0]); err != nil {
+							return err
 						}
 					}
+					return nil
 				})
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "postings/s")
+			})
 		})
 	}
+}
+
+// runClients runs b.N operations from clients concurrent goroutines (op
+// gets the client's number and the operation's, 0 to b.N-1) and reports
+// operations per second as postings/s. The first error stops its client.
+func runClients(b *testing.B, clients int, op func(client int, i int64) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for c := range clients {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				if err := op(c, i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "postings/s")
 }
