@@ -46,23 +46,16 @@ func (d *DB) analyzeNewIndexes(ctx context.Context) error {
 	if err := d.write.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").Scan(&n); err != nil || n == 0 {
 		return err
 	}
-	rows, err := d.write.QueryContext(ctx, `SELECT DISTINCT tbl_name FROM sqlite_master
-		WHERE type = 'index' AND tbl_name IN (SELECT tbl FROM sqlite_stat1)
-		AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)`)
-	if err != nil {
-		return err
-	}
 	var tables []string
-	for rows.Next() {
+	err := scanAll(d.write.QueryContext(ctx, `SELECT DISTINCT tbl_name FROM sqlite_master
+		WHERE type = 'index' AND tbl_name IN (SELECT tbl FROM sqlite_stat1)
+		AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)`))(func(r *sql.Rows) error {
 		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
-		}
+		err := r.Scan(&t)
 		tables = append(tables, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	for _, t := range tables {
