@@ -22,6 +22,10 @@ type config struct {
 	DB         string
 	LogFormat  string
 	TrustProxy bool
+	// TimeZone is the club's time zone (--time-zone), an IANA name.
+	TimeZone string
+	// ProxyHops is the number of trusted proxies in front (--proxy-hops).
+	ProxyHops int
 	// SMSProvider names how text messages go out: "outbox" or "http".
 	SMSProvider string
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	_ "time/tzdata" // --time-zone works where the system has no zone files
 
 	"estateclub/internal/apperr"
 )

@@ -32,6 +32,11 @@ func serveCmd(cfg *config) *cobra.Command {
 	tp, _ := strconv.ParseBool(envOr("ESTATECLUB_TRUST_PROXY", "false"))
 	cmd.Flags().StringVar(&cfg.Addr, "addr", envOr("ESTATECLUB_ADDR", "127.0.0.1:8080"), "listen address (env ESTATECLUB_ADDR)")
 	cmd.Flags().BoolVar(&cfg.TrustProxy, "trust-proxy", tp, "trust X-Forwarded-For/-Proto from a load balancer (env ESTATECLUB_TRUST_PROXY)")
+	hops, _ := strconv.Atoi(envOr("ESTATECLUB_PROXY_HOPS", "1"))
+	cmd.Flags().IntVar(&cfg.ProxyHops, "proxy-hops", hops,
+		"with --trust-proxy: how many proxies append to X-Forwarded-For; the client's address is that many entries from the right (env ESTATECLUB_PROXY_HOPS)")
+	cmd.Flags().StringVar(&cfg.TimeZone, "time-zone", envOr("ESTATECLUB_TIME_ZONE", "Asia/Shanghai"),
+		"the club's time zone, in which pages show times (env ESTATECLUB_TIME_ZONE)")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "fill an empty database with demo data and print the demo logins")
 	cmd.Flags().StringVar(&cfg.SMSProvider, "sms-provider", envOr("ESTATECLUB_SMS_PROVIDER", "outbox"),
 		"SMS delivery: outbox (kept for staff to read in the console's SMS outbox) or http (a gateway: ESTATECLUB_SMS_URL, ESTATECLUB_SMS_KEY, ESTATECLUB_SMS_SIGN) (env ESTATECLUB_SMS_PROVIDER)")
@@ -66,7 +71,11 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 		return err
 	}
 	log.Info("sms", "provider", provider.Name())
-	srv, err := web.New(web.Config{TrustProxy: cfg.TrustProxy, Version: version, Keys: keys, SMS: provider}, d, log)
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return fmt.Errorf("--time-zone %q: %w", cfg.TimeZone, err)
+	}
+	srv, err := web.New(web.Config{Location: loc, TrustProxy: cfg.TrustProxy, ProxyHops: cfg.ProxyHops, Version: version, Keys: keys, SMS: provider}, d, log)
 	if err != nil {
 		return err
 	}

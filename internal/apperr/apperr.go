@@ -23,6 +23,10 @@ const (
 	Internal     Code = "internal"
 	// InsufficientPoints: a debit would take a member's points below zero.
 	InsufficientPoints Code = "insufficient_points"
+	// TooLarge: the request body is over the size its route accepts.
+	TooLarge Code = "too_large"
+	// UnsupportedMedia: the request body is not of a type the route reads.
+	UnsupportedMedia Code = "unsupported_media_type"
 )
 
 // Error is a domain error with a bilingual message.
@@ -105,6 +109,10 @@ func HTTPStatus(code Code) int {
 		return http.StatusTooManyRequests
 	case Locked:
 		return http.StatusLocked
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case UnsupportedMedia:
+		return http.StatusUnsupportedMediaType
 	default:
 		return http.StatusInternalServerError
 	}

@@ -18,6 +18,8 @@ func TestHTTPStatus(t *testing.T) {
 		apperr.Unauthorized:       http.StatusUnauthorized,
 		apperr.TooMany:            http.StatusTooManyRequests,
 		apperr.Locked:             http.StatusLocked,
+		apperr.TooLarge:           http.StatusRequestEntityTooLarge,
+		apperr.UnsupportedMedia:   http.StatusUnsupportedMediaType,
 		apperr.Internal:           http.StatusInternalServerError,
 	} {
 		if got := apperr.HTTPStatus(code); got != want {

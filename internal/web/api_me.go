@@ -123,8 +123,8 @@ type Dashboard struct {
 func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboard, error) {
 	d := &Dashboard{Nodes: map[org.Kind]int{}, Members: map[string]int{}, ShowStaff: p.Can(auth.StaffRead),
 		ShowAudit: p.Can(auth.AuditRead), ShowMembers: p.Can(auth.MemberRead), ShowReview: p.Can(auth.MemberReview)}
-	y, m, dd := s.db.Clock().In(chinaTime).Date()
-	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, chinaTime)
+	y, m, dd := s.db.Clock().In(s.loc).Date()
+	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, s.loc)
 	err := s.db.View(ctx, func(tx *db.Tx) error {
 		where, args := db.PathsWhere("path", p.Paths(auth.OrgRead))
 		rows, err := tx.Query(ctx, "SELECT kind, count(*) FROM org_nodes WHERE "+where+" GROUP BY kind", args...)

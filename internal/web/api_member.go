@@ -65,7 +65,9 @@ func (s *Server) apiMemberList(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(list, total, pg))
+	out := newList(list, total, pg)
+	out.TotalIsLowerBound = total > member.CountCap
+	writeJSON(w, http.StatusOK, out)
 }
 
 // submitMember checks where the caller enrols and submits the application.

@@ -277,7 +277,7 @@ func (s *Server) memberExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	name := fmt.Sprintf("会员名单-%s.xlsx", time.Now().In(chinaTime).Format("20060102-1504"))
+	name := fmt.Sprintf("会员名单-%s.xlsx", time.Now().In(s.loc).Format("20060102-1504"))
 	scope := ""
 	if len(f.Within) == 1 {
 		scope = f.Within[0]

@@ -80,7 +80,7 @@ func (s *Server) expiryData(r *http.Request) (expiryData, error) {
 		return d, err
 	}
 	d.CanRun = principal(r).CanAt(auth.PlanApprove, root.Path)
-	d.LastYear = time.Now().In(chinaTime).Year() - 1
+	d.LastYear = time.Now().In(s.loc).Year() - 1
 	d.Upcoming = points.ExpiryPeriodOf(d.LastYear+1, d.Years)
 	for y := 0; y <= points.MaxExpiryYears; y++ {
 		d.YearsList = append(d.YearsList, y)
@@ -153,7 +153,7 @@ func (s *Server) enqueueExpiry(r *http.Request, year int, dryRun bool) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	now := time.Now().In(chinaTime)
+	now := time.Now().In(s.loc)
 	if year == 0 {
 		year = now.Year() - 1
 	}

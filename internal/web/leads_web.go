@@ -295,7 +295,8 @@ func (s *Server) leadCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := s.pages["lead_new"].ExecuteTemplate(w, "leadcheck", map[string]any{"Lang": lang(r), "C": v}); err != nil {
+	t, _ := s.page(lang(r), "lead_new")
+	if err := t.ExecuteTemplate(w, "leadcheck", map[string]any{"Lang": lang(r), "C": v}); err != nil {
 		s.log.Error("render lead check", "err", err)
 	}
 }
@@ -322,7 +323,7 @@ func (s *Server) leadShowPage(w http.ResponseWriter, r *http.Request, l *lead.Le
 	ctx, p := r.Context(), principal(r)
 	d := leadShowData{Lead: l, Statuses: lead.Statuses, Channels: []lead.Channel{lead.ByPhone, lead.ByVisit, lead.ByWeChat, lead.BySMS, lead.ByOther},
 		Fields: []string{lead.FieldSurname, lead.FieldName, lead.FieldGender, lead.FieldMedia, lead.FieldLostReason},
-		Today:  time.Now().In(chinaTime).Format("2006-01-02"), Mine: l.OwnerID != nil && *l.OwnerID == p.Staff.ID, Protected: l.Protected(time.Now())}
+		Today:  time.Now().In(s.loc).Format("2006-01-02"), Mine: l.OwnerID != nil && *l.OwnerID == p.Staff.ID, Protected: l.Protected(time.Now())}
 	var err error
 	if d.Config, err = s.leads.Config(ctx, l.ProjectCode); err == nil {
 		if d.FollowUps, err = s.leads.FollowUps(ctx, l.ID); err == nil {

@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,9 +80,15 @@ func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc
 			s.fail(w, r, apperr.ForbiddenErr())
 			return
 		}
-		if sess != nil && !safeMethod(r.Method) && !s.csrfOK(r, sess) {
-			s.fail(w, r, csrfErr)
-			return
+		if sess != nil && !safeMethod(r.Method) {
+			if err := readForm(w, r, maxUpload+1<<20); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if !s.csrfOK(r, sess) {
+				s.fail(w, r, csrfErr)
+				return
+			}
 		}
 		h(w, r)
 	})
@@ -111,6 +120,44 @@ func (s *Server) authenticate(r *http.Request, surface Surface) (*auth.Principal
 
 func (s *Server) csrfOK(r *http.Request, sess *auth.Session) bool {
 	return csrfMatch(r, sess.CSRFToken)
+}
+
+// maxFormBody bounds a form that carries no file.
+const maxFormBody = 4 << 20
+
+// readForm parses an unsafe request's form before its CSRF token is read,
+// with the body bounded before it is read whole (maxMultipart for forms
+// that carry files), so an oversized form is answered "too large" rather
+// than "CSRF check failed". A request with the token in its header (the
+// API's JSON calls) is left for its handler to read.
+func readForm(w http.ResponseWriter, r *http.Request, maxMultipart int64) error {
+	if r.Header.Get("X-CSRF-Token") != "" {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	limit := int64(maxFormBody)
+	switch mt {
+	case "multipart/form-data":
+		limit = maxMultipart
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		err = r.ParseMultipartForm(8 << 20)
+	case "application/x-www-form-urlencoded":
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		err = r.ParseForm()
+	default:
+		return nil
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		mb := strconv.FormatInt((limit+1<<20-1)>>20, 10)
+		return &apperr.Error{Code: apperr.TooLarge, ZH: "提交的内容太大（上限 " + mb + " MB），请减少内容或拆分文件后重试",
+			EN: "what you sent is too large (at most " + mb + " MB); send less, or split the file", Err: err}
+	case err != nil:
+		return &apperr.Error{Code: apperr.Invalid, ZH: "表单无法解析，请刷新页面后重试", EN: "the form could not be read; reload the page and try again", Err: err}
+	}
+	return nil
 }
 
 // csrfMatch checks the request's CSRF token (header or form field) against want.
@@ -235,19 +282,36 @@ func (s *Server) secure(r *http.Request) bool {
 	return r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
 }
 
-// clientIP is the caller's address (from X-Forwarded-For behind a trusted proxy).
+// clientIP is the caller's address. Behind trusted proxies it is the
+// X-Forwarded-For entry the outermost of them appended (ProxyHops from the
+// right); the entries left of it are the client's own words.
 func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			first, _, _ := strings.Cut(f, ",")
-			return strings.TrimSpace(first)
-		}
-	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	if !s.cfg.TrustProxy {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				hops = append(hops, h)
+			}
+		}
+	}
+	if len(hops) == 0 {
+		return host
+	}
+	n := max(s.cfg.ProxyHops, 1)
+	// With fewer entries than proxies, every entry was written by one of
+	// them: the leftmost is the nearest to the client.
+	ip := hops[max(len(hops)-n, 0)]
+	if net.ParseIP(ip) == nil {
+		return host
+	}
+	return ip
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {

@@ -72,13 +72,22 @@ func (s *Server) portalGuard(perm auth.Permission, h http.HandlerFunc) http.Hand
 			http.Redirect(w, r, "/m/join", http.StatusSeeOther)
 			return
 		}
-		if ri.ms != nil && !safeMethod(r.Method) && !csrfMatch(r, ri.ms.CSRFToken) {
-			s.fail(w, r, csrfErr)
-			return
+		if ri.ms != nil && !safeMethod(r.Method) {
+			if err := readForm(w, r, maxPortalUpload); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if !csrfMatch(r, ri.ms.CSRFToken) {
+				s.fail(w, r, csrfErr)
+				return
+			}
 		}
 		h(w, r)
 	})
 }
+
+// maxPortalUpload bounds a portal form with a photo (one photo of up to 6 MB).
+const maxPortalUpload = 8 << 20
 
 // mpage is what every portal template receives.
 type mpage struct {
@@ -98,12 +107,12 @@ type mpage struct {
 
 // renderPortal writes a portal page (templates m_*.html in the portal layout).
 func (s *Server) renderPortal(w http.ResponseWriter, r *http.Request, status int, name string, pg mpage) {
-	t, ok := s.pages[name]
+	ri := info(r)
+	t, ok := s.page(ri.lang, name)
 	if !ok {
 		s.fail(w, r, errors.New("no template "+name))
 		return
 	}
-	ri := info(r)
 	pg.Lang, pg.Path, pg.RequestID = ri.lang, r.URL.Path, ri.id
 	if ri.ms != nil {
 		pg.Signed, pg.IsMember, pg.CSRF = true, ri.ms.MemberID != 0, ri.ms.CSRFToken
@@ -151,7 +160,7 @@ func (s *Server) portalFail(w http.ResponseWriter, r *http.Request, e *apperr.Er
 	if e.Code == apperr.Internal {
 		s.log.Error("internal error", "request_id", info(r).id, "err", e.Err)
 	}
-	s.renderPortal(w, r, apperr.HTTPStatus(e.Code), "m_error", mpage{Title: s.cat.T(lang(r), "error.title"), Error: e})
+	s.renderPortal(w, r, apperr.HTTPStatus(e.Code), "m_error", mpage{Title: s.cat.T(lang(r), "error.title"), Data: e})
 }
 
 // me is the signed-in member, read fresh for every request.
@@ -161,14 +170,6 @@ func (s *Server) me(r *http.Request) (*member.Member, error) {
 		return nil, errPortalSignIn
 	}
 	return s.members.Get(r.Context(), ms.MemberID)
-}
-
-// safePortalNext keeps a post-sign-in redirect within the portal.
-func safePortalNext(next string) string {
-	if !strings.HasPrefix(next, "/m/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/m/"
-	}
-	return next
 }
 
 // --- sign-in ---

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,7 +45,36 @@ type page struct {
 
 // parseTemplates parses the layout with each page, so that a broken or
 // missing template stops the server at start, not a user at run time.
-func (s *Server) parseTemplates() (map[string]*template.Template, error) {
+// pageLangs are the languages pages are parsed for: each language gets its
+// own set, so that dates and times come out in its form without every
+// template passing the language along.
+var pageLangs = []string{"zh-CN", "en"}
+
+// parseTemplatesAll parses the pages once per language.
+func (s *Server) parseTemplatesAll() (map[string]map[string]*template.Template, error) {
+	all := map[string]map[string]*template.Template{}
+	for _, l := range pageLangs {
+		pages, err := s.parseTemplates(l)
+		if err != nil {
+			return nil, err
+		}
+		all[l] = pages
+	}
+	return all, nil
+}
+
+// page finds a parsed page in the language (Chinese if there is none).
+func (s *Server) page(lang, name string) (*template.Template, bool) {
+	set, ok := s.pages[lang]
+	if !ok {
+		set = s.pages["zh-CN"]
+	}
+	t, ok := set[name]
+	return t, ok
+}
+
+func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template, error) {
+	loc := s.loc
 	funcs := template.FuncMap{
 		"t": func(lang, id string, kv ...any) string {
 			if len(kv) == 0 {
@@ -51,24 +82,30 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			data := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
-				data[fmt.Sprint(kv[i])] = kv[i+1]
+				key := fmt.Sprint(kv[i])
+				data[key] = kv[i+1]
+				switch v := kv[i+1].(type) {
+				case int, int64:
+					if key != "Y" { // a year is not a figure
+						data[key] = num(v)
+					}
+				case time.Time, *time.Time:
+					data[key] = formatDate(lang, loc, v)
+				}
 			}
 			return s.cat.T(lang, id, data)
 		},
 		"roleLabel": func(lang string, r auth.Role) string { return r.Label(lang) },
 		"kindLabel": func(lang string, k org.Kind) string { return k.Label(lang) },
-		"time": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(chinaTime).Format("2006-01-02 15:04")
-		},
+		"time":      func(t time.Time) string { return formatTime(pageLang, loc, t) },
 		"timep": func(t *time.Time) string {
 			if t == nil {
 				return ""
 			}
-			return t.In(chinaTime).Format("2006-01-02 15:04")
+			return formatTime(pageLang, loc, *t)
 		},
+		"date":  func(v any) string { return formatDate(pageLang, loc, v) },
+		"num":   num,
 		"can":   func(p *auth.Principal, perm string) bool { return p.Can(auth.Permission(perm)) },
 		"canAt": func(p *auth.Principal, perm, path string) bool { return p.CanAt(auth.Permission(perm), path) },
 		// canGroup: perm over the whole group (the root node's path is /1/).
@@ -172,12 +209,12 @@ func tierLabel(lang, code string) string {
 
 // render writes a console page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
-	t, ok := s.pages[name]
+	ri := info(r)
+	t, ok := s.page(ri.lang, name)
 	if !ok {
 		s.fail(w, r, fmt.Errorf("no template %q", name))
 		return
 	}
-	ri := info(r)
 	pg.Lang, pg.P, pg.Path, pg.Version, pg.RequestID = ri.lang, ri.p, r.URL.Path, s.cfg.Version, ri.id
 	if ri.sess != nil {
 		pg.CSRF = ri.sess.CSRFToken
@@ -205,7 +242,9 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, e *apperr.Err
 	if e.Code == apperr.Internal {
 		s.log.Error("internal error", "request_id", info(r).id, "err", e.Err)
 	}
-	s.render(w, r, apperr.HTTPStatus(e.Code), "error", page{Title: s.cat.T(lang(r), "error.title"), Error: e})
+	// The message goes in Data: the layout's banner shows page.Error, and
+	// the error page says it once, in its own card, with the request id.
+	s.render(w, r, apperr.HTTPStatus(e.Code), "error", page{Title: s.cat.T(lang(r), "error.title"), Data: e})
 }
 
 // formError re-renders a form page with the error of its submission.
@@ -264,12 +303,22 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, apperr.HTTPStatus(e.Code), body)
 }
 
+// maxJSONBody bounds a JSON request body.
+const maxJSONBody = 1 << 20
+
 // decodeJSON reads a JSON body into v, refusing unknown fields and trailing data.
 func decodeJSON(r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return &apperr.Error{Code: apperr.UnsupportedMedia, ZH: "请求体须为 JSON（Content-Type: application/json）",
+			EN: "the request body must be JSON (Content-Type: application/json)"}
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			return &apperr.Error{Code: apperr.TooLarge, ZH: "请求体太大（上限 1 MB）", EN: "the request body is too large (at most 1 MB)", Err: err}
+		}
 		return &apperr.Error{Code: apperr.Invalid, ZH: "请求体不是有效的 JSON：" + err.Error(), EN: "the request body is not valid JSON: " + err.Error(), Err: err}
 	}
 	// More() misses a stray "}" or "]" after the object; only the end of
@@ -332,10 +381,12 @@ func readPaging(r *http.Request) (paging, error) {
 
 // List is the API's envelope for a page of items.
 type List[T any] struct {
-	Items   []T `json:"items"`
-	Total   int `json:"total"`
-	Page    int `json:"page"`
-	PerPage int `json:"per_page"`
+	Items []T `json:"items"`
+	Total int `json:"total"`
+	// TotalIsLowerBound: counting stopped early; at least Total match.
+	TotalIsLowerBound bool `json:"total_is_lower_bound,omitempty"`
+	Page              int  `json:"page"`
+	PerPage           int  `json:"per_page"`
 }
 
 func newList[T any](items []T, total int, p paging) List[T] {

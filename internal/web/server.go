@@ -34,6 +34,14 @@ type Config struct {
 	// TrustProxy makes the server believe X-Forwarded-For and
 	// X-Forwarded-Proto from a load balancer in front of it.
 	TrustProxy bool
+	// ProxyHops is how many trusted proxies append to X-Forwarded-For in
+	// front of the server (0 means 1). The client's address is the entry
+	// the outermost trusted proxy appended: that many from the right.
+	// Entries further left are written by the client and never believed.
+	ProxyHops int
+	// Location is the club's time zone, in which pages show times and
+	// read dates; nil: Asia/Shanghai.
+	Location *time.Location
 	// Version is shown in the footer and /healthz.
 	Version string
 	// Keys encrypt and index members' personal data.
@@ -61,7 +69,8 @@ type Server struct {
 	leads      *lead.Service
 	log        *slog.Logger
 	cat        *i18n.Catalog
-	pages      map[string]*template.Template
+	pages      map[string]map[string]*template.Template // language → name → page
+	loc        *time.Location                           // the club's time zone
 	routes     []Route
 	mux        *http.ServeMux
 	metrics    *metrics
@@ -101,7 +110,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.memberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.sms, Members: s.members}
 	s.requests = &request.Service{DB: d}
 	s.leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.members, Points: s.points}
-	if s.pages, err = s.parseTemplates(); err != nil {
+	s.loc = cfg.Location
+	if s.loc == nil {
+		s.loc = chinaTime
+	}
+	if s.pages, err = s.parseTemplatesAll(); err != nil {
 		return nil, err
 	}
 	s.registerRoutes()
