@@ -18,6 +18,7 @@ func TestHTTPStatus(t *testing.T) {
 		apperr.Unauthorized:       http.StatusUnauthorized,
 		apperr.TooMany:            http.StatusTooManyRequests,
 		apperr.Locked:             http.StatusLocked,
+		apperr.Busy:               http.StatusServiceUnavailable,
 		apperr.Internal:           http.StatusInternalServerError,
 	} {
 		if got := apperr.HTTPStatus(code); got != want {
