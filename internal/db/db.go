@@ -128,6 +128,17 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Check reports whether the database answers and takes a write within
+// wait: nil, an apperr.Busy error when it answers but its writer stays
+// taken (another process holds SQLite's write lock), or why it does not
+// answer.
+func (d *DB) Check(ctx context.Context, wait time.Duration) error {
+	if err := d.read.PingContext(ctx); err != nil {
+		return err
+	}
+	return d.Update(WithLockWait(ctx, wait), func(*Tx) error { return nil })
+}
+
 // Close closes every connection.
 func (d *DB) Close() error {
 	err := d.write.Close()
@@ -289,8 +300,7 @@ func (d *DB) lockWait(ctx context.Context) time.Duration {
 
 // isBusy reports whether err is SQLite's "database is locked".
 func isBusy(err error) bool {
-	var sqErr *sqlite3.Error
-	return errors.As(err, &sqErr) && (sqErr.Code() == sqlite3.BUSY || sqErr.Code() == sqlite3.LOCKED)
+	return errors.Is(err, sqlite3.BUSY) || errors.Is(err, sqlite3.LOCKED)
 }
 
 // discardDead reports whether conn is a PostgreSQL connection that the
