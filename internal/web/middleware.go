@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,6 +205,11 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status, w.wrote = code, true
+		// Every 503 (apperr.Busy, a database that does not answer) tells
+		// the client when to try again, whatever the surface.
+		if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", strconv.Itoa(apperr.RetryAfter))
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
