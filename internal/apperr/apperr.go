@@ -21,6 +21,9 @@ const (
 	TooMany      Code = "too_many_requests"
 	Locked       Code = "locked"
 	Internal     Code = "internal"
+	// Busy: the database could not take the request in time (another
+	// writer holds it); the same request may simply be sent again.
+	Busy Code = "busy"
 	// InsufficientPoints: a debit would take a member's points below zero.
 	InsufficientPoints Code = "insufficient_points"
 	// TooLarge: the request body is over the size its route accepts.
@@ -77,6 +80,16 @@ func ForbiddenErr() *Error {
 	return &Error{Code: Forbidden, ZH: "没有权限执行此操作", EN: "you do not have permission to do this"}
 }
 
+// RetryAfter is how many seconds a client is told to wait before sending
+// a request that met a Busy error again.
+const RetryAfter = 2
+
+// BusyErr is the error of a request the database could not take in time;
+// cause says why (never shown to users).
+func BusyErr(cause error) *Error {
+	return &Error{Code: Busy, ZH: "数据库繁忙，请稍后重试", EN: "the database is busy; please try again in a moment", Err: cause}
+}
+
 // As extracts an *Error from err; any other error becomes Internal.
 func As(err error) *Error {
 	var e *Error
@@ -113,6 +126,8 @@ func HTTPStatus(code Code) int {
 		return http.StatusRequestEntityTooLarge
 	case UnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case Busy:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

@@ -20,6 +20,7 @@ func TestHTTPStatus(t *testing.T) {
 		apperr.Locked:             http.StatusLocked,
 		apperr.TooLarge:           http.StatusRequestEntityTooLarge,
 		apperr.UnsupportedMedia:   http.StatusUnsupportedMediaType,
+		apperr.Busy:               http.StatusServiceUnavailable,
 		apperr.Internal:           http.StatusInternalServerError,
 	} {
 		if got := apperr.HTTPStatus(code); got != want {

@@ -161,12 +161,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, *
 	sess.IDHash = h
 	now := s.DB.Clock().UTC()
 	if now.Sub(lastSeen) > time.Minute {
-		sess.ExpiresAt = s.expiry(sess.CreatedAt, now)
-		err := s.DB.Update(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?", tx.Now, sess.ExpiresAt, h)
+		// A read never waits for the writer to slide its session: when
+		// the writer is taken the session slides on a later request.
+		expires := s.expiry(sess.CreatedAt, now)
+		err := s.DB.TryUpdate(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?", tx.Now, expires, h)
 			return err
 		})
-		if err != nil {
+		switch {
+		case err == nil:
+			sess.ExpiresAt = expires
+		case !apperr.Is(err, apperr.Busy):
 			return nil, nil, err
 		}
 	}

@@ -85,14 +85,21 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string) (*Principal
 	if err != nil {
 		return nil, err
 	}
-	if now := s.DB.Clock(); lastUsed == nil || now.Sub(*lastUsed) > time.Minute {
-		_ = s.DB.Update(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", tx.Now, id)
+	if now := s.DB.Clock(); lastUsed == nil || now.Sub(*lastUsed) > TokenUseGranularity {
+		// The request never waits for this: when the writer is taken
+		// the update is skipped, and a later request makes it.
+		_ = s.DB.TryUpdate(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+				tx.Now, id, tx.Now.Add(-TokenUseGranularity))
 			return err
 		})
 	}
 	return p, nil
 }
+
+// TokenUseGranularity is how stale a token's last use may be: signing in
+// with a token records the time at most once in that span.
+const TokenUseGranularity = 5 * time.Minute
 
 // ListTokens returns an account's tokens, newest first.
 func (s *Service) ListTokens(ctx context.Context, staffID int64) ([]Token, error) {

@@ -20,7 +20,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/ncruces/go-sqlite3"
-	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+
+	"estateclub/internal/apperr"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -44,6 +45,8 @@ type DB struct {
 	migrDSN string  // SQLite: goose keeps its own time format, so it gets its own connection
 	// Clock gives the time a transaction carries; tests replace it.
 	Clock func() time.Time
+	// LockWait bounds the wait for SQLite's writer (DefaultLockWait).
+	LockWait time.Duration
 
 	rebound sync.Map // query text -> PostgreSQL form
 }
@@ -56,7 +59,7 @@ func IsPostgres(dsn string) bool {
 // Open opens dsn: a postgres:// URL, or else the path of a SQLite file (made
 // with its folder if missing). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	d := &DB{Clock: time.Now}
+	d := &DB{Clock: time.Now, LockWait: DefaultLockWait}
 	if IsPostgres(dsn) {
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
@@ -78,23 +81,30 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 				return nil, fmt.Errorf("make database folder: %w", err)
 			}
 		}
-		d.migrDSN = "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_pragma=foreign_keys(1)"
-		base := d.migrDSN + "&_timefmt=" + url.QueryEscape(sqliteTime)
-		var err error
+		file := "file:" + (&url.URL{Path: path}).EscapedPath()
+		d.migrDSN = file + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_pragma=foreign_keys(1)"
+		// Requests wait for a lock no longer than LockWait (run sets the
+		// writer's wait per transaction).
+		base := file + fmt.Sprintf("?_txlock=immediate&_pragma=busy_timeout(%d)", DefaultLockWait.Milliseconds()) +
+			"&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_pragma=foreign_keys(1)&_timefmt=" + url.QueryEscape(sqliteTime)
 		d.dialect = SQLite
 		// Transactions that read then write must take the write lock at
 		// BEGIN, or concurrent ones fail with "database is locked".
 		// A big page cache keeps large write transactions (imports) from
 		// spilling pages to the WAL before they commit.
-		if d.write, err = sql.Open("sqlite3", base+"&_pragma=cache_size(-65536)"); err != nil {
+		wc, err := openGuarded(base + "&_pragma=cache_size(-65536)")
+		if err != nil {
 			return nil, err
 		}
+		d.write = sql.OpenDB(wc)
 		d.write.SetMaxOpenConns(1)
 		d.write.SetConnMaxIdleTime(0)
-		if d.read, err = sql.Open("sqlite3", strings.Replace(base, "_txlock=immediate", "_pragma=query_only(1)&_pragma=cache_size(-16384)", 1)); err != nil {
+		rc, err := openGuarded(strings.Replace(base, "_txlock=immediate", "_pragma=query_only(1)&_pragma=cache_size(-16384)", 1))
+		if err != nil {
+			d.write.Close()
 			return nil, err
 		}
+		d.read = sql.OpenDB(rc)
 		d.read.SetMaxOpenConns(8)
 	}
 	if err := d.Ping(ctx); err != nil {
@@ -118,6 +128,17 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Check reports whether the database answers and takes a write within
+// wait: nil, an apperr.Busy error when it answers but its writer stays
+// taken (another process holds SQLite's write lock), or why it does not
+// answer.
+func (d *DB) Check(ctx context.Context, wait time.Duration) error {
+	if err := d.read.PingContext(ctx); err != nil {
+		return err
+	}
+	return d.Update(WithLockWait(ctx, wait), func(*Tx) error { return nil })
+}
+
 // Close closes every connection.
 func (d *DB) Close() error {
 	err := d.write.Close()
@@ -131,8 +152,17 @@ func (d *DB) Close() error {
 func (d *DB) SQL() *sql.DB { return d.write }
 
 // Update runs fn in a read-write transaction, committing if fn returns nil.
+// On SQLite it waits for the writer no longer than LockWait (see
+// WithLockWait) and then fails with apperr.Busy.
 func (d *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, d.write, nil, fn)
+}
+
+// TryUpdate is Update for work that is skipped rather than waited for (a
+// token's last use): when SQLite's writer is taken it fails at once with
+// apperr.Busy.
+func (d *DB) TryUpdate(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.run(WithLockWait(ctx, 0), d.write, nil, fn)
 }
 
 // View runs fn in a read-only transaction.
@@ -144,22 +174,44 @@ func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, d.read, opts, fn)
 }
 
+// maxConnRetries bounds how often run starts a transaction again after
+// finding its pooled connection dead: enough to go through a pool whose
+// every connection the server has ended.
+const maxConnRetries = 24
+
 func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err, dead := d.runOnce(ctx, pool, opts, fn)
+		if !dead || attempt == maxConnRetries || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// runOnce runs one attempt of a transaction. dead reports that it failed
+// on a connection the server had ended before any statement of fn ran, so
+// that nothing happened and the transaction may start again.
+func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error, dead bool) {
 	// The transaction keeps its connection at hand for the driver's own
 	// bulk API (PostgreSQL's COPY); closing it hands it back to the pool.
-	conn, err := pool.Conn(ctx)
+	conn, err := d.conn(ctx, pool)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return err, false
 	}
 	stx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
+		dead = d.discardDead(conn)
 		conn.Close()
-		return fmt.Errorf("begin transaction: %w", err)
+		if isBusy(err) {
+			return apperr.BusyErr(fmt.Errorf("begin transaction: %w", err)), false
+		}
+		return fmt.Errorf("begin transaction: %w", err), dead
 	}
 	ended := false
 	defer func() {
-		// If fn panicked (the SQLite driver panics when out of memory),
-		// end the transaction first: closing a connection waits for it.
+		// If fn panicked, end the transaction first: closing a
+		// connection waits for it. (The SQLite driver's own panics come
+		// back as errors: see sqlite_guard.go.)
 		if !ended {
 			_ = stx.Rollback()
 		}
@@ -170,12 +222,103 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func
 	ended = true
 	if err != nil {
 		_ = stx.Rollback()
-		return err
+		if tx.firstErr != nil && d.discardDead(conn) {
+			return err, true
+		}
+		if isBusy(err) && !errors.As(err, new(*apperr.Error)) {
+			return apperr.BusyErr(err), false
+		}
+		return err, false
 	}
 	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		if isBusy(err) {
+			return apperr.BusyErr(fmt.Errorf("commit: %w", err)), false
+		}
+		return fmt.Errorf("commit: %w", err), false
 	}
-	return nil
+	return nil, false
+}
+
+// conn takes a connection from pool. SQLite's writer is waited for no
+// longer than the lock wait, which also bounds how long BEGIN IMMEDIATE
+// then waits for another process's write lock.
+func (d *DB) conn(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
+	if d.dialect != SQLite || pool != d.write {
+		conn, err := pool.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", err)
+		}
+		return conn, nil
+	}
+	wait := d.lockWait(ctx)
+	deadline := time.Now().Add(wait)
+	// Even a transaction that must not wait gets a moment to take a free
+	// writer: an expired context gets no connection at all.
+	cctx, cancel := context.WithDeadline(ctx, deadline.Add(10*time.Millisecond))
+	conn, err := pool.Conn(cctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, apperr.BusyErr(fmt.Errorf("wait %v for the SQLite writer: %w", wait, err))
+		}
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	left := max(time.Until(deadline), 0)
+	err = conn.Raw(func(dc any) error {
+		if c, ok := dc.(interface{ Raw() *sqlite3.Conn }); ok {
+			return c.Raw().BusyTimeout(left)
+		}
+		return nil
+	})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("set the lock wait: %w", err)
+	}
+	return conn, nil
+}
+
+// DefaultLockWait is how long a transaction waits for SQLite's writer (the
+// connection and the database's write lock, which another process may
+// hold) before it fails with apperr.Busy.
+const DefaultLockWait = 5 * time.Second
+
+type lockWaitKey struct{}
+
+// WithLockWait returns a context whose transactions wait up to wait for
+// SQLite's writer instead of the DB's LockWait: longer for background work
+// that may wait, 0 for work that is skipped when the writer is taken.
+func WithLockWait(ctx context.Context, wait time.Duration) context.Context {
+	return context.WithValue(ctx, lockWaitKey{}, wait)
+}
+
+func (d *DB) lockWait(ctx context.Context) time.Duration {
+	if w, ok := ctx.Value(lockWaitKey{}).(time.Duration); ok {
+		return w
+	}
+	return d.LockWait
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	return errors.Is(err, sqlite3.BUSY) || errors.Is(err, sqlite3.LOCKED)
+}
+
+// discardDead reports whether conn is a PostgreSQL connection that the
+// server (or the network) has ended, and if so has the pool close it
+// instead of handing it out again.
+func (d *DB) discardDead(conn *sql.Conn) bool {
+	if d.dialect != Postgres {
+		return false
+	}
+	dead := false
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*stdlib.Conn); ok && c.Conn().IsClosed() {
+			dead = true
+			return driver.ErrBadConn
+		}
+		return nil
+	})
+	return dead
 }
 
 // Tx is one transaction: it carries the time every row written in it gets,
@@ -186,6 +329,18 @@ type Tx struct {
 	db    *DB
 	Now   time.Time
 	Actor Actor
+
+	sent     int   // statements sent through Exec, Query and QueryRow
+	firstErr error // the error of the first of them, if it failed
+}
+
+// note records the outcome of a statement: run retries a transaction whose
+// first statement met a dead connection.
+func (tx *Tx) note(err error) {
+	tx.sent++
+	if tx.sent == 1 {
+		tx.firstErr = err
+	}
 }
 
 // Dialect reports the SQL engine.
@@ -193,17 +348,23 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
+	res, err := tx.tx.ExecContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
+	tx.note(err)
+	return res, err
 }
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
+	rows, err := tx.tx.QueryContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
+	tx.note(err)
+	return rows, err
 }
 
 // QueryRow runs a query written with ? placeholders that returns one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
+	row := tx.tx.QueryRowContext(ctx, tx.db.rebind(query), tx.db.args(args)...)
+	tx.note(row.Err())
+	return row
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the id.

@@ -111,13 +111,18 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, error) {
 	}
 	// Writing on every request would serialise the portal on SQLite's one
 	// writer: a minute's precision is plenty for a 30-minute idle limit.
+	// Nor does a request wait for the writer to slide it: when the writer
+	// is taken the session slides on a later request.
 	if now := s.now(); now.Sub(lastSeen) > time.Minute {
-		sess.ExpiresAt = expiry(s.limits(), sess.CreatedAt, now)
-		err := s.DB.Update(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, "UPDATE member_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", now, sess.ExpiresAt, sess.ID)
+		expires := expiry(s.limits(), sess.CreatedAt, now)
+		err := s.DB.TryUpdate(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE member_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", now, expires, sess.ID)
 			return err
 		})
-		if err != nil {
+		switch {
+		case err == nil:
+			sess.ExpiresAt = expires
+		case !apperr.Is(err, apperr.Busy):
 			return nil, fmt.Errorf("slide member session: %w", err)
 		}
 	}

@@ -266,7 +266,10 @@ func (s *Service) expireBatch(ctx context.Context, p ExpiryPeriod, ids []int64, 
 		if lines, err = dueOn(ctx, tx, p, ids, !dry); err != nil || dry || len(lines) == 0 {
 			return err
 		}
-		return postExpiries(ctx, tx, p, lines, shard)
+		if err := postExpiries(ctx, tx, p, lines, shard); err != nil {
+			return err
+		}
+		return auditExpiryBatch(ctx, tx, p, lines)
 	}
 	if dry {
 		return lines, s.DB.View(ctx, fn)
@@ -280,8 +283,21 @@ func (s *Service) expireBatch(ctx context.Context, p ExpiryPeriod, ids []int64, 
 	return lines, err
 }
 
-// auditExpiry records a finished run in the audit log; the ledger holds
-// each account's transaction.
+// auditExpiryBatch records the accounts a batch expired, in the batch's
+// transaction: a run stopped part way (or killed) leaves an entry for
+// exactly what it expired.
+func auditExpiryBatch(ctx context.Context, tx *db.Tx, p ExpiryPeriod, lines []ExpiryLine) error {
+	var points int64
+	for _, l := range lines {
+		points += l.Amount
+	}
+	return audit.Record(ctx, tx, audit.Change{Action: "points.expire.batch", ObjectType: "expiry", ObjectID: p.Year, NodePath: settingsPath,
+		Summary: fmt.Sprintf("%d 年末奖励积分结转（一批）：%d 个账户过期 %d 分", p.Year, len(lines), points),
+		After:   map[string]any{"period": p, "accounts": len(lines), "points": points, "lines": lines}})
+}
+
+// auditExpiry records a finished run in the audit log; each batch has
+// recorded its accounts (auditExpiryBatch).
 func (s *Service) auditExpiry(ctx context.Context, r *ExpiryReport) error {
 	return s.DB.Update(ctx, func(tx *db.Tx) error {
 		return audit.Record(ctx, tx, audit.Change{Action: "points.expire", ObjectType: "expiry", ObjectID: r.Year, NodePath: settingsPath,

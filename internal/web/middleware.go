@@ -251,6 +251,11 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status, w.wrote = code, true
+		// Every 503 (apperr.Busy, a database that does not answer) tells
+		// the client when to try again, whatever the surface.
+		if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", strconv.Itoa(apperr.RetryAfter))
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"estateclub/internal/apperr"
 )
 
 //go:embed static
@@ -64,13 +66,19 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		"uptime_seconds": int(time.Since(s.started).Seconds())})
 }
 
-// readyz says whether the database answers.
+// readyz says whether the database answers and takes a write: "down" when
+// it does not answer, "busy" when it answers but its writer stays taken
+// (another process holds SQLite's write lock).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.db.Check(ctx, time.Second); err != nil {
 		s.log.Warn("not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "down"})
+		state := "down"
+		if apperr.Is(err, apperr.Busy) {
+			state = "busy"
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": state})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "database": string(s.db.Dialect())})
