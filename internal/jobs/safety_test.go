@@ -127,8 +127,8 @@ func TestDeadLocal(t *testing.T) {
 		want   bool
 	}{
 		{self, false},
-		{pidOf(os.Getpid()), true},  // this process id, an earlier run
-		{pidOf(deadPID(t)), true},   // a process of this host that ended
+		{pidOf(os.Getpid()), true},   // this process id, an earlier run
+		{pidOf(deadPID(t)), true},    // a process of this host that ended
 		{pidOf(os.Getppid()), false}, // a process that runs
 		{"elsewhere:" + strconv.Itoa(deadPID(t)) + ":abcd", false},
 		{"w1", false},
