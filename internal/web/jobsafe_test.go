@@ -305,3 +305,33 @@ func (z zipWriter) part(t testing.TB, name, body string) {
 		t.Fatal(err)
 	}
 }
+
+// The admin sets how long job output files are kept; the change is audited.
+func TestRetentionSetting(t *testing.T) {
+	e := newEnv(t)
+	e.mustStaff(t, "root-admin", auth.Admin, "GROUP")
+	c := e.mustLogin(t, "root-admin")
+	if body := readBody(c.get("/settings")); !strings.Contains(body, `name="retention_days"`) || !strings.Contains(body, `value="7"`) {
+		t.Fatalf("settings page:\n%.2000s", body)
+	}
+	res := c.postForm("/settings", url.Values{"retention_days": {"0"}, "csrf": {c.csrf}})
+	if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity && res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "1–365") {
+		t.Fatalf("0 days: %d\n%.2000s", res.StatusCode, body)
+	}
+	res = c.postForm("/settings", url.Values{"retention_days": {"30"}, "csrf": {c.csrf}})
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	if days, err := e.srv.jobs.RetentionDays(context.Background()); err != nil || days != 30 {
+		t.Fatalf("retention %d %v", days, err)
+	}
+	var n int
+	_ = e.d.View(context.Background(), func(tx *db.Tx) (err error) {
+		n, err = tx.Count(context.Background(), "SELECT count(*) FROM audit_log WHERE action = 'jobs.retention' AND actor_login = 'root-admin'")
+		return err
+	})
+	if n != 1 {
+		t.Fatalf("%d audit entries for the change", n)
+	}
+}
