@@ -26,6 +26,11 @@ func runJobs(ctx context.Context, srv *web.Server, log *slog.Logger) {
 			log.Info("job purge_member_sessions", "sessions", sessions, "codes", codes)
 		}
 		runLeadJobs(ctx, srv, log)
+		if p, err := srv.Jobs().Purge(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("job purge_job_files failed", "err", err)
+		} else if p.Outputs+p.Inputs+p.Pending > 0 {
+			log.Info("job purge_job_files", "outputs", p.Outputs, "inputs", p.Inputs, "pending", p.Pending)
+		}
 		select {
 		case <-ctx.Done():
 			return

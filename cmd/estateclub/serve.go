@@ -94,8 +94,9 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go runJobs(ctx, srv, log)
-	host, _ := os.Hostname()
-	runner := &jobs.Runner{Queue: srv.Jobs(), Worker: fmt.Sprintf("%s:%d", host, os.Getpid()), Handlers: srv.JobHandlers(), Log: log}
+	// A job this host's previous run left running is taken back at once.
+	worker := jobs.LocalWorker()
+	runner := &jobs.Runner{Queue: srv.Jobs(), Worker: worker, Dead: jobs.DeadLocal(worker), Handlers: srv.JobHandlers(), Log: log}
 	go runner.Run(ctx)
 	select {
 	case err := <-errc:

@@ -1,8 +1,11 @@
 // Package jobs runs background work (imports, exports) that must survive a
-// restart and show its progress on every server: jobs, their input and
-// output files and their progress live in the database, any server claims
-// queued jobs, and a job whose server died is run again — so every job
-// handler must be safe to re-run (imports merge rows they already wrote).
+// restart and show its progress on every server: jobs and their progress
+// live in the database, their input and output files in the encrypted file
+// store (filestore), any server claims queued jobs, and a job whose server
+// died is run again — so every job handler must be safe to re-run (imports
+// merge rows they already wrote). A job is tried at most MaxAttempts times;
+// its input is deleted when it ends and its output after the retention
+// period the admin sets.
 package jobs
 
 import (
@@ -11,10 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
 	"estateclub/internal/db"
+	"estateclub/internal/filestore"
 )
 
 // Status is where a job stands.
@@ -43,6 +49,7 @@ type Job struct {
 	OutputName string     `json:"output_name,omitempty"`
 	Error      string     `json:"error,omitempty"`
 	Attempts   int        `json:"attempts"`
+	OutputFile *int64     `json:"-"` // nil once the retention period deleted it
 	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
@@ -59,8 +66,24 @@ func (j Job) Percent() int {
 	return int(j.Done * 100 / j.Total)
 }
 
-// Queue stores jobs.
-type Queue struct{ DB *db.DB }
+// HasOutput reports whether the job's output file can still be downloaded.
+func (j Job) HasOutput() bool { return j.OutputFile != nil }
+
+// OutputExpired reports whether the job had an output file that the
+// retention period has deleted.
+func (j Job) OutputExpired() bool { return j.OutputName != "" && j.OutputFile == nil }
+
+// Queue stores jobs; their files go to Files, encrypted.
+type Queue struct {
+	DB    *db.DB
+	Files *filestore.Store
+}
+
+// File roles in the file store (part of each chunk's AAD).
+const (
+	roleInput  = "job.input"
+	roleOutput = "job.output"
+)
 
 // New describes a job to enqueue.
 type New struct {
@@ -72,10 +95,23 @@ type New struct {
 	Input     []byte
 }
 
-// Enqueue stores a job for any server to run.
+// Enqueue stores a job for any server to run; its input goes to the file
+// store first, encrypted, and the job takes it in the same transaction
+// that creates it.
 func (q *Queue) Enqueue(ctx context.Context, n New) (int64, error) {
 	if n.Params == "" {
 		n.Params = "{}"
+	}
+	var file *int64
+	if len(n.Input) > 0 {
+		if q.Files == nil {
+			return 0, errors.New("jobs: enqueue: no file store for the input")
+		}
+		fid, err := q.Files.PutBytes(ctx, roleInput, n.Input)
+		if err != nil {
+			return 0, fmt.Errorf("enqueue %s: %w", n.Kind, err)
+		}
+		file = &fid
 	}
 	var id int64
 	err := q.DB.Update(ctx, func(tx *db.Tx) (err error) {
@@ -83,20 +119,29 @@ func (q *Queue) Enqueue(ctx context.Context, n New) (int64, error) {
 		if n.CreatedBy != 0 {
 			by = &n.CreatedBy
 		}
-		id, err = tx.InsertID(ctx, `INSERT INTO jobs (kind, status, params, node_path, created_by, file_name, input, created_at)
-			VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`, n.Kind, n.Params, n.NodePath, by, n.FileName, n.Input, tx.Now)
+		if file != nil {
+			if err := filestore.Attach(ctx, tx, *file); err != nil {
+				return err
+			}
+		}
+		id, err = tx.InsertID(ctx, `INSERT INTO jobs (kind, status, params, node_path, created_by, file_name, input_file, created_at)
+			VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`, n.Kind, n.Params, n.NodePath, by, n.FileName, file, tx.Now)
 		return err
 	})
+	if err != nil && file != nil {
+		// The upload stays pending and PurgePending removes it.
+		return 0, fmt.Errorf("enqueue %s: %w", n.Kind, err)
+	}
 	return id, err
 }
 
 const jobColumns = `id, kind, status, params, node_path, created_by, file_name, done, total, result, output_name, error,
-	attempts, created_at, started_at, finished_at`
+	attempts, output_file, created_at, started_at, finished_at`
 
 func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
 	err := sc.Scan(&j.ID, &j.Kind, &j.Status, &j.Params, &j.NodePath, &j.CreatedBy, &j.FileName, &j.Done, &j.Total, &j.Result,
-		&j.OutputName, &j.Error, &j.Attempts, &j.CreatedAt, &j.StartedAt, &j.FinishedAt)
+		&j.OutputName, &j.Error, &j.Attempts, &j.OutputFile, &j.CreatedAt, &j.StartedAt, &j.FinishedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("任务", "job")
 	}
@@ -113,20 +158,34 @@ func (q *Queue) Get(ctx context.Context, id int64) (*Job, error) {
 	return j, err
 }
 
-// Output returns a finished job's output file.
-func (q *Queue) Output(ctx context.Context, id int64) (name string, data []byte, err error) {
-	err = q.DB.View(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, "SELECT output_name, output FROM jobs WHERE id = ?", id).Scan(&name, &data)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.NotFoundf("任务", "job")
-		}
-		return err
-	})
-	if err == nil && len(data) == 0 {
-		err = &apperr.Error{Code: apperr.Conflict, ZH: "该任务没有结果文件（尚未完成，或没有出错的行）",
+// Output opens a finished job's output file for download and writes the
+// download to the audit log (who, which job, which file; nothing of its
+// content).
+func (q *Queue) Output(ctx context.Context, id int64) (name string, r *filestore.Reader, err error) {
+	j, err := q.Get(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	if j.OutputExpired() {
+		return "", nil, &apperr.Error{Code: apperr.NotFound, ZH: "结果文件已超过保留期限，已被删除",
+			EN: "the output file was deleted at the end of its retention period"}
+	}
+	if !j.HasOutput() {
+		return "", nil, &apperr.Error{Code: apperr.Conflict, ZH: "该任务没有结果文件（尚未完成，或没有出错的行）",
 			EN: "this job has no output file (not finished, or no rows failed)"}
 	}
-	return name, data, err
+	if r, err = q.Files.Open(ctx, *j.OutputFile); err != nil {
+		return "", nil, fmt.Errorf("job %d output: %w", id, err)
+	}
+	err = q.DB.Update(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, audit.Change{Action: "job.output.download", ObjectType: "job", ObjectID: id, NodePath: j.NodePath,
+			Summary: "下载任务 #" + strconv.FormatInt(id, 10) + " 的结果文件 " + j.OutputName,
+			After:   map[string]any{"kind": j.Kind, "file": j.OutputName, "bytes": r.Size()}})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return j.OutputName, r, nil
 }
 
 // List returns the newest jobs of a kind within the org paths.
@@ -156,10 +215,19 @@ func (q *Queue) List(ctx context.Context, kind string, within []string, limit in
 // another server takes it over.
 const staleAfter = 2 * time.Minute
 
-// claim takes the oldest queued (or abandoned) job of the kinds.
-func (q *Queue) claim(ctx context.Context, worker string, kinds []string) (*Job, []byte, error) {
+// MaxAttempts is how often a job is started before it fails for good: a
+// file that crashes the server must not crash every server in turn.
+const MaxAttempts = 3
+
+// tooManyAttempts is the error of a job given up on.
+var tooManyAttempts = fmt.Sprintf("已尝试 %d 次仍未完成：运行时服务器停止 / stopped after %d attempts: the server stopped while running it",
+	MaxAttempts, MaxAttempts)
+
+// claim takes the oldest queued (or abandoned) job of the kinds. A job
+// started MaxAttempts times already fails instead, and the next is taken.
+func (q *Queue) claim(ctx context.Context, worker string, kinds []string) (*Job, *int64, error) {
 	var j *Job
-	var input []byte
+	var input *int64
 	err := q.DB.Update(ctx, func(tx *db.Tx) error {
 		kindList := ""
 		args := []any{tx.Now.Add(-staleAfter)}
@@ -174,25 +242,50 @@ func (q *Queue) claim(ctx context.Context, worker string, kinds []string) (*Job,
 		if tx.Dialect() == db.Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
-		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM jobs WHERE (status = 'queued' OR (status = 'running' AND heartbeat_at < ?))
-			AND kind IN (`+kindList+`) ORDER BY id LIMIT 1`+lock, args...).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		for {
+			var id int64
+			var attempts int
+			err := tx.QueryRow(ctx, `SELECT id, attempts FROM jobs WHERE (status = 'queued' OR (status = 'running' AND heartbeat_at < ?))
+				AND kind IN (`+kindList+`) ORDER BY id LIMIT 1`+lock, args...).Scan(&id, &attempts)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if attempts >= MaxAttempts {
+				if err := endJob(ctx, tx, id, "failed", tooManyAttempts); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE jobs SET status = 'running', worker = ?, attempts = attempts + 1, heartbeat_at = ?,
+				started_at = COALESCE(started_at, ?) WHERE id = ?`, worker, tx.Now, tx.Now, id); err != nil {
+				return err
+			}
+			if j, err = scanJob(tx.QueryRow(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id)); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, "SELECT input_file FROM jobs WHERE id = ?", id).Scan(&input)
 		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE jobs SET status = 'running', worker = ?, attempts = attempts + 1, heartbeat_at = ?,
-			started_at = COALESCE(started_at, ?) WHERE id = ?`, worker, tx.Now, tx.Now, id); err != nil {
-			return err
-		}
-		if j, err = scanJob(tx.QueryRow(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id)); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, "SELECT input FROM jobs WHERE id = ?", id).Scan(&input)
 	})
 	return j, input, err
+}
+
+// endJob marks a job done or failed and deletes its input file.
+func endJob(ctx context.Context, tx *db.Tx, id int64, status Status, errText string) error {
+	var input *int64
+	if err := tx.QueryRow(ctx, "SELECT input_file FROM jobs WHERE id = ?", id).Scan(&input); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "UPDATE jobs SET status = ?, error = ?, finished_at = ?, input_file = NULL WHERE id = ?",
+		status, errText, tx.Now, id); err != nil {
+		return err
+	}
+	if input != nil {
+		return filestore.Delete(ctx, tx, *input)
+	}
+	return nil
 }
 
 // progress records how far a job is and keeps its claim alive.
@@ -203,16 +296,49 @@ func (q *Queue) progress(ctx context.Context, id int64, worker string, done, tot
 	})
 }
 
+// finish ends a job the worker still holds: failed with runErr, or done
+// with r's summary and output file (stored first, encrypted). Either way
+// the input is deleted.
 func (q *Queue) finish(ctx context.Context, id int64, worker string, r *Result, runErr error) error {
+	var output *int64
+	if runErr == nil && len(r.Output) > 0 {
+		fid, err := q.Files.PutBytes(ctx, roleOutput, r.Output)
+		if err != nil {
+			runErr = fmt.Errorf("store the output: %w", err)
+		} else {
+			output = &fid
+		}
+	}
 	return q.DB.Update(ctx, func(tx *db.Tx) error {
-		if runErr != nil {
-			_, err := tx.Exec(ctx, "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND worker = ?",
-				runErr.Error(), tx.Now, id, worker)
+		var held int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM jobs WHERE id = ? AND worker = ? AND status = 'running'", id, worker).Scan(&held); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE jobs SET status = 'done', result = ?, output_name = ?, output = ?, finished_at = ?,
-			done = CASE WHEN total > done THEN total ELSE done END WHERE id = ? AND worker = ?`,
-			r.Summary, r.OutputName, r.Output, tx.Now, id, worker)
+		if held == 0 {
+			return nil // another server took it over; a pending output is purged later
+		}
+		if runErr != nil {
+			return endJob(ctx, tx, id, Failed, runErr.Error())
+		}
+		if output != nil {
+			if err := filestore.Attach(ctx, tx, *output); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE jobs SET result = ?, output_name = ?, output_file = ?,
+			done = CASE WHEN total > done THEN total ELSE done END WHERE id = ?`, r.Summary, r.OutputName, output, id); err != nil {
+			return err
+		}
+		return endJob(ctx, tx, id, Done, "")
+	})
+}
+
+// release hands a job back to the queue when its server shuts down in the
+// middle: that start does not count as an attempt.
+func (q *Queue) release(ctx context.Context, id int64, worker string) error {
+	return q.DB.Update(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE jobs SET status = 'queued', worker = '', attempts = attempts - 1
+			WHERE id = ? AND worker = ? AND status = 'running'`, id, worker)
 		return err
 	})
 }
@@ -231,10 +357,14 @@ type Handler func(ctx context.Context, j *Job, input []byte, progress func(done,
 // Runner claims and runs jobs in the background of a server.
 type Runner struct {
 	Queue    *Queue
-	Worker   string // unique per process, e.g. hostname:pid
+	Worker   string // unique per process: see LocalWorker
 	Handlers map[string]Handler
 	Log      *slog.Logger
 	Poll     time.Duration
+	// Dead, if set, tells whether the worker that holds a running job is a
+	// process known to have stopped (this host's previous run): Run hands
+	// its jobs back at once instead of waiting for their heartbeat to age.
+	Dead func(worker string) bool
 }
 
 // Run works until ctx ends.
@@ -246,6 +376,13 @@ func (r *Runner) Run(ctx context.Context) {
 	poll := r.Poll
 	if poll == 0 {
 		poll = time.Second
+	}
+	if r.Dead != nil {
+		if n, err := r.Queue.Reclaim(ctx, r.Dead); err != nil && ctx.Err() == nil {
+			r.Log.Warn("jobs: reclaim failed", "err", err)
+		} else if n > 0 {
+			r.Log.Info("jobs: took back the unfinished jobs of a stopped server", "jobs", n)
+		}
 	}
 	for ctx.Err() == nil {
 		ran, err := r.RunOne(ctx, kinds)
@@ -263,11 +400,19 @@ func (r *Runner) Run(ctx context.Context) {
 
 // RunOne runs one queued job of the kinds, if there is one.
 func (r *Runner) RunOne(ctx context.Context, kinds []string) (bool, error) {
-	j, input, err := r.Queue.claim(ctx, r.Worker, kinds)
+	j, inputFile, err := r.Queue.claim(ctx, r.Worker, kinds)
 	if err != nil || j == nil {
 		return false, err
 	}
 	r.Log.Info("job started", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
+	var input []byte
+	if inputFile != nil {
+		if input, err = r.Queue.Files.ReadAll(ctx, *inputFile); err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("read the job's input: %w", err)
+			r.Log.Warn("job failed", "job", j.ID, "kind", j.Kind, "err", err)
+			return true, r.Queue.finish(ctx, j.ID, r.Worker, nil, err)
+		}
+	}
 	last := time.Time{}
 	progress := func(done, total int64) {
 		// Write progress at most every half second; the heartbeat rides on it.
@@ -279,9 +424,20 @@ func (r *Runner) RunOne(ctx context.Context, kinds []string) (bool, error) {
 			r.Log.Warn("job progress", "job", j.ID, "err", err)
 		}
 	}
-	res, runErr := r.safeRun(ctx, j, input, progress)
+	var res *Result
+	var runErr error
+	if ctx.Err() == nil {
+		res, runErr = r.safeRun(ctx, j, input, progress)
+	}
 	if ctx.Err() != nil {
-		return true, nil // shutting down: another server (or the next start) re-runs it
+		// Shutting down: hand the job back for another server (or the next
+		// start) to run; this start does not count as an attempt.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return true, r.Queue.release(rctx, j.ID, r.Worker)
+	}
+	if runErr == nil && res == nil {
+		runErr = errors.New("the job handler returned no result")
 	}
 	if runErr != nil {
 		r.Log.Warn("job failed", "job", j.ID, "kind", j.Kind, "err", runErr)

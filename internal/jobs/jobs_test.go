@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,15 +13,27 @@ import (
 
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/filestore"
 	"estateclub/internal/jobs"
+	"estateclub/internal/pii"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// newQueue is a queue whose files are sealed with a test key.
+func newQueue(t *testing.T, d *db.DB) *jobs.Queue {
+	t.Helper()
+	keys, err := pii.NewKeys(bytes.Repeat([]byte{9}, pii.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &jobs.Queue{DB: d, Files: &filestore.Store{DB: d, Keys: keys}}
+}
+
 func TestRunJobs(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		q := &jobs.Queue{DB: d}
+		q := newQueue(t, d)
 		okID, err := q.Enqueue(ctx, jobs.New{Kind: "echo", NodePath: "/1/", FileName: "a.txt", Input: []byte("你好")})
 		if err != nil {
 			t.Fatal(err)
@@ -47,7 +60,11 @@ func TestRunJobs(t *testing.T) {
 		if j.Status != jobs.Done || j.Percent() != 100 || j.Result != `{"n":1}` {
 			t.Fatalf("done job: %+v", j)
 		}
-		name, out, err := q.Output(ctx, okID)
+		name, rd, err := q.Output(ctx, okID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := io.ReadAll(rd)
 		if err != nil || name != "out.txt" || string(out) != "回声:你好" {
 			t.Fatalf("output %q %q %v", name, out, err)
 		}
@@ -65,37 +82,61 @@ func TestRunJobs(t *testing.T) {
 	})
 }
 
+// crashed starts a job on a runner whose handler never returns, as if its
+// server had stopped in the middle, and waits until the job runs. The
+// returned func lets the handler return (once the test is over).
+func crashed(t *testing.T, q *jobs.Queue, worker string, kind string) func() {
+	t.Helper()
+	block := make(chan struct{})
+	started := make(chan int64, 1)
+	r := &jobs.Runner{Queue: q, Worker: worker, Log: quiet(), Handlers: map[string]jobs.Handler{
+		kind: func(ctx context.Context, j *jobs.Job, _ []byte, progress func(int64, int64)) (*jobs.Result, error) {
+			progress(5, 10)
+			started <- j.ID
+			<-block
+			return &jobs.Result{Summary: `{"late":true}`}, nil
+		}}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if ran, err := r.RunOne(context.Background(), []string{kind}); !ran || err != nil {
+			t.Errorf("crashing runner %s: %v %v", worker, ran, err)
+		}
+	}()
+	select {
+	case <-started:
+	case <-done:
+		t.Fatalf("runner %s ran nothing", worker)
+	}
+	return func() { close(block); <-done }
+}
+
 // A job whose server died is taken over by another once its heartbeat is stale.
 func TestStaleJobIsTakenOver(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
+		var mu sync.Mutex
 		now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-		d.Clock = func() time.Time { return now }
-		q := &jobs.Queue{DB: d}
+		d.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		q := newQueue(t, d)
 		id, _ := q.Enqueue(ctx, jobs.New{Kind: "import"})
-		dying, cancel := context.WithCancel(ctx)
-		runs := 0
+		unblock := crashed(t, q, "dead", "import")
 		h := func(ctx context.Context, j *jobs.Job, _ []byte, progress func(int64, int64)) (*jobs.Result, error) {
-			runs++
-			if runs == 1 {
-				progress(5, 10)
-				cancel() // the server stops mid-job
-				return nil, ctx.Err()
-			}
 			return &jobs.Result{Summary: "{}"}, nil
 		}
-		first := &jobs.Runner{Queue: q, Worker: "dead", Log: quiet(), Handlers: map[string]jobs.Handler{"import": h}}
-		first.RunOne(dying, []string{"import"})
 		second := &jobs.Runner{Queue: q, Worker: "alive", Log: quiet(), Handlers: map[string]jobs.Handler{"import": h}}
 		if ran, _ := second.RunOne(ctx, []string{"import"}); ran {
 			t.Fatal("took over a job whose heartbeat is fresh")
 		}
+		mu.Lock()
 		now = now.Add(3 * time.Minute)
+		mu.Unlock()
 		if ran, err := second.RunOne(ctx, []string{"import"}); !ran || err != nil {
 			t.Fatalf("stale job not taken over: %v", err)
 		}
+		unblock() // the first server's late finish changes nothing
 		j, _ := q.Get(ctx, id)
-		if j.Status != jobs.Done || j.Attempts != 2 {
+		if j.Status != jobs.Done || j.Attempts != 2 || j.Result != "{}" {
 			t.Fatalf("after takeover: %+v", j)
 		}
 	})
@@ -105,7 +146,7 @@ func TestStaleJobIsTakenOver(t *testing.T) {
 func TestConcurrentRunnersRunEachJobOnce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		q := &jobs.Queue{DB: d}
+		q := newQueue(t, d)
 		const n = 20
 		for range n {
 			if _, err := q.Enqueue(ctx, jobs.New{Kind: "count"}); err != nil {

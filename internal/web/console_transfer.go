@@ -23,8 +23,12 @@ import (
 	"estateclub/internal/points"
 )
 
-// maxUpload bounds an import file; the job keeps it in the database.
+// maxUpload bounds an import file; the job keeps it in the database,
+// encrypted in chunks.
 const maxUpload = 64 << 20
+
+// maxBody bounds any request body: the largest upload and its form.
+const maxBody = maxUpload + 1<<20
 
 // importJob is the job kind of a member import.
 const importJob = "member_import"
@@ -145,8 +149,11 @@ func (s *Server) memberImportUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 // enqueueImport reads an uploaded import (multipart: file, org, kind).
+// The body is bounded before it is read (see bodyLimit) and the file is
+// opened as a sheet before it is stored, so a file that is not a member
+// sheet, or is too large once unpacked, is refused at once.
 func (s *Server) enqueueImport(r *http.Request) (int64, error) {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxUpload+1<<20)
+	r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		return 0, apperr.Field("file", "请选择不超过 64 MB 的 .xlsx 或 .csv 文件", "choose an .xlsx or .csv file of at most 64 MB")
 	}
@@ -189,10 +196,15 @@ func (s *Server) memberImportTemplate(w http.ResponseWriter, r *http.Request) {
 
 // sendFile answers a download.
 func sendFile(w http.ResponseWriter, name string, data []byte) {
+	setDownload(w, name)
+	_, _ = w.Write(data)
+}
+
+// setDownload sets the headers of an .xlsx download.
+func setDownload(w http.ResponseWriter, name string) {
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(data)
 }
 
 // scopedJob loads the job named by {job} where the caller may import.
@@ -212,8 +224,9 @@ func (s *Server) scopedJob(r *http.Request) (*jobs.Job, error) {
 }
 
 type jobPageData struct {
-	Job     jobView
-	Running bool
+	Job           jobView
+	Running       bool
+	RetentionDays int // how long the error report is kept
 }
 
 func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
@@ -223,6 +236,10 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := jobPageData{Job: viewJob(*j), Running: j.Status == jobs.Queued || j.Status == jobs.Running}
+	if d.RetentionDays, err = s.jobs.RetentionDays(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	pg := page{Title: s.cat.T(lang(r), "import.job") + " " + j.FileName, Nav: "members", Data: d}
 	if d.Running {
 		pg.Refresh = 2 // no script needed: the page reloads until the job ends
@@ -236,12 +253,16 @@ func (s *Server) jobOutput(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	name, data, err := s.jobs.Output(r.Context(), j.ID)
+	name, rd, err := s.jobs.Output(r.Context(), j.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sendFile(w, name, data)
+	setDownload(w, name)
+	w.Header().Set("Content-Length", strconv.FormatInt(rd.Size(), 10))
+	if _, err := io.Copy(w, rd); err != nil {
+		s.log.Warn("job output download", "job", j.ID, "err", err)
+	}
 }
 
 // memberExport downloads the filtered member list as .xlsx: masked, or in
@@ -326,7 +347,7 @@ type apiJob struct {
 
 func toAPIJob(j *jobs.Job) apiJob {
 	out := apiJob{ID: j.ID, Kind: j.Kind, Status: j.Status, FileName: j.FileName, Done: j.Done, Total: j.Total,
-		Percent: j.Percent(), Error: j.Error, HasOutput: j.OutputName != "", CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
+		Percent: j.Percent(), Error: j.Error, HasOutput: j.HasOutput(), CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
 	if j.Status == jobs.Done {
 		v := viewJob(*j)
 		out.Result = &v.Summary

@@ -43,13 +43,21 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 
 func newEnv(t testing.TB) *testEnv { return newEnvOn(t, dbtest.Open(t, db.SQLite)) }
 
-func newEnvOn(t testing.TB, d *db.DB) *testEnv {
+func newEnvOn(t testing.TB, d *db.DB) *testEnv { return newEnvLogging(t, d, nil) }
+
+// newEnvLogging is newEnvOn with the server's log written, as JSON, to logs.
+func newEnvLogging(t testing.TB, d *db.DB, logs io.Writer) *testEnv {
 	t.Helper()
-	var logs io.Writer = io.Discard
-	if os.Getenv("ESTATECLUB_TEST_LOG") != "" {
-		logs = os.Stderr // server logs, for debugging a failing test
+	var log *slog.Logger
+	if logs != nil {
+		log = slog.New(slog.NewJSONHandler(logs, nil))
+	} else {
+		logs = io.Discard
+		if os.Getenv("ESTATECLUB_TEST_LOG") != "" {
+			logs = os.Stderr // server logs, for debugging a failing test
+		}
+		log = slog.New(slog.NewTextHandler(logs, nil))
 	}
-	log := slog.New(slog.NewTextHandler(logs, nil))
 	keys, err := pii.NewKeys(bytes.Repeat([]byte{42}, pii.KeySize))
 	if err != nil {
 		t.Fatal(err)

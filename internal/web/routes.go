@@ -35,10 +35,21 @@ func (s *Server) handle(surface Surface, pattern string, perm auth.Permission, h
 	method, path, _ := strings.Cut(pattern, " ")
 	s.routes = append(s.routes, Route{Method: method, Path: path, Perm: perm, Surface: surface})
 	if surface == Portal {
-		s.mux.Handle(pattern, s.portalGuard(perm, h))
+		s.mux.Handle(pattern, bodyLimit(s.portalGuard(perm, h)))
 		return
 	}
-	s.mux.Handle(pattern, s.guard(surface, perm, h))
+	s.mux.Handle(pattern, bodyLimit(s.guard(surface, perm, h)))
+}
+
+// bodyLimit bounds every request body before anything reads it (the CSRF
+// check parses a form): a larger body fails as it is read.
+func bodyLimit(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // registerRoutes is the route table of the whole server.
@@ -69,6 +80,8 @@ func (s *Server) registerRoutes() {
 	c("POST /staff/{staff}/roles/{grant}/revoke", auth.StaffWrite, s.staffRevoke)
 	c("POST /staff/{staff}/password", auth.StaffWrite, s.staffResetPassword)
 	c("GET /audit", auth.AuditRead, s.auditList)
+	c("GET /settings", auth.SettingsWrite, s.settings)
+	c("POST /settings", auth.SettingsWrite, s.settingsSave)
 	c("GET /members", auth.MemberRead, s.memberList)
 	c("GET /members/new", auth.MemberWrite, s.memberNew)
 	c("POST /members", auth.MemberWrite, s.memberCreate)

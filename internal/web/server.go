@@ -16,6 +16,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
+	"estateclub/internal/filestore"
 	"estateclub/internal/i18n"
 	"estateclub/internal/jobs"
 	"estateclub/internal/lead"
@@ -93,7 +94,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		auth:    auth.NewService(d),
 		members: &member.Service{DB: d, Keys: cfg.Keys},
 		cards:   &card.Service{DB: d, Secret: cfg.Keys.CardQRSecret()},
-		jobs:    &jobs.Queue{DB: d},
+		jobs:    &jobs.Queue{DB: d, Files: &filestore.Store{DB: d, Keys: cfg.Keys}},
 		log:     log,
 		cat:     cat,
 		mux:     http.NewServeMux(),

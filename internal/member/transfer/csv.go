@@ -3,6 +3,8 @@ package transfer
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -78,16 +80,51 @@ func decodeText(b []byte) (text []byte, enc string, err error) {
 func (c *csvSource) close() error { return nil }
 
 func (c *csvSource) rows() (rowIter, error) {
-	r := csv.NewReader(bytes.NewReader(c.text))
+	cr := &countingReader{r: bytes.NewReader(c.text)}
+	r := csv.NewReader(cr)
 	r.Comma = c.comma
 	r.LazyQuotes = true
 	r.FieldsPerRecord = -1
-	return &csvRows{r: r}, nil
+	r.ReuseRecord = false
+	return &csvRows{r: r, read: cr, text: c.text}, nil
 }
+
+// MaxRowBytes bounds one row of a text file: encoding/csv holds a whole
+// record in memory, and a file that is one 50 MB line is no member list.
+const MaxRowBytes = 1 << 20
+
+// countingReader counts the bytes read since the last reset, failing once
+// they pass MaxRowBytes (plus what the CSV reader buffers ahead).
+type countingReader struct {
+	r *bytes.Reader
+	n int
+}
+
+// errRowTooLong is returned by countingReader; csvRows turns it into a
+// message naming the line.
+var errRowTooLong = errors.New("row too long")
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.n > MaxRowBytes+bufferAhead {
+		return 0, errRowTooLong
+	}
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// bufferAhead is how much encoding/csv's bufio.Reader reads past a record.
+const bufferAhead = 4096
 
 type csvRows struct {
 	r    *csv.Reader
+	read *countingReader
+	text []byte
 	last int
+	// lines and offset: how many lines the records read so far span, and
+	// where they end; the next record starts on line lines+1.
+	lines  int
+	offset int64
 }
 
 func (c *csvRows) close() error { return nil }
@@ -100,6 +137,12 @@ func (c *csvRows) next() (Row, bool, bool, error) {
 	if err == io.EOF {
 		return Row{Num: c.last}, false, false, nil
 	}
+	if errors.Is(err, errRowTooLong) {
+		line := strconv.Itoa(c.lines + 1)
+		return Row{Num: c.lines + 1}, false, false, apperr.Field("file",
+			fmt.Sprintf("文件第 %s 行超过 %d KB（一行会员资料不会这么长），请检查文件是否为会员名单", line, MaxRowBytes>>10),
+			fmt.Sprintf("line %s is longer than %d KB (no member row is); check that the file is a member list", line, MaxRowBytes>>10))
+	}
 	if err != nil {
 		if pe, ok := err.(*csv.ParseError); ok {
 			c.last = pe.StartLine
@@ -107,6 +150,14 @@ func (c *csvRows) next() (Row, bool, bool, error) {
 		return Row{Num: c.last}, false, false, apperr.Field("file", "文件第 "+strconv.Itoa(c.last)+" 行格式错误："+err.Error(),
 			"line "+strconv.Itoa(c.last)+" is malformed: "+err.Error())
 	}
+	c.read.n = 0
 	c.last, _ = c.r.FieldPos(0)
-	return Row{Num: c.last, Cells: rec}, blank(rec), true, nil
+	row := Row{Num: c.last, Cells: rec}
+	if err := checkCells(row); err != nil {
+		return row, false, false, err
+	}
+	off := c.r.InputOffset()
+	c.lines += bytes.Count(c.text[c.offset:off], []byte{'\n'})
+	c.offset = off
+	return row, blank(rec), true, nil
 }

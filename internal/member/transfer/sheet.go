@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 
 	"estateclub/internal/apperr"
 )
@@ -225,4 +228,22 @@ func blank(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// MaxCellChars is the most characters a cell may hold: Excel's own limit,
+// so no real spreadsheet has more.
+const MaxCellChars = 32767
+
+// checkCells fails on a cell longer than MaxCellChars, naming its row and
+// column.
+func checkCells(r Row) error {
+	for i, c := range r.Cells {
+		if len(c) <= MaxCellChars || utf8.RuneCountInString(c) <= MaxCellChars {
+			continue
+		}
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		return apperr.Field("file", fmt.Sprintf("第 %d 行 %s 列的单元格超过 %d 个字符，请检查文件是否为会员名单", r.Num, col, MaxCellChars),
+			fmt.Sprintf("row %d column %s holds more than %d characters; check that the file is a member list", r.Num, col, MaxCellChars))
+	}
+	return nil
 }

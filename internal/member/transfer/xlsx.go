@@ -27,9 +27,43 @@ type xlsxSource struct {
 // rect is a merged range, 1-based and inclusive.
 type rect struct{ c1, r1, c2, r2 int }
 
+// Bounds on what an .xlsx unpacks to, checked from the zip directory
+// before anything is inflated (archive/zip refuses an entry that inflates
+// past its declared size). A workbook of 200,000 members written with
+// inline strings unpacks to about 145 MB at 13:1; Excel's shared strings
+// make less.
+const (
+	MaxUnpackedSize  = 512 << 20
+	maxUnpackedRatio = 100      // unpacked : packed, beyond which it is a zip bomb
+	ratioFloor       = 32 << 20 // smaller workbooks may compress as they like
+)
+
+// checkUnpacked refuses a workbook that unpacks to too much.
+func checkUnpacked(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return apperr.Field("file", "文件不是有效的 .xlsx 工作簿", "the file is not a valid .xlsx workbook")
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+	}
+	if total > MaxUnpackedSize || (total > ratioFloor && total/uint64(max(len(data), 1)) > maxUnpackedRatio) {
+		return apperr.Field("file", fmt.Sprintf("该 .xlsx 解压后有 %d MB（压缩包 %d KB），超出上限 %d MB 或不像正常的表格，已拒绝",
+			total>>20, len(data)>>10, MaxUnpackedSize>>20),
+			fmt.Sprintf("the .xlsx unpacks to %d MB from %d KB, over the %d MB limit or unlike a real spreadsheet; refused",
+				total>>20, len(data)>>10, MaxUnpackedSize>>20))
+	}
+	return nil
+}
+
 func openXLSX(data []byte) (*Sheet, error) {
-	// The unzip limit stops a small file that inflates without end.
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 2 << 30})
+	if err := checkUnpacked(data); err != nil {
+		return nil, err
+	}
+	// excelize checks the same bound itself; parts over the XML limit it
+	// unpacks to temporary files rather than memory.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnpackedSize, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
 		return nil, apperr.Field("file", "无法读取该 .xlsx 工作簿："+err.Error(), "cannot read the .xlsx workbook: "+err.Error())
 	}
@@ -102,6 +136,9 @@ func (x *xlsxRows) next() (Row, bool, bool, error) {
 	x.num++
 	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
+		return Row{Num: x.num}, false, false, err
+	}
+	if err := checkCells(Row{Num: x.num, Cells: cells}); err != nil {
 		return Row{Num: x.num}, false, false, err
 	}
 	isBlank := blank(cells)

@@ -1,0 +1,107 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"estateclub/internal/db"
+)
+
+// LocalWorker names this process as a job worker: host, process id and a
+// random suffix (a restarted container may reuse the same process id).
+func LocalWorker() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// DeadLocal tells, for a worker name made by LocalWorker, whether it is a
+// process of this host other than self that no longer runs. Workers of
+// other hosts are never called dead: their jobs wait for the heartbeat
+// to age.
+func DeadLocal(self string) func(worker string) bool {
+	host, pid, ok := splitWorker(self)
+	return func(w string) bool {
+		h, p, wok := splitWorker(w)
+		if !ok || !wok || h != host || w == self {
+			return false
+		}
+		if p == pid {
+			return true // our own id, an earlier run: that process is gone
+		}
+		return !processRuns(p)
+	}
+}
+
+func splitWorker(w string) (host string, pid int, ok bool) {
+	parts := strings.Split(w, ":")
+	if len(parts) < 3 {
+		return "", 0, false
+	}
+	pid, err := strconv.Atoi(parts[len(parts)-2])
+	if err != nil || pid <= 0 {
+		return "", 0, false
+	}
+	return strings.Join(parts[:len(parts)-2], ":"), pid, true
+}
+
+// processRuns reports whether a process with the id exists (signal 0
+// checks without sending anything; EPERM means it exists as another user).
+func processRuns(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// Reclaim hands back to the queue every running job whose worker dead
+// says has stopped, so it runs again at once rather than after its
+// heartbeat ages. The stopped start still counts as an attempt.
+func (q *Queue) Reclaim(ctx context.Context, dead func(worker string) bool) (int, error) {
+	n := 0
+	err := q.DB.Update(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT id, worker FROM jobs WHERE status = 'running'")
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		var workers []string
+		for rows.Next() {
+			var id int64
+			var w string
+			if err := rows.Scan(&id, &w); err != nil {
+				rows.Close()
+				return err
+			}
+			if dead(w) {
+				ids, workers = append(ids, id), append(workers, w)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'queued', worker = '' WHERE id = ? AND worker = ? AND status = 'running'",
+				id, workers[i]); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reclaim jobs: %w", err)
+	}
+	return n, nil
+}
