@@ -30,11 +30,11 @@ func TestImportConflictsKeepTheMember(t *testing.T) {
 		linBefore, linHistory := mustGet(t, s, lin.ID), mustHistory(t, s, lin.ID)
 
 		rows := []member.Application{
-			{NodeCode: "HZ-XH", Name: "张三丰", Gender: "男", Mobile: "137 0000 0001"},             // another name and gender
+			{NodeCode: "HZ-XH", Name: "张三丰", Gender: "男", Mobile: "137 0000 0001"},                  // another name and gender
 			{NodeCode: "HZ-XH", Name: "林晓雨", Mobile: "13700000001", IDNumber: "110105199001011232"}, // another ID (and so birthday, gender)
 			{NodeCode: "HZ-XH", Name: "王芳", Mobile: "13700000002", IDNumber: "310115198503021233"},  // fills her blanks
-			{NodeCode: "HZ-XH", Name: "林晓雨", Mobile: "13700000001", Birthday: "1949-12-31"},        // agrees
-			{NodeCode: "HZ-XH", Name: "赵新", Mobile: "13700000003"},                                // new
+			{NodeCode: "HZ-XH", Name: "林晓雨", Mobile: "13700000001", Birthday: "1949-12-31"},         // agrees
+			{NodeCode: "HZ-XH", Name: "赵新", Mobile: "13700000003"},                                  // new
 		}
 		opts := member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "owners.xlsx", Job: 42, File: "owners.xlsx", Rows: []int{2, 3, 4, 5, 6}}
 		res, err := s.ApplyBatch(staffCtx(), rows, opts)
