@@ -266,7 +266,12 @@ type ConflictDecision struct {
 func (s *Service) DecideConflicts(ctx context.Context, d ConflictDecision) (map[int64]error, error) {
 	failed := map[int64]error{}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		seen := map[int64]bool{}
 		for _, id := range d.IDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
 			if _, err := tx.Exec(ctx, "SAVEPOINT conflict"); err != nil {
 				return err
 			}
