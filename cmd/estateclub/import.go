@@ -27,13 +27,16 @@ func importCmd(cfg *config) *cobra.Command {
 	var reportDir string
 	members := &cobra.Command{
 		Use:   "members FILE",
-		Short: "import members from .xlsx or .csv (会员导入); prints: imported N, merged M, failed K",
+		Short: "import members from .xlsx or .csv (会员导入); prints: imported N, merged M, conflicts C, failed K",
 		Long: `Import members from an .xlsx or .csv file (UTF-8 or GBK/GB18030). Columns are
 found by their header (手机号码, 姓名, 身份证号, 出生日期, 所属项目 …) in the first
 20 rows. Each row goes in whole or not at all; a mobile number already known
 merges into that member, so running the same file again creates nobody and
-completes an interrupted import. Failed rows are written, with the column and
-the reason, to FILE's name + .errors.xlsx next to it (or in --report-dir).`,
+completes an interrupted import. A row never changes a known member's name,
+gender, ID number or birthday (blank ones are filled in): a row that disagrees
+is a conflict, left for a supervisor to apply or dismiss in the console.
+Failed and conflicting rows are written, with the column and the reason, to
+FILE's name + .errors.xlsx next to it (or in --report-dir).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runImport(cmd, cfg, args[0], o, reportDir)
@@ -92,20 +95,20 @@ func runImport(cmd *cobra.Command, cfg *config, file string, o transfer.Options,
 	rep, err := transfer.Import(db.WithActor(ctx, cliActor()), svc, sheet, o)
 	if err != nil {
 		if rep != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "stopped after imported %d, merged %d, failed %d; run the same command again to complete the import — 导入中断，再次运行同一命令即可完成\n",
-				rep.Created, rep.Merged, rep.Failed)
+			fmt.Fprintf(cmd.ErrOrStderr(), "stopped after imported %d, merged %d, conflicts %d, failed %d; run the same command again to complete the import — 导入中断，再次运行同一命令即可完成\n",
+				rep.Created, rep.Merged, rep.Conflicted, rep.Failed)
 		}
 		return err
 	}
 	out := cmd.OutOrStdout()
-	if rep.Failed > 0 {
+	if rep.Failed+rep.Conflicted > 0 {
 		path, err := writeErrorReport(file, reportDir, sheet, rep)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "error report: %s\n", path)
 	}
-	fmt.Fprintf(out, "imported %d, merged %d, failed %d\n", rep.Created, rep.Merged, rep.Failed)
+	fmt.Fprintf(out, "imported %d, merged %d, conflicts %d, failed %d\n", rep.Created, rep.Merged, rep.Conflicted, rep.Failed)
 	return nil
 }
 

@@ -69,7 +69,7 @@ func TestImportMembersCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
 	}
-	if got := lastLines(out, 2); got[0] != "error report: "+report || got[1] != "imported 3, merged 1, failed 2" {
+	if got := lastLines(out, 2); got[0] != "error report: "+report || got[1] != "imported 3, merged 1, conflicts 0, failed 2" {
 		t.Fatalf("import output:\n%s", out)
 	}
 	if !strings.Contains(errs, "importing 业主名单.xlsx: 6/6 rows (100%)") {
@@ -88,8 +88,31 @@ func TestImportMembersCommand(t *testing.T) {
 
 	// The same file again: nobody new, the same two failures.
 	out = mustCLI(t, "", "import", "members", file, "--org", "HZ", "--data-dir", dir)
-	if got := lastLines(out, 1)[0]; got != "imported 0, merged 4, failed 2" {
+	if got := lastLines(out, 1)[0]; got != "imported 0, merged 4, conflicts 0, failed 2" {
 		t.Errorf("second import: %s", out)
+	}
+
+	// A list that gives 张三's mobile to 李雷 changes nobody: the row is a
+	// conflict, counted and reported with both names masked.
+	fix := filepath.Join(dir, "更正.csv")
+	if err := os.WriteFile(fix, []byte("客户姓名,手机号码,所属项目\n李雷,13812345678,BJF\n王五,13900001111,BJF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = mustCLI(t, "", "import", "members", fix, "--org", "HZ", "--data-dir", dir)
+	if got := lastLines(out, 2); got[0] != "error report: "+filepath.Join(dir, "更正.errors.xlsx") || got[1] != "imported 0, merged 1, conflicts 1, failed 0" {
+		t.Errorf("conflicting import: %s", out)
+	}
+	f, err = excelize.OpenFile(filepath.Join(dir, "更正.errors.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = f.GetRows("导入错误")
+	f.Close()
+	if len(rows) != 2 || rows[1][4] != "2" || !strings.Contains(rows[1][3], "客户姓名：会员为“张*”，本行为“李*”") {
+		t.Errorf("conflict report: %q", rows)
+	}
+	if out := mustCLI(t, "", "export", "members", filepath.Join(dir, "x.xlsx"), "--q", "李雷", "--data-dir", dir); out != "exported 0 members to "+filepath.Join(dir, "x.xlsx")+"\n" {
+		t.Errorf("the conflicting row renamed 张三: %q", out)
 	}
 
 	// Fatal errors exit non-zero.

@@ -142,8 +142,8 @@ func Import(ctx context.Context, svc *member.Service, path, orgCode string, batc
 		return ImportResult{}, err
 	}
 	res := ImportResult{Rows: rep.Rows, Failures: rep.Failed, Elapsed: time.Since(start), CPU: CPUTime() - cpu0, PeakMiB: PeakRSS()}
-	if rep.Created+rep.Merged+rep.Failed != rep.Rows {
-		return res, fmt.Errorf("import accounted for %d of %d rows", rep.Created+rep.Merged+rep.Failed, rep.Rows)
+	if n := rep.Created + rep.Merged + rep.Conflicted + rep.Failed; n != rep.Rows {
+		return res, fmt.Errorf("import accounted for %d of %d rows", n, rep.Rows)
 	}
 	return res, nil
 }

@@ -15,6 +15,7 @@ type RowResult struct {
 	MemberID int64
 	Outcome  Outcome
 	Err      *apperr.Error // the row's error; the row changed nothing
+	Conflict []Diff        // when Outcome is Conflicted: how the row disagrees with the member, who is unchanged
 }
 
 // BatchOptions describes a batch.
@@ -23,12 +24,20 @@ type BatchOptions struct {
 	Source      string // history source, e.g. "import"
 	NodePath    string // org scope of the audit entry
 	Summary     string // audit summary, e.g. the file name
+	// The import a batch comes from, kept with the conflicts it leaves:
+	// its job (0 for none), its file, and each application's row there.
+	Job  int64
+	File string
+	Rows []int
 }
 
 // ApplyBatch submits many applications in one transaction. Each row is all
 // or nothing (a savepoint): a bad row is reported and skipped, the rest go
 // in. Submitting the same rows again merges into the same members, so a
-// re-run after a crash completes the batch without duplicates.
+// re-run after a crash completes the batch without duplicates. A row never
+// changes a known member's name, gender, ID number or birthday: one that
+// disagrees is Conflicted and stored as a Conflict (blank fields are
+// filled in by rows that agree).
 func (s *Service) ApplyBatch(ctx context.Context, apps []Application, o BatchOptions) ([]RowResult, error) {
 	return s.WriteBatch(ctx, s.PrepareBatch(apps, o))
 }
@@ -76,7 +85,8 @@ func (s *Service) writeBatch(ctx context.Context, b *PreparedBatch) ([]RowResult
 		prep[i].p, prep[i].sl = profiles[i], seals[i]
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		created, merged, failed := 0, 0, 0
+		created, merged, conflicts, failed := 0, 0, 0, 0
+		var clashes []rowClash
 		if err := lockKnown(ctx, tx, seals, results); err != nil {
 			return err
 		}
@@ -100,7 +110,8 @@ func (s *Service) writeBatch(ctx context.Context, b *PreparedBatch) ([]RowResult
 			if _, err := tx.Exec(ctx, "SAVEPOINT row"); err != nil {
 				return err
 			}
-			m, out, err := s.submitTx(ctx, tx, apps[i], prep[i].p, prep[i].sl, submitOpts{application: o.Application, quiet: true, source: o.Source})
+			var c clash
+			m, out, err := s.submitTx(ctx, tx, apps[i], prep[i].p, prep[i].sl, submitOpts{application: o.Application, quiet: true, source: o.Source, clash: &c})
 			if err != nil {
 				e := apperr.As(err)
 				if e.Code == apperr.Internal && err != errRace {
@@ -120,14 +131,22 @@ func (s *Service) writeBatch(ctx context.Context, b *PreparedBatch) ([]RowResult
 				return err
 			}
 			results[i].MemberID, results[i].Outcome = m.ID, out
-			if out == Created {
+			switch out {
+			case Created:
 				created++
-			} else {
+			case Conflicted:
+				conflicts++
+				results[i].Conflict = c.diffs()
+				clashes = append(clashes, rowClash{i, c})
+			default:
 				merged++
 			}
 		}
+		if err := s.storeConflicts(ctx, tx, o, clashes); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Change{Action: "member.batch", ObjectType: "member_batch", NodePath: o.NodePath,
-			Summary: fmt.Sprintf("%s：新建 %d，合并 %d，失败 %d", o.Summary, created, merged, failed)})
+			Summary: fmt.Sprintf("%s：新建 %d，合并 %d，冲突 %d，失败 %d", o.Summary, created, merged, conflicts, failed)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("member batch: %w", err)

@@ -85,6 +85,10 @@ type submitOpts struct {
 	application bool
 	quiet       bool
 	source      string // history source; "" derives it from the actor
+	// clash, if set (imports), keeps a known member's identity: a row
+	// that disagrees with it changes nothing, is described here and ends
+	// as Conflicted.
+	clash *clash
 }
 
 func (s *Service) submitTx(ctx context.Context, tx *db.Tx, a Application, p *profile, sl *sealed, o submitOpts) (*Member, Outcome, error) {
@@ -177,6 +181,11 @@ func (s *Service) merge(ctx context.Context, tx *db.Tx, id int64, a Application,
 	old, err := s.loadRow(ctx, tx, "m.id = ?", id)
 	if err != nil {
 		return nil, "", err
+	}
+	if o.clash != nil {
+		if held, err := s.checkIdentity(old, p, o); err != nil || held {
+			return &Member{ID: id}, Conflicted, err
+		}
 	}
 	src := o.source
 	if src == "" {

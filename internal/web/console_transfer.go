@@ -43,10 +43,11 @@ type importParams struct {
 
 // importSummary is an import job's result.
 type importSummary struct {
-	Rows    int `json:"rows"`
-	Created int `json:"created"`
-	Merged  int `json:"merged"`
-	Failed  int `json:"failed"`
+	Rows      int `json:"rows"`
+	Created   int `json:"created"`
+	Merged    int `json:"merged"`
+	Conflicts int `json:"conflicts"`
+	Failed    int `json:"failed"`
 }
 
 // JobHandlers are the background jobs this server knows how to run.
@@ -72,14 +73,14 @@ func (s *Server) runImport(ctx context.Context, j *jobs.Job, input []byte, progr
 		return nil, err
 	}
 	defer sheet.Close()
-	rep, err := transfer.Import(ctx, s.members, sheet, transfer.Options{OrgCode: p.Org, DefaultMembers: p.DefaultMembers,
+	rep, err := transfer.Import(ctx, s.members, sheet, transfer.Options{OrgCode: p.Org, DefaultMembers: p.DefaultMembers, JobID: j.ID,
 		Progress: func(done, total int) { progress(int64(done), int64(total)) }})
 	if err != nil {
 		return nil, err
 	}
-	sum, _ := json.Marshal(importSummary{Rows: rep.Rows, Created: rep.Created, Merged: rep.Merged, Failed: rep.Failed})
+	sum, _ := json.Marshal(importSummary{Rows: rep.Rows, Created: rep.Created, Merged: rep.Merged, Conflicts: rep.Conflicted, Failed: rep.Failed})
 	res := &jobs.Result{Summary: string(sum)}
-	if rep.Failed > 0 {
+	if rep.Failed+rep.Conflicted > 0 {
 		var buf bytes.Buffer
 		if err := transfer.WriteErrorReport(&buf, sheet, rep); err != nil {
 			return nil, err

@@ -694,12 +694,69 @@ func specTransfer(t *testing.T, e *testEnv, v *specValidator, boss *client) {
 	// The document cannot say that the file must be a readable sheet.
 	v.check(spec, specCall{method: "POST", path: "/api/v1/members/import", want: 400, form: map[string]string{"org": "SH-PD"}, upload: []byte("not a sheet")})
 	v.check(spec, specCall{method: "GET", path: "/api/v1/jobs/999999", want: 404})
+	specImportConflicts(t, e, v, boss, spec)
 	v.check(boss, specCall{method: "GET", path: "/api/v1/members/export?q=zs", want: 200})
 	v.check(boss, specCall{method: "GET", path: "/api/v1/members/export?reveal=1&status=pending", want: 200})
 	v.check(spec, specCall{method: "GET", path: "/api/v1/members/export", want: 403})
 	v.check(boss, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 24}, want: 200})
 	v.check(boss, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 0}, want: 400, badRequest: true})
 	v.check(spec, specCall{method: "PUT", path: "/api/v1/tiers/period", body: map[string]any{"evaluation_months": 6}, want: 403})
+}
+
+// specImportConflicts imports a row that renames a member, lists the
+// conflict it leaves and applies it.
+func specImportConflicts(t *testing.T, e *testEnv, v *specValidator, boss, spec *client) {
+	t.Helper()
+	m := mustFixtureMember(t, e, "SH-PD")
+	got, err := e.srv.members.Get(context.Background(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mobile, err := e.srv.members.Reveal(context.Background(), m.ID, "spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := excelize.NewFile()
+	for i, row := range [][]any{{"姓名", "手机号码"}, {got.Name + "改", mobile.Mobile}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := x.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sheet bytes.Buffer
+	if err := x.Write(&sheet); err != nil {
+		t.Fatal(err)
+	}
+	raw := v.check(spec, specCall{method: "POST", path: "/api/v1/members/import", want: 202,
+		upload: sheet.Bytes(), form: map[string]string{"org": "SH-PD"}})
+	var j struct {
+		ID int64 `json:"id"`
+	}
+	mustSpecDecode(t, raw, &j)
+	r := &jobs.Runner{Queue: e.srv.jobs, Worker: "spec", Handlers: e.srv.JobHandlers(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if ran, err := r.RunOne(context.Background(), []string{importJob}); !ran || err != nil {
+		t.Fatalf("run the import: %v %v", ran, err)
+	}
+	if raw := v.check(spec, specCall{method: "GET", path: fmt.Sprintf("/api/v1/jobs/%d", j.ID), want: 200}); !strings.Contains(string(raw), `"conflicts":1`) {
+		t.Fatalf("job with a conflict: %s", raw)
+	}
+	raw = v.check(boss, specCall{method: "GET", path: fmt.Sprintf("/api/v1/members/import/conflicts?job=%d&per_page=10", j.ID), want: 200})
+	var list struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	mustSpecDecode(t, raw, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("conflicts: %s", raw)
+	}
+	v.check(boss, specCall{method: "GET", path: "/api/v1/members/import/conflicts?status=maybe", want: 400, badRequest: true})
+	v.check(spec, specCall{method: "GET", path: "/api/v1/members/import/conflicts", want: 403})
+	v.check(boss, specCall{method: "POST", path: "/api/v1/members/import/conflicts/decision", want: 200,
+		body: map[string]any{"ids": []int64{list.Items[0].ID, 999999}, "decision": "apply"}})
+	v.check(boss, specCall{method: "GET", path: "/api/v1/members/import/conflicts?status=applied", want: 200})
+	v.check(boss, specCall{method: "POST", path: "/api/v1/members/import/conflicts/decision", want: 400, badRequest: true,
+		body: map[string]any{"ids": []int64{}, "decision": "apply"}})
 }
 
 // specPoints reads a member's balances and statement after two postings.

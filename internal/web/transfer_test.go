@@ -90,7 +90,7 @@ func TestImportInTheBackgroundAndExport(t *testing.T) {
 			t.Fatalf("run: %v %v", ran, err)
 		}
 		page = readBody(c.get("/jobs/" + m[1]))
-		if !strings.Contains(page, "新增 2，合并 1，失败 1") || strings.Contains(page, `http-equiv="refresh"`) {
+		if !strings.Contains(page, "新增 2，合并 1，冲突 0，失败 1") || strings.Contains(page, `http-equiv="refresh"`) {
 			t.Fatalf("finished job page:\n%s", page)
 		}
 		res = c.get("/jobs/" + m[1] + "/output")

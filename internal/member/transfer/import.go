@@ -30,16 +30,21 @@ type Options struct {
 	// Progress, if set, is called with the rows done so far after each
 	// batch, and once with 0 at the start.
 	Progress func(done, total int)
+	// JobID is the background job running the import, if any: the
+	// conflicts it leaves are listed under it.
+	JobID int64
 }
 
 // Report is what an import did.
 type Report struct {
-	File     string
-	Rows     int // non-empty rows below the header
-	Created  int // new members
-	Merged   int // rows that merged into an existing member (or an earlier row)
-	Failed   int
-	Failures []RowError // in row order
+	File       string
+	Rows       int // non-empty rows below the header
+	Created    int // new members
+	Merged     int // rows that merged into an existing member (or an earlier row)
+	Conflicted int // rows that disagreed with the member who has their mobile, left for a supervisor
+	Failed     int
+	Failures   []RowError // in row order
+	Conflicts  []RowError // in row order; Column is empty, the reason names the fields
 }
 
 // RowError is why one row was not imported; the row changed nothing.
@@ -114,7 +119,8 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 		send := func() error {
 			if len(c.rows) > 0 {
 				c.prep = svc.PrepareBatch(c.apps(), member.BatchOptions{Application: !o.DefaultMembers, Source: "import", NodePath: sc.root.Path,
-					Summary: fmt.Sprintf("导入 %s 第 %d–%d 行", s.File, c.rows[0].row.Num, c.rows[len(c.rows)-1].row.Num)})
+					Summary: fmt.Sprintf("导入 %s 第 %d–%d 行", s.File, c.rows[0].row.Num, c.rows[len(c.rows)-1].row.Num),
+					Job:     o.JobID, File: s.File, Rows: c.nums()})
 			}
 			select {
 			case batches <- c:
@@ -173,6 +179,7 @@ func Import(ctx context.Context, svc *member.Service, s *Sheet, o Options) (*Rep
 	}
 	err = g.Wait()
 	slices.SortStableFunc(rep.Failures, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
+	slices.SortStableFunc(rep.Conflicts, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", s.File, err)
 	}
@@ -202,6 +209,15 @@ func (c *chunk) apps() []member.Application {
 	return apps
 }
 
+// nums are the rows' numbers in the sheet.
+func (c *chunk) nums() []int {
+	nums := make([]int, len(c.rows))
+	for i, p := range c.rows {
+		nums[i] = p.row.Num
+	}
+	return nums
+}
+
 // add counts what the member service did with a batch's rows.
 func (rep *Report) add(s *Sheet, batch []pending, res []member.RowResult) {
 	for i, r := range res {
@@ -210,6 +226,8 @@ func (rep *Report) add(s *Sheet, batch []pending, res []member.RowResult) {
 			rep.fail(s, batch[i].row, r.Err)
 		case r.Outcome == member.Created:
 			rep.Created++
+		case r.Outcome == member.Conflicted:
+			rep.conflict(s, batch[i].row, r.Conflict)
 		default:
 			rep.Merged++
 		}
@@ -230,13 +248,18 @@ func (rep *Report) fail(s *Sheet, r Row, e *apperr.Error) {
 	}
 	col := e.Field
 	if f != "" {
-		col = f.Header("zh")
-		if i, ok := s.Columns[f]; ok && i < len(s.Header) && s.Header[i] != "" {
-			col = s.Header[i]
-		}
+		col = s.header(f)
 	}
 	rep.Failed++
 	rep.Failures = append(rep.Failures, RowError{Row: r.Num, Column: col, Field: f, ZH: e.ZH, EN: e.EN, Cells: r.Cells})
+}
+
+// header is the sheet's own header of a field's column.
+func (s *Sheet) header(f Field) string {
+	if i, ok := s.Columns[f]; ok && i < len(s.Header) && s.Header[i] != "" {
+		return s.Header[i]
+	}
+	return f.Header("zh")
 }
 
 // application turns a row into an application, or says which cell is wrong
