@@ -11,8 +11,8 @@ import (
 // code) or a resident ID number (18 characters, the last a digit or X, or
 // the old 15 digits): the first 3 and the last 4 digits stay, as
 // MaskMobile and MaskIDNumber keep them. Full-width digits count, and so
-// do single spaces or hyphens between digits ("138 1234 5678"). A run of
-// any other length is left alone: order and card numbers are not
+// do single spaces or hyphens where people group digits ("138 1234 5678").
+// A run of any other length is left alone: order and card numbers are not
 // personal. Text without such a run comes back unchanged.
 func MaskNumbersIn(s string) string {
 	if !hasDigitRun(s) {
@@ -52,8 +52,13 @@ func hasDigitRun(s string) bool {
 	return false
 }
 
+// groupEnds are where people type a space or a hyphen inside a number:
+// 138 1234 5678, 110105 19900101 123X. A separator elsewhere ends the run,
+// so that lists of ids ("[1391 2345 678]") are not read as one number.
+var groupEnds = map[int]bool{3: true, 6: true, 7: true, 14: true}
+
 // digitRun finds the end of the run of digits starting at r[i], single
-// spaces or hyphens between digits included, and returns its digits in
+// spaces or hyphens at groupEnds included, and returns its digits in
 // ASCII; a trailing X or x closes it (an ID's check character).
 func digitRun(r []rune, i int) (int, string) {
 	var d strings.Builder
@@ -63,7 +68,7 @@ func digitRun(r []rune, i int) (int, string) {
 		case isDigit(c):
 			d.WriteRune(asciiDigit(c))
 			j++
-		case (c == ' ' || c == '-') && j+1 < len(r) && isDigit(r[j+1]) && j > i:
+		case (c == ' ' || c == '-') && j+1 < len(r) && isDigit(r[j+1]) && groupEnds[d.Len()]:
 			j++
 		case (c == 'X' || c == 'x' || c == 'Ｘ' || c == 'ｘ') && d.Len() == 17:
 			d.WriteByte('X')
