@@ -41,13 +41,15 @@ type Change struct {
 	After      any // marshalled to JSON; nil for deletions
 }
 
-// Record appends c to the log inside tx, as tx's actor at tx's time.
+// Record appends c to the log inside tx, as tx's actor at tx's time, with
+// its personal data masked (see mask.go).
 func Record(ctx context.Context, tx *db.Tx, c Change) error {
-	before, err := marshal(c.Before)
+	m := newMasker(c.ObjectType)
+	before, err := marshal(m, c.Before)
 	if err != nil {
 		return err
 	}
-	after, err := marshal(c.After)
+	after, err := marshal(m, c.After)
 	if err != nil {
 		return err
 	}
@@ -59,15 +61,15 @@ func Record(ctx context.Context, tx *db.Tx, c Change) error {
 	_, err = tx.Exec(ctx, `INSERT INTO audit_log
 		(at, actor_kind, actor_id, actor_login, action, object_type, object_id, node_path, summary, before_data, after_data, ip, request_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tx.Now, a.Kind, actorID, a.Login, c.Action, c.ObjectType, fmt.Sprint(c.ObjectID), c.NodePath,
-		c.Summary, before, after, a.IP, a.RequestID)
+		tx.Now, a.Kind, actorID, m.text(a.Login), c.Action, c.ObjectType, m.text(fmt.Sprint(c.ObjectID)), c.NodePath,
+		m.text(c.Summary), before, after, a.IP, a.RequestID)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", c.Action, err)
 	}
 	return nil
 }
 
-func marshal(v any) (string, error) {
+func marshal(m masker, v any) (string, error) {
 	if v == nil {
 		return "", nil
 	}
@@ -75,7 +77,7 @@ func marshal(v any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("audit: marshal: %w", err)
 	}
-	return string(b), nil
+	return m.json(b)
 }
 
 // Filter selects entries. Zero fields select everything.

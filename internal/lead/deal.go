@@ -127,6 +127,9 @@ func (s *Service) dealTx(ctx context.Context, tx *db.Tx, leadID int64, kind Deal
 	if err != nil {
 		return nil, err
 	}
+	if err := mayWork(ctx, tx, r); err != nil {
+		return nil, err
+	}
 	proj := &org.Node{ID: r.ProjectID, Code: r.ProjectCode, Path: r.NodePath}
 	if projectCode != "" {
 		if proj, err = projectByCode(ctx, tx, projectCode); err != nil {

@@ -89,8 +89,8 @@ func (c *Config) checkAnswers(st Status, answers map[string]string) (map[string]
 	return out, nil
 }
 
-// AddFollowUp records a follow-up of a lead by the acting staff member. The
-// owner's follow-up is a valid one: it keeps the lead from going back to the
+// AddFollowUp records a follow-up of a lead by the acting staff member: its
+// owner, or the project's sales manager (mayWork). The owner's follow-up is a valid one: it keeps the lead from going back to the
 // pool. A follow-up by visit also counts as the lead's visit (and renews the
 // owner's protection).
 func (s *Service) AddFollowUp(ctx context.Context, leadID int64, in FollowUpInput) (*FollowUp, error) {
@@ -120,6 +120,9 @@ func (s *Service) AddFollowUp(ctx context.Context, leadID int64, in FollowUpInpu
 		}
 		r, err := s.load(ctx, tx, leadID, true)
 		if err != nil {
+			return err
+		}
+		if err := mayWork(ctx, tx, r); err != nil {
 			return err
 		}
 		cfg, err := configFor(ctx, tx, r.NodePath)

@@ -32,8 +32,8 @@ func TestPoolReturnExactlyOnce(t *testing.T) {
 		if _, err := f.svc.AddFollowUp(f.as("wang"), followed.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "回访"}); err != nil {
 			t.Fatal(err)
 		}
-		// Someone else's follow-up is not a valid one for the owner.
-		if _, err := f.svc.AddFollowUp(f.as("li"), byOther.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "帮忙回访"}); err != nil {
+		// Someone else's follow-up (the manager's) is not a valid one for the owner.
+		if _, err := f.svc.AddFollowUp(f.as("chen"), byOther.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "帮忙回访"}); err != nil {
 			t.Fatal(err)
 		}
 		f.advance(5 * day) // 11 days after registration, 5 after the follow-up

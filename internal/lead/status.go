@@ -72,12 +72,16 @@ func (s *Service) ChangeStatus(ctx context.Context, id int64, to Status, u Updat
 }
 
 // Update changes a lead's fields and perhaps its status; each change is
-// kept in the history with the reason.
+// kept in the history with the reason. Only the lead's owner or the
+// project's sales manager may (mayWork).
 func (s *Service) Update(ctx context.Context, id int64, u Update) (*Lead, error) {
 	var out *Lead
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		r, err := s.load(ctx, tx, id, true)
 		if err != nil {
+			return err
+		}
+		if err := mayWork(ctx, tx, r); err != nil {
 			return err
 		}
 		cfg, err := configFor(ctx, tx, r.NodePath)

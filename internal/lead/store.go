@@ -177,6 +177,39 @@ func consultantAt(ctx context.Context, tx *db.Tx, staffID int64, path, field str
 	return name, nil
 }
 
+// errNotYourLead refuses an action on a colleague's lead.
+var errNotYourLead = &apperr.Error{Code: apperr.Forbidden, ZH: "只有线索的负责顾问或项目的销售经理可以操作该线索",
+	EN: "only the lead's own consultant or the project's sales manager may act on this lead"}
+
+// mayWork checks that the acting staff member may work the lead (follow
+// it up, change it, record its deal). A consultant works their own leads;
+// the project's sales manager (a sales_manager at or above the project)
+// works any, and hands a lead to someone else by assigning it, which makes
+// them its owner. A colleague's visit or call is recorded (RecordContact)
+// and becomes a conflicting claim for the manager, never a change of
+// another's lead. The system (jobs, imports) may always.
+func mayWork(ctx context.Context, tx *db.Tx, r *row) error {
+	a := tx.Actor
+	if a.Kind == "system" {
+		return nil
+	}
+	if a.Kind != "staff" || a.ID == 0 {
+		return apperr.ForbiddenErr()
+	}
+	if r.OwnerID != nil && *r.OwnerID == a.ID {
+		return nil
+	}
+	n, err := tx.Count(ctx, `SELECT count(*) FROM staff_roles sr JOIN org_nodes n ON n.id = sr.node_id
+		WHERE sr.staff_id = ? AND sr.role = ? AND ? LIKE n.path || '%'`, a.ID, string(auth.SalesManager), r.NodePath)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errNotYourLead
+	}
+	return nil
+}
+
 // setOwner gives a lead to a staff member (or to nobody, into the pool when
 // pool is set) and records it with the reason.
 func setOwner(ctx context.Context, tx *db.Tx, r *row, to *int64, toName string, pool bool, action, reason string) error {

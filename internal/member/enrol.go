@@ -172,7 +172,7 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, a Application, p *pro
 		action = "member.apply"
 	}
 	err = audit.Record(ctx, tx, audit.Change{Action: action, ObjectType: "member", ObjectID: id, NodePath: node.Path,
-		Summary: what + " " + p.name + " " + pii.MaskMobile(p.mobile), After: &r.Member})
+		Summary: what + " " + pii.MaskName(p.name) + " " + pii.MaskMobile(p.mobile), After: &r.Member})
 	return &r.Member, Created, err
 }
 
@@ -239,7 +239,7 @@ func (s *Service) merge(ctx context.Context, tx *db.Tx, id int64, a Application,
 		return nil, "", err
 	}
 	err = audit.Record(ctx, tx, audit.Change{Action: "member.apply", ObjectType: "member", ObjectID: id, NodePath: old.NodePath,
-		Summary: "入会申请合并到已有会员 " + r.Name, Before: &old.Member, After: &r.Member})
+		Summary: "入会申请合并到已有会员 " + pii.MaskName(r.Name), Before: &old.Member, After: &r.Member})
 	return &r.Member, Merged, err
 }
 
@@ -402,9 +402,9 @@ func (s *Service) reviewTx(ctx context.Context, tx *db.Tx, id int64, approve boo
 		WHERE member_id = ? AND status = 'submitted'`, appStatus, reason, nullID(tx.Actor.ID), tx.Now, id); err != nil {
 		return nil, err
 	}
-	action, summary := "member.approve", "审核通过 "+name
+	action, summary := "member.approve", "审核通过 "+pii.MaskName(name)
 	if !approve {
-		action, summary = "member.return", "退回申请 "+name+"："+reason
+		action, summary = "member.return", "退回申请 "+pii.MaskName(name)+"："+reason
 	}
 	if err := audit.Record(ctx, tx, audit.Change{Action: action, ObjectType: "member", ObjectID: id, NodePath: path, Summary: summary}); err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ func (s *Service) Update(ctx context.Context, id int64, u Update) (*Member, erro
 		}
 		m = &r.Member
 		return audit.Record(ctx, tx, audit.Change{Action: "member.update", ObjectType: "member", ObjectID: id,
-			NodePath: r.NodePath, Summary: "修改会员资料 " + r.Name, Before: &old.Member, After: m})
+			NodePath: r.NodePath, Summary: "修改会员资料 " + pii.MaskName(r.Name), Before: &old.Member, After: m})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update member: %w", err)
@@ -245,7 +245,7 @@ func (s *Service) Reveal(ctx context.Context, id int64, why string) (*PII, error
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "member.reveal", ObjectType: "member", ObjectID: id,
-			NodePath: r.NodePath, Summary: "查看会员 " + r.Name + " 的完整个人信息 " + strings.TrimSpace(why)})
+			NodePath: r.NodePath, Summary: "查看会员 " + pii.MaskName(r.Name) + " 的完整个人信息 " + strings.TrimSpace(why)})
 	})
 	return out, err
 }

@@ -14,7 +14,10 @@ import (
 
 // OrderFilter selects orders.
 type OrderFilter struct {
-	Within   []string // org paths of the staff member's scope (the item's node); nil: everywhere
+	// Within is the staff member's scope: an order belongs to its item's
+	// node and to its member's node, and is selected only when both are
+	// within these paths (Order.InScope). nil: everywhere.
+	Within   []string
 	MemberID int64
 	ItemID   int64
 	Status   Status
@@ -30,6 +33,8 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]Order, int, erro
 	add := func(c string, a ...any) { conds, args = append(conds, c), append(args, a...) }
 	if f.Within != nil {
 		c, a := db.PathsWhere("o.node_path", f.Within)
+		add(c, a...)
+		c, a = db.PathsWhere("m.node_path", f.Within)
 		add(c, a...)
 	}
 	if f.MemberID != 0 {
@@ -62,7 +67,7 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]Order, int, erro
 	var total int
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		var err error
-		if total, err = tx.Count(ctx, "SELECT count(*) FROM redeem_orders o"+where, args...); err != nil {
+		if total, err = tx.Count(ctx, "SELECT count(*) FROM redeem_orders o JOIN members m ON m.id = o.member_id"+where, args...); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, "SELECT "+orderColumns+orderFrom+where+" ORDER BY o.id DESC LIMIT ? OFFSET ?", append(args, limit, max(f.Offset, 0))...)
@@ -96,7 +101,7 @@ func (s *Service) Order(ctx context.Context, id int64) (*Order, error) {
 }
 
 const (
-	orderColumns = `o.id, o.item_id, i.name, i.kind, o.member_id, m.name, o.node_path, o.quantity, o.points, o.status, o.note,
+	orderColumns = `o.id, o.item_id, i.name, i.kind, o.member_id, m.name, o.node_path, m.node_path, o.quantity, o.points, o.status, o.note,
 		o.applied_kind, o.applied_id, o.applied_by, o.auto_approved, o.approved_by, o.approved_at, COALESCE(o.fulfilment, ''), o.tracking_no,
 		COALESCE(o.voucher_code, ''), o.fulfilled_by, o.fulfilled_at, o.closed_by, o.closed_at, o.close_reason, o.created_at, o.updated_at`
 	orderFrom = " FROM redeem_orders o JOIN redeem_items i ON i.id = o.item_id JOIN members m ON m.id = o.member_id"
@@ -105,7 +110,7 @@ const (
 func scanOrder(sc interface{ Scan(...any) error }) (*Order, error) {
 	var o Order
 	var appliedID *int64
-	err := sc.Scan(&o.ID, &o.ItemID, &o.ItemName, &o.ItemKind, &o.MemberID, &o.MemberName, &o.NodePath, &o.Quantity, &o.Points, &o.Status, &o.Note,
+	err := sc.Scan(&o.ID, &o.ItemID, &o.ItemName, &o.ItemKind, &o.MemberID, &o.MemberName, &o.NodePath, &o.MemberPath, &o.Quantity, &o.Points, &o.Status, &o.Note,
 		&o.AppliedKind, &appliedID, &o.AppliedBy, &o.AutoApproved, &o.ApprovedBy, &o.ApprovedAt, &o.Fulfilment, &o.TrackingNo,
 		&o.VoucherCode, &o.FulfilledBy, &o.FulfilledAt, &o.ClosedBy, &o.ClosedAt, &o.CloseReason, &o.CreatedAt, &o.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {

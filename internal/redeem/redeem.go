@@ -90,7 +90,11 @@ type Item struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
-// Order is a member's redemption order (兑换申请).
+// Order is a member's redemption order (兑换申请). It belongs to two org
+// nodes, its item's and its member's: staff see and act on it only where
+// both are in their scope (OrderFilter.Within selects the same), so a
+// Shanghai specialist does not see a Hangzhou member's order of a Shanghai
+// item, while the region's staff above both do.
 type Order struct {
 	ID           int64      `json:"id"`
 	ItemID       int64      `json:"item_id"`
@@ -99,6 +103,7 @@ type Order struct {
 	MemberID     int64      `json:"member_id"`
 	MemberName   string     `json:"member_name"`
 	NodePath     string     `json:"-"` // the item's node
+	MemberPath   string     `json:"-"` // the member's node
 	Quantity     int        `json:"quantity"`
 	Points       int64      `json:"points"`
 	Status       Status     `json:"status"`

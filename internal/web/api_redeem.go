@@ -14,7 +14,8 @@ import (
 )
 
 // Redemption (奖励兑换) on the API and the helpers the console shares:
-// the catalogue is scoped by the item's node, an order by its item's node.
+// the catalogue is scoped by the item's node, an order by both its item's
+// node and its member's node (redeem.Order).
 
 // scopedItem loads the item named by {item} and checks perm at its node.
 func (s *Server) scopedItem(r *http.Request, perm auth.Permission) (*redeem.Item, error) {
@@ -29,7 +30,8 @@ func (s *Server) scopedItem(r *http.Request, perm auth.Permission) (*redeem.Item
 	return it, err
 }
 
-// scopedOrder loads the order named by {order} and checks perm at its item's node.
+// scopedOrder loads the order named by {order} and checks perm at its
+// item's node and at its member's node.
 func (s *Server) scopedOrder(r *http.Request, perm auth.Permission) (*redeem.Order, error) {
 	id, err := strconv.ParseInt(r.PathValue("order"), 10, 64)
 	if err != nil {
@@ -37,9 +39,24 @@ func (s *Server) scopedOrder(r *http.Request, perm auth.Permission) (*redeem.Ord
 	}
 	o, err := s.redeem.Order(r.Context(), id)
 	if err == nil {
-		err = authorizeAt(r, perm, o.NodePath)
+		err = authorizeOrder(r, perm, o)
 	}
 	return o, err
+}
+
+// authorizeOrder checks perm at both nodes of an order: an order whose
+// item or member the caller cannot see does not exist for them (404), as
+// the queue does not list it; one they see at both but may not act on at
+// both is forbidden (403).
+func authorizeOrder(r *http.Request, perm auth.Permission, o *redeem.Order) error {
+	itemErr, memberErr := authorizeAt(r, perm, o.NodePath), authorizeAt(r, perm, o.MemberPath)
+	switch {
+	case itemErr == notFoundErr || memberErr == notFoundErr:
+		return notFoundErr
+	case itemErr != nil:
+		return itemErr
+	}
+	return memberErr
 }
 
 // scopeAt narrows the caller's paths for perm to the node named by code

@@ -24,8 +24,9 @@ type redemptionsData struct {
 	Back     string // this page with its filters, where the forms return
 }
 
-// redemptionsPage is the redemption queue (兑换申请): orders of the items
-// in the caller's scope, filtered and paged, with the steps each allows.
+// redemptionsPage is the redemption queue (兑换申请): orders whose item and
+// member are both in the caller's scope, filtered and paged, with the
+// steps each allows.
 func (s *Server) redemptionsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
 	pg, err := readPaging(r)
 	if err != nil {
@@ -126,7 +127,7 @@ func (s *Server) redemptionsApprove(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		o, err := s.redeem.Order(r.Context(), id)
-		if err != nil || !principal(r).CanAt(auth.RedeemApprove, o.NodePath) {
+		if err != nil || authorizeOrder(r, auth.RedeemApprove, o) != nil {
 			continue
 		}
 		if _, err := s.redeem.Approve(r.Context(), id, ""); err != nil {

@@ -51,6 +51,10 @@ func specLeads(t *testing.T, e *testEnv, v *specValidator) {
 	v.check(wang, specCall{method: "PATCH", path: lp, want: 200, body: map[string]any{"status": "a", "name": "王丽", "reason": "二次到访"}})
 	v.check(wang, specCall{method: "POST", path: lp + "/follow-ups", want: 201, body: map[string]any{"channel": "wechat", "content": "发了户型图"}})
 	v.check(wang, specCall{method: "GET", path: lp + "/follow-ups", want: 200})
+	// A colleague may not work wang's lead (by_owner:false follow-ups were possible).
+	v.check(li, specCall{method: "POST", path: lp + "/follow-ups", want: 403, body: map[string]any{"channel": "phone", "content": "帮忙回访"}})
+	v.check(li, specCall{method: "PATCH", path: lp, want: 403, body: map[string]any{"status": "b", "reason": "顺手改"}})
+	v.check(chen, specCall{method: "POST", path: lp + "/follow-ups", want: 201, body: map[string]any{"channel": "phone", "content": "经理回访"}})
 	v.check(li, specCall{method: "POST", path: lp + "/contacts", want: 200, body: map[string]any{"kind": "visit"}})
 	v.check(wang, specCall{method: "GET", path: lp + "/history", want: 200})
 	v.check(li, specCall{method: "POST", path: lp + "/claims", want: 201, body: map[string]any{"reason": "客户说先找的我"}})

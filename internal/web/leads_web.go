@@ -316,6 +316,7 @@ type leadShowData struct {
 	Fields      []string
 	Today       string
 	Mine        bool
+	MayWork     bool // the owner or the project's manager: status, follow-ups, deals
 	Protected   bool
 }
 
@@ -324,6 +325,7 @@ func (s *Server) leadShowPage(w http.ResponseWriter, r *http.Request, l *lead.Le
 	d := leadShowData{Lead: l, Statuses: lead.Statuses, Channels: []lead.Channel{lead.ByPhone, lead.ByVisit, lead.ByWeChat, lead.BySMS, lead.ByOther},
 		Fields: []string{lead.FieldSurname, lead.FieldName, lead.FieldGender, lead.FieldMedia, lead.FieldLostReason},
 		Today:  time.Now().In(s.loc).Format("2006-01-02"), Mine: l.OwnerID != nil && *l.OwnerID == p.Staff.ID, Protected: l.Protected(time.Now())}
+	d.MayWork = d.Mine || p.CanAt(auth.LeadAssign, l.NodePath)
 	var err error
 	if d.Config, err = s.leads.Config(ctx, l.ProjectCode); err == nil {
 		if d.FollowUps, err = s.leads.FollowUps(ctx, l.ID); err == nil {
