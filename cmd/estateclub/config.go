@@ -84,7 +84,11 @@ func (c *config) open(ctx context.Context) (*db.DB, error) {
 // or the key file in the data dir, made on first start) and checks it is
 // the key this database was written with.
 func (c *config) keys(ctx context.Context, d *db.DB, log *slog.Logger) (*pii.Keys, error) {
-	keys, src, err := pii.LoadKeys(os.Getenv(pii.EnvVar), c.DataDir)
+	stored, err := keyFingerprint(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	keys, src, err := pii.LoadKeysFor(os.Getenv(pii.EnvVar), c.DataDir, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +118,19 @@ func (c *config) keys(ctx context.Context, d *db.DB, log *slog.Logger) (*pii.Key
 		return nil, err
 	}
 	return keys, nil
+}
+
+// keyFingerprint is the fingerprint of the personal-data key the database
+// was written with, "" for a new database.
+func keyFingerprint(ctx context.Context, d *db.DB) (string, error) {
+	var stored string
+	err := d.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, "SELECT value FROM settings WHERE key = 'pii.key_id'").Scan(&stored)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return stored, err
 }
 
 // redactedDSN hides a PostgreSQL password in logs.

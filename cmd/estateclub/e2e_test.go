@@ -135,7 +135,7 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	}()
 	select {
 	case s.URL = <-found:
-	case <-time.After(60 * time.Second):
+	case <-time.After(3 * time.Minute):
 		t.Fatalf("server did not start; logs:\n%s", logs.String())
 	}
 	waitReady(t, s.URL)

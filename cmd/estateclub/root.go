@@ -18,6 +18,6 @@ func newRoot() *cobra.Command {
 		Version:       version,
 	}
 	cfg.bindCommon(root)
-	root.AddCommand(serveCmd(cfg), migrateCmd(cfg), orgCmd(cfg), userCmd(cfg), tokenCmd(cfg), benchCmd(), importCmd(cfg), exportCmd(cfg), pointsCmd(cfg))
+	root.AddCommand(serveCmd(cfg), migrateCmd(cfg), orgCmd(cfg), userCmd(cfg), tokenCmd(cfg), benchCmd(), importCmd(cfg), exportCmd(cfg), pointsCmd(cfg), backupCmd(cfg), restoreCmd(cfg))
 	return root
 }

@@ -58,13 +58,11 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 		return err
 	}
 	if withDemo {
-		seeded, err := demo.Seed(ctx, d, keys)
-		if err != nil {
+		if err := seedDemo(ctx, cfg, d, keys, log); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
-		if seeded {
-			log.Info("demo data created")
-		}
+	} else if err := checkDemo(ctx, d, log); err != nil {
+		return err
 	}
 	provider, err := sms.NewProvider(cfg.SMSProvider, os.Getenv("ESTATECLUB_SMS_URL"), os.Getenv("ESTATECLUB_SMS_KEY"), os.Getenv("ESTATECLUB_SMS_SIGN"))
 	if err != nil {

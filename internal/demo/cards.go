@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"estateclub/internal/card"
 	"estateclub/internal/db"
@@ -28,17 +29,20 @@ func seedCards(ctx context.Context, d *db.DB, cs *card.Service) error {
 	if err != nil {
 		return err
 	}
+	// The batches came in two months ago, ordered a month before that.
+	now := d.Clock().In(time.FixedZone("CST", 8*3600))
+	day := func(back int) db.Date { t := now.AddDate(0, 0, -back); return db.DateOf(t.Year(), t.Month(), t.Day()) }
 	var reqs []card.IssueRequest
 	for _, city := range []string{"SH", "HZ", "GZ", "SZ"} {
 		ids := holders[city]
 		// Room for a year's new members, in a round number.
 		n := (len(ids)*12/10 + 99) / 100 * 100
 		if _, err := cs.CreateBatch(ctx, card.NewBatch{DesignID: plain.ID, City: city, Quantity: n, CostFen: int64(n) * 350,
-			OrderedOn: db.DateOf(2025, 11, 3), ProducedOn: db.DateOf(2025, 11, 20), ReceivedOn: db.DateOf(2025, 12, 1), Note: "演示数据"}); err != nil {
+			OrderedOn: day(90), ProducedOn: day(73), ReceivedOn: day(62), Note: "演示数据"}); err != nil {
 			return fmt.Errorf("batch for %s: %w", city, err)
 		}
 		if _, err := cs.CreateBatch(ctx, card.NewBatch{DesignID: gold.ID, City: city, Quantity: 50, CostFen: 50 * 1200,
-			OrderedOn: db.DateOf(2025, 11, 3), ProducedOn: db.DateOf(2025, 11, 25), ReceivedOn: db.DateOf(2025, 12, 1), Note: "演示数据"}); err != nil {
+			OrderedOn: day(90), ProducedOn: day(68), ReceivedOn: day(62), Note: "演示数据"}); err != nil {
 			return fmt.Errorf("gold batch for %s: %w", city, err)
 		}
 		// Nine in ten get their card: mostly on site, some by post, a few by hand.

@@ -6,7 +6,10 @@ package demo
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
@@ -67,28 +70,133 @@ var Logins = []Login{
 	{"pd.property", "何军（物业）", auth.PropertyStaff, "SH-PD"},
 }
 
-// Seed fills d if it holds no staff yet; it reports whether it did.
-func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
-	var n int
-	if err := d.View(ctx, func(tx *db.Tx) (err error) {
-		n, err = tx.Count(ctx, "SELECT count(*) FROM staff")
-		return err
-	}); err != nil {
+// The demo's progress is kept in the settings table: "filling" from the
+// moment it claims an empty database, "complete" once every step is done.
+// The fill is many transactions (it goes through the area services, as
+// staff would), so a fill that stopped half-way must be told apart from a
+// finished one: a later start would otherwise come up on half a club.
+const (
+	stateKey      = "demo.state"
+	stateFilling  = "filling"
+	stateComplete = "complete"
+)
+
+// ErrHalfFilled is returned when an earlier demo fill did not finish.
+var ErrHalfFilled = &apperr.Error{Code: apperr.Conflict,
+	ZH: "数据库中只有部分演示数据：上次填充没有完成（或另一个服务正在填充）。请停止服务，删除数据目录（SQLite）或清空数据库（PostgreSQL）后重新运行 serve --demo",
+	EN: "the database holds only part of the demo data: an earlier fill did not finish (or another server is filling it now). " +
+		"Stop the service, delete the data folder (SQLite) or empty the database (PostgreSQL), and run serve --demo again"}
+
+// Step is one part of the demo fill, for reporting its duration.
+type Step struct {
+	Name    string
+	Elapsed time.Duration
+}
+
+// Seed fills d with the demo club if it holds no staff yet; it reports
+// whether it did. A database with demo data that an earlier fill left
+// unfinished gives ErrHalfFilled; a database with staff of its own is left
+// alone. Each finished step is passed to progress, if not nil.
+func Seed(ctx context.Context, d *db.DB, keys *pii.Keys, progress func(Step)) (bool, error) {
+	claimed, err := claim(ctx, d)
+	if !claimed || err != nil {
 		return false, err
 	}
-	if n > 0 {
-		return false, nil
-	}
 	ctx = db.WithActor(ctx, db.Actor{Kind: "system", Login: "demo"})
+	ms := &member.Service{DB: d, Keys: keys}
+	cs := &card.Service{DB: d, Secret: keys.CardQRSecret()}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"org", func() error { return seedOrg(ctx, d) }},
+		{"members", func() error { return seedMembers(ctx, d, ms) }},
+		{"cards", func() error { return seedCards(ctx, d, cs) }},
+		{"points", func() error { return seedPoints(ctx, d, ms) }},
+		{"redemptions", func() error { return seedRedeem(ctx, d, ms) }},
+		{"portal member", func() error { return seedPortal(ctx, d, ms, cs) }},
+		{"dates", func() error { return backdate(ctx, d) }},
+		{"leads", func() error { return seedLeads(ctx, d, keys) }},
+	}
+	for _, s := range steps {
+		start := time.Now()
+		if err := s.fn(); err != nil {
+			return false, fmt.Errorf("demo %s: %w", s.name, err)
+		}
+		if progress != nil {
+			progress(Step{s.name, time.Since(start)})
+		}
+	}
+	return true, setState(ctx, d, stateComplete)
+}
+
+// Check reports ErrHalfFilled for a database an unfinished demo fill left
+// behind, so that a start without --demo says so too.
+func Check(ctx context.Context, d *db.DB) error {
+	var state string
+	err := d.View(ctx, func(tx *db.Tx) (err error) { state, err = readState(ctx, tx); return err })
+	if err == nil && state == stateFilling {
+		return ErrHalfFilled
+	}
+	return err
+}
+
+// claim marks an empty database as being filled, in the transaction that
+// finds it empty, so that two servers started with --demo at once do not
+// both fill it. It is false for a database with a finished demo or staff
+// of its own.
+func claim(ctx context.Context, d *db.DB) (bool, error) {
+	claimed := false
+	err := d.Update(ctx, func(tx *db.Tx) error {
+		switch state, err := readState(ctx, tx); {
+		case err != nil:
+			return err
+		case state == stateFilling:
+			return ErrHalfFilled
+		case state != "":
+			return nil
+		}
+		n, err := tx.Count(ctx, "SELECT count(*) FROM staff")
+		if err != nil || n > 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", stateKey, stateFilling, tx.Now)
+		if db.IsUniqueViolation(err) {
+			return ErrHalfFilled // another server claimed it a moment ago
+		}
+		claimed = err == nil
+		return err
+	})
+	return claimed, err
+}
+
+func readState(ctx context.Context, tx *db.Tx) (string, error) {
+	var state string
+	err := tx.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", stateKey).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return state, err
+}
+
+func setState(ctx context.Context, d *db.DB, state string) error {
+	return d.Update(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE settings SET value = ?, updated_at = ? WHERE key = ?", state, tx.Now, stateKey)
+		return err
+	})
+}
+
+// seedOrg names the group and builds the demo's org tree and staff.
+func seedOrg(ctx context.Context, d *db.DB) error {
 	orgs := &org.Service{DB: d}
 	name := "华城地产集团"
 	if _, err := orgs.Update(ctx, "GROUP", org.Update{Name: &name}); err != nil {
-		return false, err
+		return err
 	}
 	for _, nd := range nodes {
 		_, err := orgs.Create(ctx, org.NewNode{ParentCode: nd.parent, Kind: nd.kind, Code: nd.code, Name: nd.name})
 		if err != nil && !apperr.Is(err, apperr.Conflict) {
-			return false, fmt.Errorf("demo node %s: %w", nd.code, err)
+			return fmt.Errorf("node %s: %w", nd.code, err)
 		}
 	}
 	as := auth.NewService(d)
@@ -96,29 +204,8 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys) (bool, error) {
 		_, err := as.CreateStaff(ctx, auth.NewStaff{Login: l.Login, Name: l.Name, NodeCode: l.Org, Password: Password,
 			Grants: []auth.NewGrant{{Role: l.Role, NodeCode: l.Org}}})
 		if err != nil {
-			return false, fmt.Errorf("demo staff %s: %w", l.Login, err)
+			return fmt.Errorf("staff %s: %w", l.Login, err)
 		}
 	}
-	if err := seedMembers(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
-		return false, fmt.Errorf("demo members: %w", err)
-	}
-	if err := seedCards(ctx, d, &card.Service{DB: d, Secret: keys.CardQRSecret()}); err != nil {
-		return false, fmt.Errorf("demo cards: %w", err)
-	}
-	if err := seedPoints(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
-		return false, fmt.Errorf("demo points: %w", err)
-	}
-	if err := seedRedeem(ctx, d, &member.Service{DB: d, Keys: keys}); err != nil {
-		return false, fmt.Errorf("demo redemptions: %w", err)
-	}
-	if err := seedPortal(ctx, d, &member.Service{DB: d, Keys: keys}, &card.Service{DB: d, Secret: keys.CardQRSecret()}); err != nil {
-		return false, fmt.Errorf("demo portal member: %w", err)
-	}
-	if err := backdate(ctx, d); err != nil {
-		return false, fmt.Errorf("demo dates: %w", err)
-	}
-	if err := seedLeads(ctx, d, keys); err != nil {
-		return false, fmt.Errorf("demo leads: %w", err)
-	}
-	return true, nil
+	return nil
 }

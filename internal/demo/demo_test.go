@@ -23,7 +23,7 @@ func TestSeedCards(t *testing.T) {
 	}
 	ctx := context.Background()
 	start := time.Now()
-	if seeded, err := Seed(ctx, d, keys); err != nil || !seeded {
+	if seeded, err := Seed(ctx, d, keys, nil); err != nil || !seeded {
 		t.Fatalf("Seed = %v, %v", seeded, err)
 	}
 	t.Logf("demo seeded in %v", time.Since(start))
@@ -72,7 +72,7 @@ func TestSeedCards(t *testing.T) {
 			t.Errorf("no demo card is %s", what)
 		}
 	}
-	if seeded, err := Seed(ctx, d, keys); err != nil || seeded {
+	if seeded, err := Seed(ctx, d, keys, nil); err != nil || seeded {
 		t.Errorf("a second Seed = %v, %v; want nothing done", seeded, err)
 	}
 }
@@ -82,7 +82,7 @@ func TestSeedCards(t *testing.T) {
 func TestDemoPoints(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	keys, _ := pii.NewKeys(bytes.Repeat([]byte{5}, pii.KeySize))
-	if _, err := Seed(context.Background(), d, keys); err != nil {
+	if _, err := Seed(context.Background(), d, keys, nil); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := (&points.Service{DB: d}).Verify(context.Background())
@@ -112,7 +112,7 @@ func TestDemoRedemptions(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	keys, _ := pii.NewKeys(bytes.Repeat([]byte{7}, pii.KeySize))
 	ctx := context.Background()
-	if _, err := Seed(ctx, d, keys); err != nil {
+	if _, err := Seed(ctx, d, keys, nil); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := (&points.Service{DB: d}).Verify(ctx)
@@ -152,5 +152,47 @@ func TestDemoRedemptions(t *testing.T) {
 	}
 	if n := count("SELECT count(*) FROM redeem_orders WHERE created_at > updated_at OR approved_at < created_at OR fulfilled_at < approved_at"); n != 0 {
 		t.Errorf("%d demo orders with their steps out of order", n)
+	}
+	checkDates(t, d)
+}
+
+// checkDates: the demo is dated relative to today: the newest members
+// joined this month, applications awaiting review came in over the last
+// weeks, and nothing happened after now.
+func checkDates(t *testing.T, d *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	at := func(q string) time.Time {
+		t.Helper()
+		var v time.Time
+		if err := d.View(ctx, func(tx *db.Tx) error { return tx.QueryRow(ctx, q).Scan(&v) }); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return v
+	}
+	now := time.Now()
+	cst := time.FixedZone("CST", 8*3600)
+	if j := at("SELECT joined_at FROM members WHERE joined_at IS NOT NULL ORDER BY joined_at DESC LIMIT 1"); j.After(now) ||
+		j.In(cst).Format("2006-01") != now.In(cst).Format("2006-01") && now.Sub(j) > 7*24*time.Hour {
+		t.Errorf("the newest member joined at %v, want this month (now %v)", j, now)
+	}
+	if j := at("SELECT joined_at FROM members WHERE joined_at IS NOT NULL ORDER BY joined_at LIMIT 1"); now.Sub(j) < 365*24*time.Hour {
+		t.Errorf("the oldest member joined at %v, want a club over a year old", j)
+	}
+	oldest := at(`SELECT a.submitted_at FROM member_applications a JOIN members m ON m.id = a.member_id
+		WHERE m.status = 'pending' ORDER BY a.submitted_at LIMIT 1`)
+	newest := at(`SELECT a.submitted_at FROM member_applications a JOIN members m ON m.id = a.member_id
+		WHERE m.status = 'pending' ORDER BY a.submitted_at DESC LIMIT 1`)
+	if now.Sub(oldest) > 22*24*time.Hour || newest.After(now) {
+		t.Errorf("pending applications from %v to %v, want the last three weeks", oldest, newest)
+	}
+	for _, q := range []string{
+		"SELECT created_at FROM members ORDER BY created_at DESC LIMIT 1",
+		"SELECT updated_at FROM redeem_orders ORDER BY updated_at DESC LIMIT 1",
+		"SELECT occurred_at FROM point_events ORDER BY occurred_at DESC LIMIT 1",
+	} {
+		if v := at(q); v.After(now) {
+			t.Errorf("%s = %v, after now %v", q, v, now)
+		}
 	}
 }

@@ -133,33 +133,64 @@ func seedMembers(ctx context.Context, d *db.DB, ms *member.Service) error {
 }
 
 // backdate spreads the demo members' registration and joining over the
-// last two years, so that growth charts and date filters show something:
-// a club is not born in one afternoon.
+// last two years up to this month, so that growth charts and date filters
+// show something: a club is not born in one afternoon. Applications still
+// awaiting review came in over the last three weeks, returned ones over the
+// last two months, as a live review queue looks.
 func backdate(ctx context.Context, d *db.DB) error {
 	return d.Update(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT id FROM members ORDER BY id")
+		type row struct {
+			id     int64
+			status string
+			joined bool
+		}
+		rows, err := tx.Query(ctx, "SELECT id, status, joined_at IS NOT NULL FROM members ORDER BY id")
 		if err != nil {
 			return err
 		}
-		var ids []int64
+		var ms []row
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var m row
+			if err := rows.Scan(&m.id, &m.status, &m.joined); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			ms = append(ms, m)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		r := rand.New(rand.NewPCG(11, 23))
-		for i, id := range ids {
+		for i, m := range ms {
 			// Older members first, more of them recently (the club grows).
-			frac := float64(i) / float64(len(ids))
+			frac := float64(i) / float64(len(ms))
 			days := int((1 - frac*frac) * 720)
+			switch member.Status(m.status) {
+			case member.Pending:
+				days = r.IntN(21)
+			case member.Returned:
+				days = 3 + r.IntN(57)
+			}
 			created := tx.Now.AddDate(0, 0, -days).Add(-time.Duration(r.IntN(86400)) * time.Second)
 			joined := created.Add(time.Duration(1+r.IntN(72)) * time.Hour)
-			if _, err := tx.Exec(ctx, `UPDATE members SET created_at = ?, updated_at = ?,
-				joined_at = CASE WHEN joined_at IS NULL THEN NULL ELSE ? END WHERE id = ?`, created, created, joined, id); err != nil {
+			if joined.After(tx.Now) {
+				joined = tx.Now
+			}
+			var joinedAt, reviewedAt any // NULL unless joined or reviewed
+			if m.joined {
+				joinedAt = joined
+			}
+			if m.status != string(member.Pending) {
+				reviewedAt = joined
+			}
+			if _, err := tx.Exec(ctx, "UPDATE members SET created_at = ?, updated_at = ?, joined_at = ? WHERE id = ?",
+				created, created, joinedAt, m.id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE member_applications SET submitted_at = ?,
+				reviewed_at = CASE WHEN reviewed_at IS NULL THEN reviewed_at ELSE ? END WHERE member_id = ?`,
+				created, reviewedAt, m.id); err != nil {
 				return err
 			}
 		}

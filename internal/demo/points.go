@@ -60,7 +60,12 @@ func seedPoints(ctx context.Context, d *db.DB, ms *member.Service) error {
 	r := rand.New(rand.NewPCG(5, 8))
 	start := time.Date(year, time.January, 1, 10, 0, 0, 0, now.Location())
 	days := int(now.Sub(start).Hours()/24) + 1
-	when := func() time.Time { return start.AddDate(0, 0, r.IntN(days)) }
+	when := func() time.Time { // this year up to now, never later today
+		if t := start.AddDate(0, 0, r.IntN(days)); t.Before(now) {
+			return t
+		}
+		return now
+	}
 	batches := map[points.EventType][]points.BatchRow{}
 	for _, id := range ids {
 		batches[points.EvJoined] = append(batches[points.EvJoined], points.BatchRow{MemberID: id, OccurredAt: when()})

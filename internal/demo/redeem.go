@@ -194,10 +194,17 @@ func settle(ctx, boss, staff context.Context, rs *redeem.Service, r *rand.Rand, 
 // backdateOrders spreads the orders over the last 120 days, in the order
 // they were placed, each step a little after the one before. The ledger's
 // postings keep the time the demo was seeded, as the demo's awards do.
+// Every time is passed as a time or as NULL: PostgreSQL types a parameter
+// that only meets other parameters and NULLs as text.
 func backdateOrders(ctx context.Context, d *db.DB, ids []int64, r *rand.Rand) error {
 	return d.Update(ctx, func(tx *db.Tx) error {
 		span := 120 * 24 * time.Hour
 		for i, id := range ids {
+			var auto, approved, fulfilled, closed bool
+			if err := tx.QueryRow(ctx, `SELECT auto_approved, approved_at IS NOT NULL, fulfilled_at IS NOT NULL, closed_at IS NOT NULL
+				FROM redeem_orders WHERE id = ?`, id).Scan(&auto, &approved, &fulfilled, &closed); err != nil {
+				return err
+			}
 			created := tx.Now.Add(-span + time.Duration(i)*span/time.Duration(len(ids)+1)).Add(-time.Duration(r.IntN(3600)) * time.Second)
 			step := func(h int) time.Time {
 				if t := created.Add(time.Duration(h) * time.Hour); t.Before(tx.Now) {
@@ -205,14 +212,23 @@ func backdateOrders(ctx context.Context, d *db.DB, ids []int64, r *rand.Rand) er
 				}
 				return tx.Now
 			}
-			if _, err := tx.Exec(ctx, `UPDATE redeem_orders SET created_at = ?, updated_at = ?,
-				approved_at = CASE WHEN approved_at IS NULL THEN NULL WHEN auto_approved THEN ? ELSE ? END,
-				fulfilled_at = CASE WHEN fulfilled_at IS NULL THEN NULL ELSE ? END,
-				closed_at = CASE WHEN closed_at IS NULL THEN NULL ELSE ? END WHERE id = ?`,
-				created, step(80), created, step(4+r.IntN(20)), step(30+r.IntN(48)), step(8+r.IntN(40)), id); err != nil {
+			updated, decided, done, ended := step(80), step(4+r.IntN(20)), step(30+r.IntN(48)), step(8+r.IntN(40))
+			if auto {
+				decided = created
+			}
+			if _, err := tx.Exec(ctx, "UPDATE redeem_orders SET created_at = ?, updated_at = ?, approved_at = ?, fulfilled_at = ?, closed_at = ? WHERE id = ?",
+				created, updated, nullUnless(approved, decided), nullUnless(fulfilled, done), nullUnless(closed, ended), id); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// nullUnless is t, or NULL when set is false.
+func nullUnless(set bool, t time.Time) any {
+	if !set {
+		return nil
+	}
+	return t
 }

@@ -3,7 +3,9 @@ package pii
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"estateclub/internal/apperr"
@@ -50,6 +52,29 @@ func (s Source) Describe(dataDir string) string {
 			" — back it up now, apart from database backups; without it member data cannot be read"
 	}
 	return s.String()
+}
+
+// LoadKeysFor is LoadKeys for a database that remembers the fingerprint
+// (Keys.ID) of the key it was written with, "" for a new database. A database
+// with a fingerprint needs its own key: without ESTATECLUB_KEY or a key file
+// it is refused and nothing is created, since a new key file beside a
+// database it cannot read would only mislead the next start and the backups.
+func LoadKeysFor(env, dataDir, fingerprint string) (*Keys, Source, error) {
+	if env != "" || fingerprint == "" || dataDir == "" {
+		return LoadKeys(env, dataDir)
+	}
+	master, err := readKeyFile(KeyFilePath(dataDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, &apperr.Error{Code: apperr.Invalid, Field: EnvVar,
+			ZH: fmt.Sprintf("此数据库的个人信息由指纹为 %s 的密钥加密，但未提供密钥：请设置 %s，或把密钥文件放到 %s（未创建新密钥）",
+				fingerprint, EnvVar, KeyFilePath(dataDir)),
+			EN: fmt.Sprintf("this database's personal data is encrypted with the key of fingerprint %s and no key is given: "+
+				"set %s or put the key file at %s (no new key was created)", fingerprint, EnvVar, KeyFilePath(dataDir))}
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return keysFrom(master, SourceFile)
 }
 
 // LoadKeys finds the master secret and derives the Keys. env is the value of
