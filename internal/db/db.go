@@ -181,7 +181,7 @@ const maxConnRetries = 24
 
 func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err, dead := d.runOnce(ctx, pool, opts, fn)
+		dead, err := d.runOnce(ctx, pool, opts, fn)
 		if !dead || attempt == maxConnRetries || ctx.Err() != nil {
 			return err
 		}
@@ -191,21 +191,21 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func
 // runOnce runs one attempt of a transaction. dead reports that it failed
 // on a connection the server had ended before any statement of fn ran, so
 // that nothing happened and the transaction may start again.
-func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error, dead bool) {
+func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (dead bool, err error) {
 	// The transaction keeps its connection at hand for the driver's own
 	// bulk API (PostgreSQL's COPY); closing it hands it back to the pool.
 	conn, err := d.conn(ctx, pool)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	stx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		dead = d.discardDead(conn)
 		conn.Close()
 		if isBusy(err) {
-			return apperr.BusyErr(fmt.Errorf("begin transaction: %w", err)), false
+			return false, apperr.BusyErr(fmt.Errorf("begin transaction: %w", err))
 		}
-		return fmt.Errorf("begin transaction: %w", err), dead
+		return dead, fmt.Errorf("begin transaction: %w", err)
 	}
 	ended := false
 	defer func() {
@@ -223,20 +223,20 @@ func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn 
 	if err != nil {
 		_ = stx.Rollback()
 		if tx.firstErr != nil && d.discardDead(conn) {
-			return err, true
+			return true, err
 		}
 		if isBusy(err) && !errors.As(err, new(*apperr.Error)) {
-			return apperr.BusyErr(err), false
+			return false, apperr.BusyErr(err)
 		}
-		return err, false
+		return false, err
 	}
 	if err := stx.Commit(); err != nil {
 		if isBusy(err) {
-			return apperr.BusyErr(fmt.Errorf("commit: %w", err)), false
+			return false, apperr.BusyErr(fmt.Errorf("commit: %w", err))
 		}
-		return fmt.Errorf("commit: %w", err), false
+		return false, fmt.Errorf("commit: %w", err)
 	}
-	return nil, false
+	return false, nil
 }
 
 // conn takes a connection from pool. SQLite's writer is waited for no
