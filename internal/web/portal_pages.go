@@ -101,31 +101,6 @@ func (s *Server) mCard(w http.ResponseWriter, r *http.Request) {
 	s.renderPortal(w, r, http.StatusOK, "m_card", mpage{Title: s.cat.T(lang(r), "m.card.title"), Nav: "card", Data: d})
 }
 
-// mCardQR serves the signed QR code of the member's own usable card.
-func (s *Server) mCardQR(w http.ResponseWriter, r *http.Request) {
-	d, err := s.mHomeData(r)
-	if err == nil && d.Card == nil {
-		err = notFoundErr
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	payload, err := s.cards.QRFor(d.Card)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	svg, err := card.QRSVG(payload, 280)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = io.WriteString(w, svg)
-}
-
 // --- points ---
 
 type mPointsData struct {

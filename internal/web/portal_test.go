@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/card"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/points"
@@ -143,9 +144,6 @@ func TestPortalMember(t *testing.T) {
 		home := mustSmallPage(t, me, "/m/", "王小明", c.Number, `id="reward-balance">500<`)
 		me.csrf = csrfRe.FindStringSubmatch(home)[1]
 		mustSmallPage(t, me, "/m/card", `id="card-qr"`)
-		if res := me.get("/m/card/qr.svg"); res.StatusCode != http.StatusOK || !strings.Contains(readBody(res), "<svg") {
-			t.Fatalf("QR: %d", res.StatusCode)
-		}
 		mustSmallPage(t, me, "/m/points", "入会礼", "+500")
 		profile := mustSmallPage(t, me, "/m/profile", "139****5678")
 		if strings.Contains(profile, mobile) {
@@ -219,6 +217,7 @@ func TestPortalMember(t *testing.T) {
 		if res := them.postForm(orderPath+"/cancel", nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("another member cancelled %s: %d", orderPath, res.StatusCode)
 		}
+		mustCardQR(t, e, me, c)
 
 		// Signing out ends the session.
 		mustRedirect(t, "sign out", me.postForm("/m/logout", nil))
@@ -356,4 +355,44 @@ func TestPortalWalk(t *testing.T) {
 			t.Errorf("the owner's order is now %+v (%v)", o, err)
 		}
 	})
+}
+
+// mustCardQR checks the portal's card QR image: the card's signed code,
+// drawn once, with a validator the browser revalidates (304), and gone at
+// once when the card is reported lost.
+func mustCardQR(t *testing.T, e *testEnv, me *client, c *card.Card) {
+	t.Helper()
+	payload, err := e.srv.cards.QRFor(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := card.QRSVG(payload, 280)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := me.get("/m/card/qr.svg")
+	etag := res.Header.Get("ETag")
+	if body := readBody(res); res.StatusCode != http.StatusOK || body != want || etag == "" ||
+		!strings.Contains(res.Header.Get("Cache-Control"), "private") || strings.Contains(etag, payload) {
+		t.Fatalf("QR: %d, ETag %q, Cache-Control %q, same code %v", res.StatusCode, etag, res.Header.Get("Cache-Control"), body == want)
+	}
+	if res := me.get("/m/card/qr.svg"); readBody(res) != want || res.Header.Get("ETag") != etag {
+		t.Fatalf("QR again: %d, ETag %q (first %q)", res.StatusCode, res.Header.Get("ETag"), etag)
+	}
+	me.header = map[string]string{"If-None-Match": etag}
+	defer func() { me.header = nil }()
+	if res := me.get("/m/card/qr.svg"); res.StatusCode != http.StatusNotModified || readBody(res) != "" {
+		t.Fatalf("QR revalidated: %d, want 304", res.StatusCode)
+	}
+	me.header = map[string]string{"If-None-Match": `"qr-other"`}
+	if res := me.get("/m/card/qr.svg"); res.StatusCode != http.StatusOK || readBody(res) != want {
+		t.Fatalf("QR with another validator: %d, want 200", res.StatusCode)
+	}
+	if _, err := e.srv.cards.ReportLost(fixtureCtx(), c.Number, "测试挂失"); err != nil {
+		t.Fatal(err)
+	}
+	me.header = map[string]string{"If-None-Match": etag}
+	if res := me.get("/m/card/qr.svg"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("QR of a lost card: %d, want 404", res.StatusCode)
+	}
 }

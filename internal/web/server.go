@@ -60,6 +60,7 @@ type Server struct {
 	auth    *auth.Service
 	members *member.Service
 	cards   *card.Service
+	qr      *qrCache // drawn card QR codes (portal)
 	jobs    *jobs.Queue
 	points  *points.Service
 	redeem  *redeem.Service
@@ -94,6 +95,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		auth:    auth.NewService(d),
 		members: &member.Service{DB: d, Keys: cfg.Keys},
 		cards:   &card.Service{DB: d, Secret: cfg.Keys.CardQRSecret()},
+		qr:      newQRCache(qrCacheSize),
 		jobs:    &jobs.Queue{DB: d, Files: &filestore.Store{DB: d, Keys: cfg.Keys}},
 		log:     log,
 		cat:     cat,
