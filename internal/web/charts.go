@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"estateclub/internal/db"
@@ -26,8 +27,73 @@ type Bar struct {
 	TextY int
 }
 
+// The chart's geometry, in SVG units: labels in a column of their own,
+// bars to its right, each count just after its bar. A label never reaches
+// the bars: one too wide for its column is cut with an ellipsis, whole in
+// its tooltip.
+const (
+	chartWidth   = 400
+	chartLabelW  = 116 // the label column
+	chartBarX    = 124 // where bars start
+	chartBarMax  = 220 // the longest bar
+	chartRow     = 28  // one bar per row: the height follows the bar count
+	chartBarH    = 20
+	chartFontPx  = 12
+	chartNarrowW = 7 // an ASCII character's width at chartFontPx; others are chartFontPx wide
+)
+
 // Height is the SVG height for the chart's bars.
-func (c Chart) Height() int { return len(c.Bars)*28 + 4 }
+func (c Chart) Height() int { return len(c.Bars)*chartRow + 4 }
+
+// textWidth estimates a label's width at chartFontPx: CJK and other wide
+// characters a full em, ASCII a narrow one.
+func textWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+func runeWidth(r rune) int {
+	if r < 0x80 {
+		return chartNarrowW
+	}
+	return chartFontPx
+}
+
+// fitLabel cuts a label to the label column, ending it with "…".
+func fitLabel(s string) string {
+	if textWidth(s) <= chartLabelW {
+		return s
+	}
+	w, room := 0, chartLabelW-chartFontPx // leave room for the ellipsis
+	for i, r := range s {
+		if w+runeWidth(r) > room {
+			return s[:i] + "…"
+		}
+		w += runeWidth(r)
+	}
+	return s
+}
+
+// barLabel is the text of a bar's label in lang; a bar with no key (a lead
+// with no consultant or medium) is labelled as such, never left blank.
+func barLabel(lang string, b Bar, unlabelled string) string {
+	switch {
+	case b.Kind == "channel":
+		return member.Channel(b.Key).Label(lang)
+	case b.Kind == "tier":
+		return tierLabel(lang, b.Key)
+	case strings.TrimSpace(b.Key) == "":
+		return unlabelled
+	}
+	return b.Key
+}
+
+// barWidth and barEnd place a bar of pct (of the longest) and its count.
+func barWidth(pct float64) float64 { return pct * chartBarMax / 100 }
+func barEnd(pct float64) float64   { return chartBarX + barWidth(pct) + 6 }
 
 func finish(c Chart) Chart {
 	top := 0
@@ -38,8 +104,8 @@ func finish(c Chart) Chart {
 		if top > 0 {
 			c.Bars[i].Pct = float64(c.Bars[i].N) * 100 / float64(top)
 		}
-		c.Bars[i].Y = i*28 + 2
-		c.Bars[i].TextY = i*28 + 19
+		c.Bars[i].Y = i*chartRow + 2
+		c.Bars[i].TextY = i*chartRow + 2 + chartBarH/2 + chartFontPx*4/10
 	}
 	return c
 }

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -9,6 +12,7 @@ import (
 
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/i18n"
 	"estateclub/internal/member"
 )
 
@@ -54,4 +58,90 @@ func TestDashboardCharts(t *testing.T) {
 			t.Fatalf("joined this month (%s): %s", month, bar(month))
 		}
 	})
+}
+
+// chartSVG is what TestChartLabels reads back from a drawn chart.
+type chartSVG struct {
+	ViewBox string `xml:"viewBox,attr"`
+	Bars    []struct {
+		Texts []struct {
+			Class string  `xml:"class,attr"`
+			X     float64 `xml:"x,attr"`
+			Y     float64 `xml:"y,attr"`
+			Title string  `xml:"title"`
+			Text  string  `xml:",chardata"`
+		} `xml:"text"`
+		Rect struct {
+			X      float64 `xml:"x,attr"`
+			Y      float64 `xml:"y,attr"`
+			Width  float64 `xml:"width,attr"`
+			Height float64 `xml:"height,attr"`
+		} `xml:"rect"`
+	} `xml:"g"`
+}
+
+type box struct{ x0, y0, x1, y1 float64 }
+
+func (a box) meets(b box) bool { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 }
+
+func TestChartLabels(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cat: cat}
+	pages, err := s.parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := finish(Chart{TitleKey: "lead.chart.by_consultant", Bars: []Bar{
+		{Key: "王", N: 3}, {Key: "", N: 7}, {Key: "欧阳娜娜（浦东滨江府案场·二期销售中心）", N: 120},
+		{Key: "Alexandra Konstantinopoulou-Smith", N: 1}, {Key: "  ", N: 0}, {Kind: "channel", Key: "online", N: 5},
+	}})
+	for _, lang := range []string{"zh-CN", "en"} {
+		var buf bytes.Buffer
+		if err := pages["dashboard"].ExecuteTemplate(&buf, "chart", map[string]any{"Lang": lang, "C": c}); err != nil {
+			t.Fatal(err)
+		}
+		svgAt := strings.Index(buf.String(), "<svg")
+		var got chartSVG
+		if err := xml.Unmarshal([]byte(buf.String()[svgAt:strings.Index(buf.String(), "</svg>")+6]), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Bars) != len(c.Bars) {
+			t.Fatalf("%s: %d bars drawn, want %d", lang, len(got.Bars), len(c.Bars))
+		}
+		var bars []box
+		for _, g := range got.Bars {
+			r := g.Rect
+			bars = append(bars, box{r.X, r.Y, r.X + max(r.Width, 1), r.Y + r.Height})
+		}
+		for i, g := range got.Bars {
+			if len(g.Texts) != 2 || g.Texts[0].Class != "bar-label" || g.Texts[1].Class != "bar-count" {
+				t.Fatalf("%s bar %d: texts %+v", lang, i, g.Texts)
+			}
+			label := g.Texts[0]
+			shown := strings.TrimSpace(label.Text)
+			if shown == "" || strings.TrimSpace(label.Title) == "" {
+				t.Errorf("%s bar %d (%q) has no label", lang, i, c.Bars[i].Key)
+			}
+			if shown != label.Title && !(strings.HasSuffix(shown, "…") && strings.HasPrefix(label.Title, strings.TrimSuffix(shown, "…"))) {
+				t.Errorf("%s bar %d: label %q is not its title %q, nor cut from it", lang, i, shown, label.Title)
+			}
+			lb := box{label.X, label.Y - chartFontPx, label.X + float64(textWidth(shown)), label.Y + 3}
+			count := g.Texts[1]
+			cb := box{count.X, count.Y - chartFontPx, count.X + float64(textWidth(count.Text)), count.Y + 3}
+			if cb.x1 > chartWidth {
+				t.Errorf("%s bar %d: its count runs out of the chart to %.0f", lang, i, cb.x1)
+			}
+			for j, b := range bars {
+				if lb.meets(b) || cb.meets(b) {
+					t.Errorf("%s: the texts of bar %d (%q) meet bar %d: label %+v count %+v bar %+v", lang, i, shown, j, lb, cb, b)
+				}
+			}
+		}
+		if got.ViewBox != fmt.Sprintf("0 0 %d %d", chartWidth, c.Height()) {
+			t.Errorf("viewBox %q", got.ViewBox)
+		}
+	}
 }
