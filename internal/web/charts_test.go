@@ -89,8 +89,8 @@ func TestChartLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{cat: cat}
-	pages, err := s.parseTemplates()
+	s := &Server{cat: cat, loc: chinaTime}
+	pages, err := s.parseTemplatesAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestChartLabels(t *testing.T) {
 	}})
 	for _, lang := range []string{"zh-CN", "en"} {
 		var buf bytes.Buffer
-		if err := pages["dashboard"].ExecuteTemplate(&buf, "chart", map[string]any{"Lang": lang, "C": c}); err != nil {
+		if err := pages[lang]["dashboard"].ExecuteTemplate(&buf, "chart", map[string]any{"Lang": lang, "C": c}); err != nil {
 			t.Fatal(err)
 		}
 		svgAt := strings.Index(buf.String(), "<svg")
