@@ -150,6 +150,15 @@ func TestPortalMember(t *testing.T) {
 			t.Fatal("the profile shows the full mobile number")
 		}
 
+		// Two rewards of one name say who offers each.
+		if _, err := e.srv.redeem.CreateItem(ctx, redeem.NewItem{NodeCode: "SH", Kind: redeem.KindGift, Name: "定制保温杯", Price: 120, Stock: &stock}); err != nil {
+			t.Fatal(err)
+		}
+		rewards := mustSmallPage(t, me, "/m/rewards", "定制保温杯")
+		if !strings.Contains(rewards, "提供方："+e.mustNodeName(t, "GROUP")) || !strings.Contains(rewards, "提供方：上海城市公司") {
+			t.Errorf("the two 定制保温杯 rewards do not say who offers them:\n%s", rewards)
+		}
+
 		// Redeeming twice with one form is one order.
 		page := mustSmallPage(t, me, "/m/rewards", "定制保温杯")
 		key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page)[1]
