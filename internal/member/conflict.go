@@ -133,6 +133,21 @@ func masked(field, v string) string {
 	return v
 }
 
+// fieldLabels name the identity fields in audit summaries.
+var fieldLabels = map[string]string{"name": "姓名", "gender": "性别", "id_number": "身份证号", "birthday": "生日"}
+
+// shown is a value as an audit summary shows it: masked, genders in words,
+// blanks as 空.
+func shown(field, v string) string {
+	switch {
+	case v == "":
+		return "空"
+	case field == "gender":
+		return map[string]string{"male": "男", "female": "女"}[v]
+	}
+	return masked(field, v)
+}
+
 func (c *clash) diffs() []Diff {
 	out := make([]Diff, len(c.fields))
 	for i, f := range c.fields {
@@ -302,8 +317,16 @@ func (s *Service) decideConflict(ctx context.Context, tx *db.Tx, id int64, d Con
 	var path, fields string
 	var status ConflictStatus
 	var enc []byte
-	err := tx.QueryRow(ctx, "SELECT member_id, node_path, fields, status, incoming_enc FROM member_import_conflicts WHERE id = ?"+tx.ForUpdate(), id).
-		Scan(&memberID, &path, &fields, &status, &enc)
+	err := tx.QueryRow(ctx, "SELECT member_id FROM member_import_conflicts WHERE id = ?", id).Scan(&memberID)
+	if err == nil {
+		// The member before its conflict, the order an import locks them
+		// in (it holds the member while it records the conflict).
+		_, err = tx.Exec(ctx, "SELECT id FROM members WHERE id = ?"+tx.ForUpdate(), memberID)
+	}
+	if err == nil {
+		err = tx.QueryRow(ctx, "SELECT node_path, fields, status, incoming_enc FROM member_import_conflicts WHERE id = ?"+tx.ForUpdate(), id).
+			Scan(&path, &fields, &status, &enc)
+	}
 	if isNoRows(err) || err == nil && !within(path, d.Within) {
 		return apperr.NotFoundf("导入冲突", "import conflict")
 	}
@@ -313,7 +336,12 @@ func (s *Service) decideConflict(ctx context.Context, tx *db.Tx, id int64, d Con
 	if status != ConflictPending {
 		return &apperr.Error{Code: apperr.Conflict, ZH: "该导入冲突已处理", EN: "this import conflict has been decided already"}
 	}
-	to, action, summary := ConflictDismissed, "member.conflict.dismiss", fmt.Sprintf("驳回导入冲突 #%d，会员 %d 保留原资料（%s）", id, memberID, fields)
+	var labels []string
+	for _, f := range strings.Split(fields, ",") {
+		labels = append(labels, fieldLabels[f])
+	}
+	to, action := ConflictDismissed, "member.conflict.dismiss"
+	summary := fmt.Sprintf("驳回导入冲突 #%d，会员 %d 保留原有%s", id, memberID, strings.Join(labels, "、"))
 	if d.Apply {
 		to, action = ConflictApplied, "member.conflict.apply"
 		if summary, err = s.applyConflict(ctx, tx, id, memberID, enc); err != nil {
@@ -354,7 +382,7 @@ func (s *Service) applyConflict(ctx context.Context, tx *db.Tx, id, memberID int
 			continue
 		}
 		was := map[string]string{"name": old.Name, "gender": old.Gender, "id_number": cur.IDNumber, "birthday": old.Birthday.String()}[f]
-		parts = append(parts, f+"："+masked(f, was)+" → "+masked(f, v))
+		parts = append(parts, fieldLabels[f]+"："+shown(f, was)+" → "+shown(f, v))
 		switch f {
 		case "name":
 			u.Name = &v

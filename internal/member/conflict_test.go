@@ -116,8 +116,11 @@ func TestImportConflictsKeepTheMember(t *testing.T) {
 		if err != nil || len(entries) != 2 {
 			t.Fatalf("audit: %+v %v", entries, err)
 		}
-		if e := entries[1]; e.Action != "member.conflict.apply" || !strings.Contains(e.Summary, "林** → 张**") || strings.Contains(e.Summary+e.Before+e.After, "张三丰") {
+		if e := entries[1]; e.Action != "member.conflict.apply" || !strings.Contains(e.Summary, "姓名：林** → 张**；性别：女 → 男") || strings.Contains(e.Summary+e.Before+e.After, "张三丰") {
 			t.Errorf("audit of the apply: %+v", e)
+		}
+		if e := entries[0]; e.Action != "member.conflict.dismiss" || !strings.Contains(e.Summary, "保留原有身份证号、性别、生日") {
+			t.Errorf("audit of the dismissal: %+v", e)
 		}
 		mustConflicts(t, s, member.ConflictFilter{Within: hz}, 0)
 		applied := mustConflicts(t, s, member.ConflictFilter{Within: hz, Status: member.ConflictApplied}, 1)
