@@ -53,7 +53,7 @@ func TestBrowserLeadRegistrationPhone(t *testing.T) {
 	)
 	owner := mustRun(t, ctx, chromedp.Text(chromedp.ID("check-owner-name")))
 	until := mustRun(t, ctx, chromedp.Text(chromedp.ID("check-until")))
-	if !strings.Contains(owner, "钱程") || !strings.HasPrefix(until, time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 30).Format("2006-01-02")) {
+	if !strings.Contains(owner, "钱程") || !strings.HasPrefix(until, time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 30).Format("2006年1月2日")) {
 		t.Errorf("check as typed: owner %q, protected until %q", owner, until)
 	}
 	browsertest.Screenshot(t, ctx, "lead-check-known-phone")
