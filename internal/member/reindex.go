@@ -82,8 +82,8 @@ func ReindexNames(ctx context.Context, d *db.DB) (int, error) {
 // them, the last row read, and whether rows may remain.
 func storedNameBatch(ctx context.Context, tx *db.Tx, after [2]string) (names []string, last [2]string, more bool, err error) {
 	const rowsPer = 5 * reindexBatch
-	rows, err := tx.Query(ctx, "SELECT token, name FROM name_tokens WHERE token < ? AND (token > ? OR (token = ? AND name > ?)) ORDER BY token, name LIMIT ?",
-		"n:"+maxRune, after[0], after[0], after[1], rowsPer)
+	rows, err := tx.Query(ctx, "SELECT token, name FROM name_tokens WHERE (token, name) > (?, ?) AND token < ? ORDER BY token, name LIMIT ?",
+		after[0], after[1], "n:"+maxRune, rowsPer)
 	if err != nil {
 		return nil, after, false, err
 	}
@@ -118,15 +118,18 @@ func reindexNames(ctx context.Context, tx *db.Tx, names []string, legacy func([]
 			continue
 		}
 		renamed = append(renamed, name)
-		keep := map[string]bool{}
-		for _, t := range tokens {
-			keep[t] = true
-			add = append(add, []any{t, name})
-		}
+		stored := map[string]bool{}
 		for _, t := range tokensOf(name, was, false) {
-			if !keep[t] {
-				drop = append(drop, []any{t, name})
+			stored[t] = true
+		}
+		for _, t := range tokens {
+			if !stored[t] {
+				add = append(add, []any{t, name})
 			}
+			delete(stored, t)
+		}
+		for t := range stored {
+			drop = append(drop, []any{t, name})
 		}
 	}
 	if err := dropTokens(ctx, tx, drop); err != nil {
