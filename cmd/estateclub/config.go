@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"estateclub/internal/db"
+	"estateclub/internal/member"
 	"estateclub/internal/pii"
 )
 
@@ -76,6 +77,16 @@ func (c *config) open(ctx context.Context) (*db.DB, error) {
 	if err := d.Migrate(ctx); err != nil {
 		d.Close()
 		return nil, err
+	}
+	// Search tokens derived by an older rule are rebuilt once (Go code,
+	// which a migration cannot run).
+	n, err := member.ReindexNames(ctx, d)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n > 0 {
+		c.logger().Info("member search tokens rebuilt", "names", n)
 	}
 	return d, nil
 }

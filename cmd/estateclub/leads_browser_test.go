@@ -44,6 +44,30 @@ func TestBrowserLeadRegistrationPhone(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "lead-registered-phone")
 
+	// 无意向 needs a surname: "先生" typed as the name is none, and the
+	// form comes back naming the field, with what was typed.
+	mustDo(t, ctx,
+		chromedp.Navigate(s.URL+"/leads/new"),
+		chromedp.WaitVisible(chromedp.ID("lead-form")),
+		chromedp.SendKeys(chromedp.ID("mobile"), "13712345670"),
+		chromedp.WaitVisible(chromedp.ID("check-new")),
+		chromedp.Click(chromedp.CSS(`input[name="gender"][value="male"]`)),
+		chromedp.SetValue(chromedp.ID("media"), "网络"),
+		chromedp.Click(chromedp.CSS(`#lead-form details summary`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "先生"),
+		chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "none"),
+		chromedp.SetValue(chromedp.CSS(`select[name="lost_reason"]`), "价格"),
+		chromedp.Click(chromedp.ID("lead-submit")),
+		chromedp.WaitVisible(chromedp.ID("form-error")),
+	)
+	if msg := mustRun(t, ctx, chromedp.Text(chromedp.ID("form-error"))); !strings.Contains(msg, "「无意向」须填写姓氏") {
+		t.Errorf("no intent without a surname on a phone: %q", msg)
+	}
+	if v := mustRun(t, ctx, chromedp.Value(chromedp.ID("mobile"))); v != "13712345670" {
+		t.Errorf("the refused form lost the mobile: %q", v)
+	}
+	browsertest.Screenshot(t, ctx, "lead-required-phone")
+
 	// Again: the check shows the owner as the number is typed.
 	mustDo(t, ctx,
 		chromedp.Navigate(s.URL+"/leads/new"),

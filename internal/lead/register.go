@@ -18,7 +18,9 @@ import (
 
 // Registration is a walk-in (来人) or call-in (来电) registered by the
 // sales site. Only the project, the source and the mobile are required
-// unless the status asks for more.
+// unless the status asks for more. Without a surname, the surname a
+// Chinese full name begins with is taken (张三: 张); nothing is guessed
+// from other names (先生, Tom).
 type Registration struct {
 	ProjectCode      string            `json:"project"`
 	Source           Source            `json:"source"`
@@ -142,8 +144,8 @@ func (s *Service) prepare(in Registration) (*regInput, error) {
 	if p.Gender, err = validate.Gender(FieldGender, in.Gender); err != nil {
 		return nil, err
 	}
-	if p.Surname == "" && p.Name != "" {
-		p.Surname = string([]rune(p.Name)[:1])
+	if p.Surname == "" {
+		p.Surname = surnameOf(p.Name)
 	}
 	p.Media, p.LostReason = strings.TrimSpace(in.Media), strings.TrimSpace(in.LostReason)
 	p.idx = s.Keys.Index(pii.KindMobile, p.mobile)

@@ -51,16 +51,27 @@ func (l *Lead) value(f string) string {
 	return l.Fields[f]
 }
 
-// checkRequired refuses a lead that lacks a field its status needs, naming
-// the first missing field.
+// checkRequired refuses a lead that lacks a field its status needs. It is
+// the one check of required fields: registration (console, phone, API and
+// import), every change of a lead and a deal call it with the lead as it
+// would be stored. The error names the first missing field (the form marks
+// it) and lists them all.
 func (c *Config) checkRequired(l *Lead, st Status) error {
+	var missing []string
 	for _, f := range c.Required[st] {
 		if strings.TrimSpace(l.value(f)) == "" {
-			return apperr.Field(f, "「"+st.Label("zh-CN")+"」须填写"+c.fieldLabel(f, "zh-CN"),
-				st.Label("en")+" needs "+c.fieldLabel(f, "en"))
+			missing = append(missing, f)
 		}
 	}
-	return nil
+	if len(missing) == 0 {
+		return nil
+	}
+	zh, en := make([]string, len(missing)), make([]string, len(missing))
+	for i, f := range missing {
+		zh[i], en[i] = c.fieldLabel(f, "zh-CN"), c.fieldLabel(f, "en")
+	}
+	return apperr.Field(missing[0], "「"+st.Label("zh-CN")+"」须填写"+strings.Join(zh, "、"),
+		st.Label("en")+" needs "+strings.Join(en, ", "))
 }
 
 // ChangeStatus moves a lead to another status (意向级别), with the fields
@@ -155,6 +166,7 @@ func (c *Config) apply(l *Lead, u Update) (Status, error) {
 			return "", apperr.Field(FieldLostReason, "丢失原因应为："+strings.Join(c.LostReasons, "、"), "the reason must be one of the project's choices")
 		}
 	}
+	fillSurname(l)
 	for k, v := range u.Fields {
 		if !c.known(k) || isBuiltin(k) {
 			return "", apperr.Field(k, "项目没有字段 "+k, "the project has no field "+k)

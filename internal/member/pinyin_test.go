@@ -64,3 +64,37 @@ func TestSearchTokens(t *testing.T) {
 		}
 	}
 }
+
+// Given names are read on their common reading only, surnames on their
+// surname readings (two where the surname is read both ways).
+func TestNamePinyinReadsNamesAsPeopleSayThem(t *testing.T) {
+	for _, tc := range []struct{ name, full, initials string }{
+		{"张俊", "|zhangjun|", "|zj|"},
+		{"曾小贤", "|zengxiaoxian|", "|zxx|"},
+		{"单田芳", "|shantianfang|", "|stf|"},
+		{"解晓东", "|xiexiaodong|", "|xxd|"},
+		{"区志强", "|ouzhiqiang|", "|ozq|"},
+		{"翟天临", "|zhaitianlin|ditianlin|", "|ztl|dtl|"},
+		{"尉迟恭", "|yuchigong|", "|ycg|"},
+		{"长孙无忌", "|zhangsunwuji|", "|zswj|"},
+		{"李长青", "|lichangqing|", "|lcq|"},
+		{"单", "|shan|", "|s|"},
+		{"曾曾", "|zengceng|", "|zc|"}, // only the first character is the surname
+	} {
+		full, ini := namePinyin(tc.name)
+		if full != tc.full || ini != tc.initials {
+			t.Errorf("%s: %s %s, want %s %s", tc.name, full, ini, tc.full, tc.initials)
+		}
+	}
+	toks := strings.Join(searchTokens("张俊"), " ")
+	for _, bad := range []string{"shun", "i:zs", "dun"} {
+		if strings.Contains(toks, bad) {
+			t.Errorf("tokens of 张俊 hold %q: %s", bad, toks)
+		}
+	}
+	for _, want := range []string{"P:zhangjun", "I:zj", "p:jun", "i:j"} {
+		if !strings.Contains(toks, want) {
+			t.Errorf("tokens of 张俊 lack %q: %s", want, toks)
+		}
+	}
+}

@@ -25,7 +25,7 @@ type Filter struct {
 	Tag        string
 	JoinedFrom time.Time // inclusive
 	JoinedTo   time.Time // exclusive
-	Sort       string    // "recent" (default), "name", "member_no", "joined"
+	Sort       string    // "recent" (default; a name or pinyin search puts the best matches first), "name", "member_no", "joined"
 	Offset     int
 	Limit      int
 }
@@ -109,14 +109,26 @@ func (s *Service) where(f Filter) (query, error) {
 			add("m.mobile_idx = ?", s.Keys.Index(idxMobile, mobile))
 		case lettersOnly.MatchString(lower):
 			// Pinyin from any syllable on, full or initials, or a Latin name.
-			// UNION, not OR: each part is a range of the token index.
-			byNames("SELECT name FROM name_tokens WHERE token >= ? AND token < ? UNION SELECT name FROM name_tokens WHERE token >= ? AND token < ?"+
-				" UNION SELECT name FROM name_tokens WHERE token = ?",
+			// UNION, not OR: each part is a range of the token index. A
+			// name ranks by its best match: the whole name on its usual
+			// reading (or a Latin name) is what was typed (0), begins
+			// with it (1), or matches from a later syllable or on a
+			// surname's other reading (2).
+			byNames("SELECT name, min(r) AS rank FROM ("+
+				"SELECT name, CASE WHEN token = ? THEN 0 ELSE 1 END AS r FROM name_tokens WHERE token >= ? AND token < ?"+
+				" UNION ALL SELECT name, CASE WHEN token = ? THEN 0 ELSE 1 END FROM name_tokens WHERE token >= ? AND token < ?"+
+				" UNION ALL SELECT name, 2 FROM name_tokens WHERE token >= ? AND token < ?"+
+				" UNION ALL SELECT name, 2 FROM name_tokens WHERE token >= ? AND token < ?"+
+				" UNION ALL SELECT name, 0 FROM name_tokens WHERE token = ?) r GROUP BY name",
+				"P:"+lower, "P:"+lower, "P:"+lower+maxRune, "I:"+lower, "I:"+lower, "I:"+lower+maxRune,
 				"p:"+lower, "p:"+lower+maxRune, "i:"+lower, "i:"+lower+maxRune, "n:"+lower)
 		default:
-			// Every piece of a name up to maxNamePiece characters is a token.
+			// Every piece of a name up to maxNamePiece characters is a
+			// token. The name itself ranks first (0), then names that
+			// begin with it (1), then the others (2).
 			piece := []rune(strings.ToLower(strings.ReplaceAll(q, " ", "")))
-			byNames("SELECT name FROM name_tokens WHERE token = ?", "n:"+string(piece[:min(len(piece), maxNamePiece)]))
+			byNames("SELECT name, CASE WHEN name = ? THEN 0 WHEN substr(name, 1, ?) = ? THEN 1 ELSE 2 END AS rank FROM name_tokens WHERE token = ?",
+				q, len([]rune(q)), q, "n:"+string(piece[:min(len(piece), maxNamePiece)]))
 			if len(piece) > maxNamePiece {
 				add(`m.name LIKE ? ESCAPE '\'`, "%"+db.Like(q)+"%")
 			}
@@ -204,8 +216,15 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Member, int, error) {
 		if q.fenced && order == "m.id DESC" {
 			page = "SELECT f.id FROM (SELECT m.id FROM members m" + q.join + q.where + tx.Fence() + ") f ORDER BY f.id DESC"
 		}
-		rows, err := tx.Query(ctx, "SELECT "+memberColumns+memberFrom+" WHERE m.id IN ("+page+" LIMIT ? OFFSET ?) ORDER BY "+sorts[f.Sort],
-			append(q.args, limit, max(f.Offset, 0))...)
+		list := "SELECT " + memberColumns + memberFrom + " WHERE m.id IN (" + page + " LIMIT ? OFFSET ?) ORDER BY " + sorts[f.Sort]
+		if q.fenced && (f.Sort == "" || f.Sort == "recent") {
+			// A name search shows the best matches first, each rank
+			// newest first; the rank is per name, so this sorts the
+			// few matches on one more key and reads nothing more.
+			page = "SELECT f.id, f.rank FROM (SELECT m.id, nt.rank FROM members m" + q.join + q.where + tx.Fence() + ") f ORDER BY f.rank, f.id DESC"
+			list = "SELECT " + memberColumns + " FROM (" + page + " LIMIT ? OFFSET ?) p JOIN members m ON m.id = p.id" + memberJoins + " ORDER BY p.rank, m.id DESC"
+		}
+		rows, err := tx.Query(ctx, list, append(q.args, limit, max(f.Offset, 0))...)
 		if err != nil {
 			return err
 		}

@@ -64,7 +64,10 @@ const memberColumns = `m.id, COALESCE(m.member_no, ''), m.node_id, n.code, n.nam
 	m.consent_sms, m.consent_email, m.consent_post, m.consent_at, m.consent_how, m.channel, m.recruiter_id,
 	COALESCE(r.name, ''), m.return_reason, m.joined_at, m.created_at, m.updated_at`
 
-const memberFrom = ` FROM members m JOIN org_nodes n ON n.id = m.node_id LEFT JOIN staff r ON r.id = m.recruiter_id`
+const memberFrom = ` FROM members m` + memberJoins
+
+// memberJoins are the tables memberColumns reads besides members m.
+const memberJoins = ` JOIN org_nodes n ON n.id = m.node_id LEFT JOIN staff r ON r.id = m.recruiter_id`
 
 func scanRow(sc interface{ Scan(...any) error }) (*row, error) {
 	var r row

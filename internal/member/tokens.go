@@ -19,8 +19,14 @@ const maxNamePiece = 6
 // searchTokens returns the search tokens of a name: every piece of it up to
 // maxNamePiece characters ("n:张三"), and every reading's pinyin and initials
 // from each syllable on ("p:zhangsan", "p:san", "i:zs", "i:s"), so that a
-// prefix of a token is a substring at a syllable boundary.
+// prefix of a token is a substring at a syllable boundary. The whole name
+// on its usual reading is also "P:zhangsan" and "I:zs", by which a search
+// ranks the names that begin with what was typed first.
 func searchTokens(name string) []string {
+	return tokensOf(name, syllables(name, nameOptions), true)
+}
+
+func tokensOf(name string, readings [][]string, ranked bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(t string) {
@@ -35,22 +41,28 @@ func searchTokens(name string) []string {
 			add("n:" + string(runes[i:j]))
 		}
 	}
-	for _, reading := range syllables(name) {
+	for k, reading := range readings {
 		for i := range reading {
-			add("p:" + strings.Join(reading[i:], ""))
+			full := strings.Join(reading[i:], "")
 			var ini strings.Builder
 			for _, s := range reading[i:] {
 				ini.WriteString(s[:1])
 			}
+			add("p:" + full)
 			add("i:" + ini.String())
+			if ranked && k == 0 && i == 0 {
+				add("P:" + full)
+				add("I:" + ini.String())
+			}
 		}
 	}
 	return out
 }
 
 // syllables returns up to maxReadings readings of a name as syllables
-// (Latin words count as one syllable).
-func syllables(name string) [][]string {
+// (Latin words count as one syllable), the Chinese characters read as
+// options says, the usual reading first.
+func syllables(name string, options func([]rune) [][]string) [][]string {
 	readings := [][]string{nil}
 	var word strings.Builder
 	push := func(options []string) {
@@ -70,13 +82,14 @@ func syllables(name string) [][]string {
 			word.Reset()
 		}
 	}
-	for _, r := range name {
+	runes := []rune(name)
+	opts := options(runes)
+	for i, r := range runes {
 		switch {
 		case unicode.Is(unicode.Han, r):
 			flush()
-			opts := readingsOf(r)
-			if len(opts) > 0 {
-				push(opts)
+			if len(opts[i]) > 0 {
+				push(opts[i])
 			}
 		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			word.WriteRune(r)
