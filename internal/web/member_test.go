@@ -839,7 +839,7 @@ func TestMemberTiers(t *testing.T) {
 			c := gsup.in(t)
 			loc := mustSeeOther(t, c.postForm("/tiers/silver", url.Values{"threshold": {"1500"}}), "/tiers")
 			page := mustFlash(t, c, loc, "已保存")
-			if !strings.Contains(page, "升级积分 ≥ 1500") {
+			if !strings.Contains(page, "升级积分 ≥ 1,500") {
 				t.Errorf("/tiers does not show the new threshold:\n%s", page)
 			}
 			if tr := mustTier(t, specAPI.in(t), "silver"); tr.Threshold != 1500 || tr.Benefits == "" {

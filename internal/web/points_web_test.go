@@ -75,7 +75,7 @@ func TestPointPlansPage(t *testing.T) {
 		page := readBody(e.mustLogin(t, "plan-spec").get("/points/plans"))
 		// Shanghai's staff see the group's plan (it awards their members), not Hangzhou's.
 		if !strings.Contains(page, "集团年度计划") || strings.Contains(page, "杭州年度计划") || !strings.Contains(page, "已批准") ||
-			!strings.Contains(page, "8000") {
+			!strings.Contains(page, "8,000") {
 			t.Fatalf("plans page:\n%s", page)
 		}
 		e.mustStaff(t, "plan-sales", auth.SalesConsultant, "SH")
