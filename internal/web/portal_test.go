@@ -206,7 +206,10 @@ func TestPortalMember(t *testing.T) {
 		mw.Close()
 		reqLoc := mustRedirect(t, "request", me.do(http.MethodPost, "/m/requests", &body, mw.FormDataContentType()))
 		reqPath := strings.SplitN(reqLoc, "?", 2)[0]
-		reqPage := mustSmallPage(t, me, reqPath, "楼道灯坏了一周")
+		reqPage := mustSmallPage(t, me, reqPath, "楼道灯坏了一周", "已提交")
+		if strings.Contains(reqPage, "submitted") {
+			t.Errorf("the request's progress shows the raw code:\n%s", reqPage)
+		}
 		photo := regexp.MustCompile(`src="(/m/requests/\d+/photos/\d+)"`).FindStringSubmatch(reqPage)
 		if photo == nil {
 			t.Fatalf("no photo on the request page:\n%s", reqPage)
@@ -234,7 +237,9 @@ func TestPortalMember(t *testing.T) {
 			t.Fatalf("after signing out: %d", res.StatusCode)
 		}
 		// The outbox shows the codes to the group's supervisor, masked.
-		mustPage(t, boss, "/sms/outbox", "139****5678", "验证码")
+		if outbox := mustPage(t, boss, "/sms/outbox", "139****5678", "验证码", "已发送"); strings.Contains(outbox, ">sent<") {
+			t.Errorf("the outbox shows a raw status:\n%s", outbox)
+		}
 	})
 }
 
