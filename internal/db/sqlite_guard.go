@@ -68,6 +68,16 @@ func (c *guardConn) guard(fn func() error) (err error) {
 	return fn()
 }
 
+// guarded is guard for a call that returns a value.
+func guarded[T any](c *guardConn, fn func() (T, error)) (T, error) {
+	var v T
+	err := c.guard(func() (err error) {
+		v, err = fn()
+		return err
+	})
+	return v, err
+}
+
 // Raw is the SQLite connection, for the bulk loader and backups.
 func (c *guardConn) Raw() *sqlite3.Conn { return c.inner.Raw() }
 
@@ -87,11 +97,7 @@ func (c *guardConn) Begin() (driver.Tx, error) {
 }
 
 func (c *guardConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	var tx driver.Tx
-	err := c.guard(func() (err error) {
-		tx, err = c.inner.BeginTx(ctx, opts)
-		return err
-	})
+	tx, err := guarded(c, func() (driver.Tx, error) { return c.inner.BeginTx(ctx, opts) })
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +109,7 @@ func (c *guardConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *guardConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	var s driver.Stmt
-	err := c.guard(func() (err error) {
-		s, err = c.inner.PrepareContext(ctx, query)
-		return err
-	})
+	s, err := guarded(c, func() (driver.Stmt, error) { return c.inner.PrepareContext(ctx, query) })
 	if err != nil {
 		return nil, err
 	}
@@ -119,12 +121,7 @@ func (c *guardConn) ExecContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	var res driver.Result
-	err := c.guard(func() (err error) {
-		res, err = ex.ExecContext(ctx, query, args)
-		return err
-	})
-	return res, err
+	return guarded(c, func() (driver.Result, error) { return ex.ExecContext(ctx, query, args) })
 }
 
 func (c *guardConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -151,20 +148,11 @@ func (s *guardStmt) Close() error  { return s.c.guard(s.inner.Close) }
 func (s *guardStmt) NumInput() int { return s.inner.NumInput() }
 
 func (s *guardStmt) Exec(args []driver.Value) (driver.Result, error) {
-	var res driver.Result
-	err := s.c.guard(func() (err error) {
-		res, err = s.inner.Exec(args)
-		return err
-	})
-	return res, err
+	return guarded(s.c, func() (driver.Result, error) { return s.inner.Exec(args) })
 }
 
 func (s *guardStmt) Query(args []driver.Value) (driver.Rows, error) {
-	var rows driver.Rows
-	err := s.c.guard(func() (err error) {
-		rows, err = s.inner.Query(args)
-		return err
-	})
+	rows, err := guarded(s.c, func() (driver.Rows, error) { return s.inner.Query(args) })
 	if err != nil {
 		return nil, err
 	}
@@ -172,20 +160,11 @@ func (s *guardStmt) Query(args []driver.Value) (driver.Rows, error) {
 }
 
 func (s *guardStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	var res driver.Result
-	err := s.c.guard(func() (err error) {
-		res, err = s.inner.(driver.StmtExecContext).ExecContext(ctx, args)
-		return err
-	})
-	return res, err
+	return guarded(s.c, func() (driver.Result, error) { return s.inner.(driver.StmtExecContext).ExecContext(ctx, args) })
 }
 
 func (s *guardStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	var rows driver.Rows
-	err := s.c.guard(func() (err error) {
-		rows, err = s.inner.(driver.StmtQueryContext).QueryContext(ctx, args)
-		return err
-	})
+	rows, err := guarded(s.c, func() (driver.Rows, error) { return s.inner.(driver.StmtQueryContext).QueryContext(ctx, args) })
 	if err != nil {
 		return nil, err
 	}
