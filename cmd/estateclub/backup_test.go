@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"estateclub/internal/bench"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/points"
@@ -42,18 +41,7 @@ func TestBackupDuringWritesRestores(t *testing.T) {
 	// bench.PointsMembers encrypts with this key; the server remembers its fingerprint.
 	key := []string{"ESTATECLUB_KEY=" + strings.Repeat("09", 32)}
 	ctx := db.WithActor(context.Background(), db.Actor{Kind: "system", Login: "test"})
-	d, err := db.Open(ctx, filepath.Join(dir, "estateclub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	msvc, ids, err := bench.PointsMembers(ctx, d, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, msvc, ids := mustPointsClub(t, ctx, filepath.Join(dir, "estateclub.db"), 20)
 	startServerEnv(t, key, "--data-dir", dir)
 
 	// A long read (a report, an export) keeps SQLite from moving the new

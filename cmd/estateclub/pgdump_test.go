@@ -69,18 +69,7 @@ func TestPostgresDumpRestore(t *testing.T) {
 	src := newPGDatabase(t)
 	key := []string{"ESTATECLUB_KEY=" + strings.Repeat("09", 32)} // bench.PointsMembers' key
 	ctx := db.WithActor(context.Background(), db.Actor{Kind: "system", Login: "test"})
-	d, err := db.Open(ctx, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	msvc, ids, err := bench.PointsMembers(ctx, d, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, msvc, ids := mustPointsClub(t, ctx, src, 10)
 	if _, err := bench.Awards(ctx, &points.Service{DB: d, Members: msvc}, ids, 2, 50, 1, points.Reward); err != nil {
 		t.Fatal(err)
 	}

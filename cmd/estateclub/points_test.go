@@ -8,6 +8,7 @@ import (
 
 	"estateclub/internal/bench"
 	"estateclub/internal/db"
+	"estateclub/internal/member"
 	"estateclub/internal/points"
 )
 
@@ -16,18 +17,7 @@ import (
 func TestPointsVerify(t *testing.T) {
 	dir := t.TempDir()
 	ctx := db.WithActor(context.Background(), db.Actor{Kind: "system", Login: "test"})
-	d, err := db.Open(ctx, filepath.Join(dir, "estateclub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	msvc, ids, err := bench.PointsMembers(ctx, d, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, msvc, ids := mustPointsClub(t, ctx, filepath.Join(dir, "estateclub.db"), 10)
 	if _, err := bench.Awards(ctx, &points.Service{DB: d, Members: msvc}, ids, 4, 100, 1, points.Reward); err != nil {
 		t.Fatal(err)
 	}
@@ -65,4 +55,23 @@ func TestPointsExpireCommand(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "尚未结束") {
 		t.Fatalf("a year that has not ended: exit %d, %s", code, errs)
 	}
+}
+
+// mustPointsClub migrates the database at dsn and gives it n approved
+// members ready for points, encrypted with bench.PointsMembers' key.
+func mustPointsClub(t *testing.T, ctx context.Context, dsn string, n int) (*db.DB, *member.Service, []int64) {
+	t.Helper()
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msvc, ids, err := bench.PointsMembers(ctx, d, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, msvc, ids
 }
