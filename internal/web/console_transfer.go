@@ -154,8 +154,7 @@ func (s *Server) memberImportUpload(w http.ResponseWriter, r *http.Request) {
 // opened as a sheet before it is stored, so a file that is not a member
 // sheet, or is too large once unpacked, is refused at once.
 func (s *Server) enqueueImport(r *http.Request) (int64, error) {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	if err := r.ParseMultipartForm(8 << 20); err != nil { // the body is bounded by bodyLimit
 		return 0, apperr.Field("file", "请选择不超过 64 MB 的 .xlsx 或 .csv 文件", "choose an .xlsx or .csv file of at most 64 MB")
 	}
 	n, err := s.nodeForWrite(r, "org", r.FormValue("org"), auth.MemberWrite)

@@ -315,8 +315,7 @@ func (s *Server) leadImportForm(w http.ResponseWriter, r *http.Request) {
 // importLeads reads an uploaded sheet (multipart: file, project,
 // all_or_nothing) and imports it where the caller may assign leads.
 func (s *Server) importLeads(r *http.Request) (*lead.ImportReport, error) {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxUpload+1<<20)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	if err := r.ParseMultipartForm(8 << 20); err != nil { // the body is bounded by bodyLimit
 		return nil, apperr.Field("file", "请选择不超过 64 MB 的 .xlsx 文件", "choose an .xlsx file of at most 64 MB")
 	}
 	n, err := s.nodeForWrite(r, "project", r.FormValue("project"), auth.LeadAssign)

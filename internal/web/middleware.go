@@ -81,7 +81,7 @@ func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc
 			return
 		}
 		if sess != nil && !safeMethod(r.Method) {
-			if err := readForm(w, r, maxUpload+1<<20); err != nil {
+			if err := readForm(w, r, maxBody); err != nil {
 				s.fail(w, r, err)
 				return
 			}
@@ -126,10 +126,11 @@ func (s *Server) csrfOK(r *http.Request, sess *auth.Session) bool {
 const maxFormBody = 4 << 20
 
 // readForm parses an unsafe request's form before its CSRF token is read,
-// with the body bounded before it is read whole (maxMultipart for forms
-// that carry files), so an oversized form is answered "too large" rather
-// than "CSRF check failed". A request with the token in its header (the
-// API's JSON calls) is left for its handler to read.
+// so an oversized form is answered "too large" rather than "CSRF check
+// failed". Every body is already bounded by maxBody (bodyLimit); a form
+// without files is held to maxFormBody, and one with files to maxMultipart
+// where that is tighter. A request with the token in its header (the API's
+// JSON calls) is left for its handler to read.
 func readForm(w http.ResponseWriter, r *http.Request, maxMultipart int64) error {
 	if r.Header.Get("X-CSRF-Token") != "" {
 		return nil
@@ -139,8 +140,10 @@ func readForm(w http.ResponseWriter, r *http.Request, maxMultipart int64) error 
 	limit := int64(maxFormBody)
 	switch mt {
 	case "multipart/form-data":
-		limit = maxMultipart
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		limit = min(maxMultipart, maxBody)
+		if limit < maxBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
 		err = r.ParseMultipartForm(8 << 20)
 	case "application/x-www-form-urlencoded":
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
