@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"sort"
 
@@ -33,9 +34,15 @@ type Catalog struct {
 func Load() (*Catalog, error) {
 	b := goi18n.NewBundle(language.SimplifiedChinese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, name := range []string{"locales/zh-CN.json", "locales/en.json"} {
-		if _, err := b.LoadMessageFileFS(files, name); err != nil {
-			return nil, fmt.Errorf("load %s: %w", name, err)
+	for _, lang := range Languages {
+		names, err := catalogueFiles(lang)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			if _, err := b.LoadMessageFileFS(files, name); err != nil {
+				return nil, fmt.Errorf("load %s: %w", name, err)
+			}
 		}
 	}
 	c := &Catalog{
@@ -106,19 +113,43 @@ func (c *Catalog) FromRequest(r *http.Request, api bool) string {
 // Supported reports whether lang is a UI language.
 func Supported(lang string) bool { return lang == "zh-CN" || lang == "en" }
 
-// IDs lists the message IDs of a catalogue file (for completeness tests).
-func IDs(lang string) ([]string, error) {
-	raw, err := files.ReadFile("locales/" + lang + ".json")
+// catalogueFiles names a language's catalogue files: the main one,
+// locales/<lang>.json, and one per area, locales/<area>.<lang>.json, so
+// that an area's messages live beside each other.
+func catalogueFiles(lang string) ([]string, error) {
+	areas, err := fs.Glob(files, "locales/*."+lang+".json")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	sort.Strings(areas)
+	return append([]string{"locales/" + lang + ".json"}, areas...), nil
+}
+
+// IDs lists the message IDs of a language's catalogue files (for
+// completeness tests). An ID defined in two files is an error.
+func IDs(lang string) ([]string, error) {
+	names, err := catalogueFiles(lang)
+	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(m))
-	for k := range m {
-		ids = append(ids, k)
+	seen := map[string]string{}
+	var ids []string
+	for _, name := range names {
+		raw, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for k := range m {
+			if first, dup := seen[k]; dup {
+				return nil, fmt.Errorf("message %s is in both %s and %s", k, first, name)
+			}
+			seen[k] = name
+			ids = append(ids, k)
+		}
 	}
 	sort.Strings(ids)
 	return ids, nil
