@@ -105,8 +105,10 @@ type Filter struct {
 	Within []string // org paths the caller may see; nil: everywhere
 	Status Status
 	Kind   Kind
-	Offset int
-	Limit  int
+	// Overdue keeps requests not yet resolved whose due time has passed.
+	Overdue bool
+	Offset  int
+	Limit   int
 }
 
 // List returns the requests matching f, newest first, without photos and
@@ -123,6 +125,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, int, error) {
 	}
 	if f.Kind != "" {
 		conds, args = append(conds, "r.kind = ?"), append(args, f.Kind)
+	}
+	if f.Overdue {
+		conds, args = append(conds, "r.status NOT IN ('resolved', 'closed') AND r.due_at < ?"), append(args, s.DB.Clock().UTC())
 	}
 	where := ""
 	if len(conds) > 0 {

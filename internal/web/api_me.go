@@ -118,14 +118,53 @@ type Dashboard struct {
 	ShowAudit   bool             `json:"-"`
 	ShowMembers bool             `json:"-"`
 	ShowReview  bool             `json:"-"`
+	// Todo is the work waiting for the caller (待办), by kind.
+	Todo []TodoItem `json:"todo"`
+	// CardCheck shows the card check on the home page (merchant staff).
+	CardCheck bool `json:"-"`
+	// System is the state of the service, for the administrator's home.
+	System *SystemStatus `json:"-"`
+}
+
+// SystemStatus is what an administrator checks first: the build, the
+// database, the club's time zone, background work and failed sign-ins.
+type SystemStatus struct {
+	Version      string
+	Engine       db.Dialect
+	TimeZone     string
+	JobsWaiting  int // queued or running
+	JobsFailed   int // failed in the last 7 days
+	FailedLogins int // failed sign-ins today, every account
+}
+
+// systemStatus reads the administrator's status card.
+func (s *Server) systemStatus(ctx context.Context, tx *db.Tx, dayStart time.Time) (*SystemStatus, error) {
+	st := &SystemStatus{Version: s.cfg.Version, Engine: s.db.Dialect(), TimeZone: s.loc.String()}
+	var err error
+	if st.JobsWaiting, err = tx.Count(ctx, "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"); err != nil {
+		return nil, err
+	}
+	if st.JobsFailed, err = tx.Count(ctx, "SELECT count(*) FROM jobs WHERE status = 'failed' AND created_at >= ?", tx.Now.AddDate(0, 0, -7)); err != nil {
+		return nil, err
+	}
+	if st.FailedLogins, err = tx.Count(ctx, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed' AND at >= ?", dayStart.UTC()); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboard, error) {
 	d := &Dashboard{Nodes: map[org.Kind]int{}, Members: map[string]int{}, ShowStaff: p.Can(auth.StaffRead),
-		ShowAudit: p.Can(auth.AuditRead), ShowMembers: p.Can(auth.MemberRead), ShowReview: p.Can(auth.MemberReview)}
+		ShowAudit: p.Can(auth.AuditRead), ShowMembers: p.Can(auth.MemberRead), ShowReview: p.Can(auth.MemberReview),
+		CardCheck: p.Can(auth.MerchantVerify)}
+	todo, err := s.todo(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	d.Todo = todo
 	y, m, dd := s.db.Clock().In(s.loc).Date()
 	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, s.loc)
-	err := s.db.View(ctx, func(tx *db.Tx) error {
+	err = s.db.View(ctx, func(tx *db.Tx) error {
 		where, args := db.PathsWhere("path", p.Paths(auth.OrgRead))
 		rows, err := tx.Query(ctx, "SELECT kind, count(*) FROM org_nodes WHERE "+where+" GROUP BY kind", args...)
 		if err != nil {
@@ -141,6 +180,11 @@ func (s *Server) dashboardData(ctx context.Context, p *auth.Principal) (*Dashboa
 			d.Nodes[k] = n
 		}
 		rows.Close()
+		if p.CanAt(auth.SettingsWrite, "/1/") { // an administrator of the whole group
+			if d.System, err = s.systemStatus(ctx, tx, dayStart); err != nil {
+				return err
+			}
+		}
 		if d.ShowStaff {
 			where, args := db.PathsWhere("n.path", p.Paths(auth.StaffRead))
 			q := "SELECT count(*), COALESCE(SUM(CASE WHEN s.active THEN 1 ELSE 0 END), 0) FROM staff s JOIN org_nodes n ON n.id = s.node_id WHERE " + where

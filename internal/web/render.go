@@ -21,6 +21,7 @@ import (
 	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
+	"estateclub/internal/request"
 )
 
 //go:embed templates/*.html
@@ -142,10 +143,16 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 		"statuses":     func() []member.Status { return member.Statuses },
 		"channels":     func() []member.Channel { return member.Channels },
 		"tierLabel":    tierLabel,
-		"genderLabel":  genderLabel,
-		"changeValue":  changeValue,
-		"join":         strings.Join,
-		"channel":      func(s string) member.Channel { return member.Channel(s) },
+		"departmentLabel": func(lang, code string) string {
+			if l := request.DepartmentLabel(code, lang); l != "" {
+				return l
+			}
+			return code // a department the admin added keeps its name
+		},
+		"genderLabel": genderLabel,
+		"changeValue": changeValue,
+		"join":        strings.Join,
+		"channel":     func(s string) member.Channel { return member.Channel(s) },
 		// Bars take at most 240 of the chart's 400 units, after the labels.
 		"barWidth": func(pct float64) string { return strconv.FormatFloat(barWidth(pct), 'f', 1, 64) },
 		"barEnd":   func(pct float64) string { return strconv.FormatFloat(barEnd(pct), 'f', 1, 64) },

@@ -147,6 +147,12 @@ func (s *Server) registerRoutes() {
 	c("GET /cards", auth.CardManage, s.cardList)
 	c("POST /cards/designs", auth.CardManage, s.cardDesignCreate)
 	c("POST /cards/batches", auth.CardManage, s.cardBatchCreate)
+	c("GET /cards/verify", auth.MerchantVerify, s.cardCheckPage)
+	c("POST /cards/verify", auth.MerchantVerify, s.cardCheckSubmit)
+	// Requests and complaints (诉求): the queue and a request's page.
+	c("GET /requests", auth.RequestRead, s.requestList)
+	c("GET /requests/{request}", auth.RequestRead, s.requestShow)
+	c("GET /requests/{request}/photos/{photo}", auth.RequestRead, s.requestPhoto)
 	c("GET /tiers", auth.MemberRead, s.tiers)
 	c("POST /tiers/period", auth.TierApprove, s.tierPeriod)
 	c("POST /tiers/{tier}", auth.TierApprove, s.tierUpdate)

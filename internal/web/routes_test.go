@@ -20,6 +20,7 @@ import (
 	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/points"
+	"estateclub/internal/request"
 )
 
 // The permission walk: every registered route, called as every role, must
@@ -164,6 +165,31 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 			t.Fatal(err)
 		}
 		return strconv.FormatInt(c.ID, 10)
+	},
+	// A complaint with a photo from an approved member at the scope's
+	// node, and that photo.
+	"request": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		m := mustFixtureMember(t, e, sc.node)
+		if _, err := e.srv.members.Review(actorCtx("fixture"), m.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		q, err := e.srv.requests.Submit(actorCtx("fixture"), request.NewRequest{MemberID: m.ID, Kind: request.Complaint,
+			Subkind: request.SubProperty, Text: "walk: 电梯停运", Photo: pngPhoto(t), PhotoName: "walk.png"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(q.ID, 10)
+	},
+	"photo": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		id, err := strconv.ParseInt(sc.filled["request"], 10, 64)
+		if err != nil {
+			t.Fatalf("{photo} needs {request} before it: %v", err)
+		}
+		q, err := e.srv.requests.Get(context.Background(), id)
+		if err != nil || len(q.Photos) == 0 {
+			t.Fatalf("request %d: %+v, %v", id, q, err)
+		}
+		return strconv.FormatInt(q.Photos[0].ID, 10)
 	},
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/pii"
+	"estateclub/internal/request"
+)
+
+// The staff side of requests and complaints (诉求): the queue of the
+// caller's scope and a request's page, read-only for now; handling
+// (routing, replies, due times) builds on these pages.
+
+// requestRow is a request in the queue with its member, masked.
+type requestRow struct {
+	request.Request
+	MemberName string
+	MemberLink bool // the caller may open the member's page
+	Late       bool
+}
+
+type requestsData struct {
+	Rows     []requestRow
+	Total    int
+	Page     paging
+	Pages    int
+	Query    url.Values
+	Statuses []request.Status
+	Kinds    []request.Kind
+}
+
+// requestFilter reads the queue's filters from the URL.
+func requestFilter(r *http.Request) (request.Filter, error) {
+	q := r.URL.Query()
+	f := request.Filter{Within: principal(r).Paths(auth.RequestRead)}
+	if v := request.Status(q.Get("status")); v != "" {
+		if v.Label("zh-CN") == "" {
+			return f, apperr.Field("status", "状态不正确", "unknown status")
+		}
+		f.Status = v
+	}
+	if v := request.Kind(q.Get("kind")); v != "" {
+		if v.Label("zh-CN") == "" {
+			return f, apperr.Field("kind", "类型不正确", "unknown kind")
+		}
+		f.Kind = v
+	}
+	switch q.Get("overdue") {
+	case "":
+	case "1":
+		f.Overdue = true
+	default:
+		return f, apperr.Field("overdue", "overdue 须为 1", "overdue must be 1")
+	}
+	return f, nil
+}
+
+func (s *Server) requestList(w http.ResponseWriter, r *http.Request) {
+	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds}
+	pg, err := readPaging(r)
+	d.Page = pg
+	var f request.Filter
+	if err == nil {
+		f, err = requestFilter(r)
+	}
+	var list []request.Request
+	if err == nil {
+		f.Offset, f.Limit = pg.offset(), pg.PerPage
+		list, d.Total, err = s.requests.List(r.Context(), f)
+	}
+	pgData := page{Title: s.cat.T(lang(r), "requests.title"), Nav: "requests", Data: &d}
+	if err != nil {
+		s.formError(w, r, "requests", pgData, err)
+		return
+	}
+	d.Pages = (d.Total + pg.PerPage - 1) / max(pg.PerPage, 1)
+	p, now := principal(r), s.db.Clock()
+	for _, q := range list {
+		row := requestRow{Request: q, MemberLink: p.CanAt(auth.MemberRead, q.NodePath),
+			Late: !q.Status.Done() && q.DueAt != nil && q.DueAt.Before(now)}
+		if m, err := s.members.Get(r.Context(), q.MemberID); err == nil {
+			row.MemberName = pii.MaskName(m.Name)
+		} else if !apperr.Is(err, apperr.NotFound) {
+			s.fail(w, r, err)
+			return
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, "requests", pgData)
+}
+
+// loadRequest reads the request of the path within the caller's scope:
+// one outside it is not found.
+func (s *Server) loadRequest(r *http.Request) (*request.Request, error) {
+	id, err := strconv.ParseInt(r.PathValue("request"), 10, 64)
+	if err != nil {
+		return nil, notFoundErr
+	}
+	q, err := s.requests.Get(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !principal(r).CanAt(auth.RequestRead, q.NodePath) {
+		return nil, notFoundErr
+	}
+	return q, nil
+}
+
+type requestData struct {
+	Q          *request.Request
+	Member     *member.Member
+	MemberName string
+	MemberLink bool
+	Late       bool
+}
+
+func (s *Server) requestShow(w http.ResponseWriter, r *http.Request) {
+	q, err := s.loadRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m, err := s.members.Get(r.Context(), q.MemberID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := requestData{Q: q, Member: m, MemberName: pii.MaskName(m.Name), MemberLink: principal(r).CanAt(auth.MemberRead, m.NodePath),
+		Late: !q.Status.Done() && q.DueAt != nil && q.DueAt.Before(s.db.Clock())}
+	s.render(w, r, http.StatusOK, "request_show", page{Title: q.No, Nav: "requests", Data: d})
+}
+
+func (s *Server) requestPhoto(w http.ResponseWriter, r *http.Request) {
+	q, err := s.loadRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)
+	if err != nil {
+		s.fail(w, r, notFoundErr)
+		return
+	}
+	_, ctype, data, err := s.requests.Photo(r.Context(), q.ID, pid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(data)
+}
