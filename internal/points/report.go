@@ -148,7 +148,7 @@ func (s *Service) Effectiveness(ctx context.Context, f ReportFilter) (*Effective
 
 // reportBehind is how many posting ids past the mark the report folds in
 // before it answers rather than summing them live.
-const reportBehind = 50_000
+const reportBehind = 10_000
 
 func (s *Service) advanceIfBehind(ctx context.Context) error {
 	var behind int64

@@ -34,7 +34,7 @@ type planRule struct {
 }
 
 type rolled struct {
-	sums    map[sumKey]*rollSums          // postings and amount only
+	sums    map[sumKey]*rollSums           // postings and amount only
 	members map[planRule]*roaring64.Bitmap // awards in the period
 }
 
