@@ -84,7 +84,10 @@ func benchReport(ctx context.Context, w io.Writer, dsn string, postings, queries
 			setup.Postings, setup.Transactions, setup.Members, setup.Elapsed.Seconds(), setup.Rollup.Postings, setup.Rolling.Seconds())
 	}
 	var rows int
-	if err := d.View(ctx, func(tx *db.Tx) (err error) { rows, err = tx.Count(ctx, "SELECT count(*) FROM point_report_days"); return err }); err != nil {
+	if err := d.View(ctx, func(tx *db.Tx) (err error) {
+		rows, err = tx.Count(ctx, "SELECT count(*) FROM point_report_days")
+		return err
+	}); err != nil {
 		return err
 	}
 	start := time.Now()

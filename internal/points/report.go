@@ -215,3 +215,10 @@ func (s *Service) effectiveness(ctx context.Context, f ReportFilter, direct bool
 
 // kindIndex orders rows by kind as r.Kinds does.
 func kindIndex(kinds []Kind, k Kind) int { return slices.Index(kinds, k) }
+
+// EffectivenessDirect is the report summed straight from the postings,
+// without the rollup: what the rollup's report is held against in tests
+// and benchmarks.
+func (s *Service) EffectivenessDirect(ctx context.Context, f ReportFilter) (*EffectivenessReport, error) {
+	return s.effectiveness(ctx, f, true)
+}
