@@ -38,7 +38,7 @@ func benchCmd() *cobra.Command {
 	members.Flags().IntVar(&searches, "searches", 200, "searches of each kind")
 	members.Flags().StringVar(&dsn, "db", "", "an EMPTY database to fill (postgres://… or a SQLite file path); default a temporary SQLite file")
 	members.Flags().BoolVar(&searchOnly, "search-only", false, "only time the searches, on a database an earlier run filled (--db)")
-	cmd.AddCommand(members, statementBenchCmd())
+	cmd.AddCommand(members, statementBenchCmd(), reportBenchCmd())
 	return cmd
 }
 

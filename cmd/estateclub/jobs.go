@@ -26,6 +26,11 @@ func runJobs(ctx context.Context, srv *web.Server, log *slog.Logger) {
 			log.Info("job purge_member_sessions", "sessions", sessions, "codes", codes)
 		}
 		runLeadJobs(ctx, srv, log)
+		if r, err := srv.Points().AdvanceReport(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("job points.report_rollup failed", "err", err)
+		} else if r.Postings > 0 {
+			log.Info("job points.report_rollup", "postings", r.Postings, "mark", r.Mark)
+		}
 		if p, err := srv.Jobs().Purge(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("job purge_job_files failed", "err", err)
 		} else if p.Outputs+p.Inputs+p.Pending > 0 {

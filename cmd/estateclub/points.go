@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,27 @@ func pointsCmd(cfg *config) *cobra.Command {
 			}
 			defer d.Close()
 			return verifyPoints(cmd.Context(), cmd.OutOrStdout(), &points.Service{DB: d})
+		},
+	}
+	rebuild := &cobra.Command{
+		Use:   "report-rebuild",
+		Short: "rebuild the plan effectiveness report's rollup (积分计划效用分析) from the postings",
+		Long: "Empties point_report_days and sums every member posting into it again, up to the postings committed now.\n" +
+			"The rollup is derived data: the report is right without it (it adds the postings after the rollup's mark live,\n" +
+			"and the server folds them in every 10 minutes); rebuild after restoring an old backup or changing the club's zone.",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := cfg.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			start := time.Now()
+			r, err := (&points.Service{DB: d}).RebuildReport(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "report rollup rebuilt: %d member postings up to posting %d in %.1f s\n", r.Postings, r.Mark, time.Since(start).Seconds())
+			return nil
 		},
 	}
 	var clients, postings, members, plans int
@@ -85,7 +107,7 @@ func pointsCmd(cfg *config) *cobra.Command {
 	}
 	expire.Flags().IntVar(&year, "year", 0, "the year that ends (default: the last year that has ended)")
 	expire.Flags().BoolVar(&dry, "dry-run", false, "report what would expire; post nothing")
-	cmd.AddCommand(verify, awards, expire)
+	cmd.AddCommand(verify, awards, expire, rebuild)
 	return cmd
 }
 

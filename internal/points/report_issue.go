@@ -63,6 +63,12 @@ func (q *reportQuery) issuance(ctx context.Context, r *EffectivenessReport) erro
 			return err
 		}
 	}
+	return q.finishIssuance(ctx, r, levels)
+}
+
+// finishIssuance makes the plan, rule and category rows and the totals'
+// plan figures from the levels of issuance (as issueLevels).
+func (q *reportQuery) finishIssuance(ctx context.Context, r *EffectivenessReport, levels []map[issueKey]Issuance) error {
 	plans, err := q.reportPlans(ctx, levels[1])
 	if err != nil {
 		return err

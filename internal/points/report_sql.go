@@ -110,21 +110,7 @@ func (q *reportQuery) movements(ctx context.Context, r *EffectivenessReport) err
 	err = q.sums(ctx, `SELECT a.region_path, a.kind, COALESCE(o.source, t.source), CASE WHEN t.reverses_id IS NULL THEN 0 ELSE 1 END,
 		CAST(SUM(p.amount) AS BIGINT)`+from+join+" WHERE "+strings.Join(pc, " AND ")+" GROUP BY 1, 2, 3, 4", pa,
 		func(region string, k Kind, origin Source, reversal bool, n int64) {
-			m := &get(region, k).Movements
-			switch origin {
-			case FromRule, FromPlan, FromEvent:
-				if reversal {
-					m.Reversed -= n
-				} else {
-					m.Issued += n
-				}
-			case FromRedemption:
-				m.Redeemed -= n
-			case FromExpiry:
-				m.Expired -= n
-			default:
-				m.Adjusted += n
-			}
+			get(region, k).add(origin, reversal, n)
 		})
 	if err != nil {
 		return err
@@ -139,6 +125,12 @@ func (q *reportQuery) movements(ctx context.Context, r *EffectivenessReport) err
 			return err
 		}
 	}
+	return q.finishMovements(ctx, r, regions)
+}
+
+// finishMovements winds each region's balance back to the period's end
+// and its start, orders the regions and totals them.
+func (q *reportQuery) finishMovements(ctx context.Context, r *EffectivenessReport, regions map[regionKey]*RegionEffect) error {
 	for _, g := range regions {
 		g.Closing += g.Balance
 		g.Opening = g.Closing - g.net()
@@ -159,6 +151,24 @@ func (q *reportQuery) movements(ctx context.Context, r *EffectivenessReport) err
 		r.Totals = append(r.Totals, t)
 	}
 	return q.nameRegions(ctx, r)
+}
+
+// add counts n points of postings of what came from origin.
+func (m *Movements) add(origin Source, reversal bool, n int64) {
+	switch origin {
+	case FromRule, FromPlan, FromEvent:
+		if reversal {
+			m.Reversed -= n
+		} else {
+			m.Issued += n
+		}
+	case FromRedemption:
+		m.Redeemed -= n
+	case FromExpiry:
+		m.Expired -= n
+	default:
+		m.Adjusted += n
+	}
 }
 
 // sums runs a statement of rows (region, kind, source, reversal flag,

@@ -146,6 +146,9 @@ func (s *Server) Routes() []Route { return s.routes }
 // Leads is the lead service (the command line runs its periodic work).
 func (s *Server) Leads() *lead.Service { return s.leads }
 
+// Points is the points ledger's service (housekeeping advances its report rollup).
+func (s *Server) Points() *points.Service { return s.points }
+
 // Jobs is the queue of background jobs (the command line runs them).
 func (s *Server) Jobs() *jobs.Queue { return s.jobs }
 
