@@ -427,6 +427,9 @@ func (s *Server) auditString(n *auditNames, typ, key, v string) string {
 		if st, ok := n.staff[v]; ok {
 			return st.Name + " " + v
 		}
+		if id := memberActorID(v); id != "" {
+			return n.memberRef(s, id).Label
+		}
 	}
 	if l := enumLabel(n.lang, typ, key, v); l != "" && l != v {
 		return l

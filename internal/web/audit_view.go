@@ -84,8 +84,13 @@ func (s *Server) loadAuditNames(ctx context.Context, lang string, p *auth.Princi
 	logins, staffIDs, memberIDs, codes := extraLogins, []string{}, []string{}, []string{}
 	ids := map[string][]string{}
 	for _, e := range entries {
-		logins = append(logins, byLogins(e.Before)...)
-		logins = append(logins, byLogins(e.After)...)
+		for _, l := range append(byLogins(e.Before), byLogins(e.After)...) {
+			if id := memberActorID(l); id != "" {
+				memberIDs = append(memberIDs, id)
+			} else {
+				logins = append(logins, l)
+			}
+		}
 		switch e.ActorKind {
 		case "staff":
 			logins = append(logins, e.ActorLogin)

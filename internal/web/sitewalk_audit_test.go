@@ -145,8 +145,9 @@ var englishWords = map[string]bool{"the": true, "a": true, "an": true, "in": tru
 // logins (pd.manager) are names people use and may show.
 func rawCodes(text string, logins map[string]bool) []string {
 	var out []string
-	for _, m := range dottedCode.FindAllString(text, -1) {
-		if !logins[m] {
+	for _, ix := range dottedCode.FindAllStringIndex(text, -1) {
+		m := text[ix[0]:ix[1]]
+		if !logins[m] && (ix[0] == 0 || text[ix[0]-1] != '@') { // an email's domain is no code
 			out = append(out, m)
 		}
 	}
