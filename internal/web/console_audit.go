@@ -3,17 +3,31 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"sort"
 
 	"estateclub/internal/audit"
 )
 
 type auditData struct {
-	Entries []audit.Entry
+	Rows    []auditRow
 	Total   int
 	Page    paging
 	Pages   int
 	Query   url.Values
+	Actions []actionGroup // the action filter's choices, in words
+	Types   []option      // the object-type filter's choices
 }
+
+// actionGroup is one area's actions in the action filter: the whole area
+// (value "member.") first, then each action.
+type actionGroup struct {
+	Label   string
+	Area    string
+	Actions []option
+}
+
+// option is one choice of a select: its value and its words.
+type option struct{ Value, Label string }
 
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 	pg, err := readPaging(r)
@@ -21,12 +35,17 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := auditData{Page: pg, Query: r.URL.Query()}
-	p := page{Title: s.cat.T(lang(r), "nav.audit"), Nav: "audit"}
+	l := lang(r)
+	d := auditData{Page: pg, Query: r.URL.Query(), Actions: s.actionGroups(l), Types: s.objectTypes(l)}
+	p := page{Title: s.cat.T(l, "nav.audit"), Nav: "audit"}
 	f, err := auditFilter(r)
 	if err == nil {
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
-		d.Entries, d.Total, err = audit.List(r.Context(), s.db, f)
+		var entries []audit.Entry
+		entries, d.Total, err = audit.List(r.Context(), s.db, f)
+		if err == nil {
+			d.Rows, err = s.auditRows(r.Context(), l, principal(r), entries)
+		}
 		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
 	}
 	p.Data = d
@@ -35,4 +54,33 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "audit", p)
+}
+
+// actionGroups lists every action by area, in words.
+func (s *Server) actionGroups(lang string) []actionGroup {
+	var out []actionGroup
+	for _, a := range audit.Actions {
+		area := audit.Area(a)
+		if len(out) == 0 || out[len(out)-1].Area != area {
+			out = append(out, actionGroup{Area: area, Label: s.cat.T(lang, "audit.area."+area)})
+		}
+		g := &out[len(out)-1]
+		g.Actions = append(g.Actions, option{Value: a, Label: s.actionLabel(lang, a)})
+	}
+	return out
+}
+
+// objectTypes are the kinds of object the log records, in words.
+var objectTypes = []string{"api_token", "card", "card_batch", "card_design", "expiry", "job", "lead", "lead_claim",
+	"lead_settings", "lead_sheet", "lead_signoff", "member", "member_batch", "member_session", "org_node",
+	"point_adjustment", "point_award_batch", "point_plan", "redeem_item", "redeem_order", "request", "setting",
+	"staff", "tier", "tier_change"}
+
+func (s *Server) objectTypes(lang string) []option {
+	out := make([]option, 0, len(objectTypes))
+	for _, t := range objectTypes {
+		out = append(out, option{Value: t, Label: s.cat.T(lang, "audit.type."+t)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out
 }

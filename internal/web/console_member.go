@@ -107,6 +107,7 @@ type memberShowData struct {
 	M        *member.Member
 	PII      *member.PII // set after a deliberate reveal
 	History  []member.Change
+	Actors   []ref // who made each line of History, in words
 	Tiers    []member.Tier
 	TierLog  []member.TierChange
 	Channels []member.Channel
@@ -118,6 +119,9 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, m *member.Me
 	d := memberShowData{M: m, PII: p, Channels: member.Channels}
 	var err error
 	if d.History, err = s.members.History(r.Context(), m.ID); err == nil {
+		d.Actors, err = s.historyActors(r, m.ID, d.History)
+	}
+	if err == nil {
 		if d.Tiers, err = s.members.Tiers(r.Context()); err == nil {
 			d.TierLog, err = s.members.TierChanges(r.Context(), m.ID, nil)
 		}

@@ -307,7 +307,7 @@ type leadShowData struct {
 	Lead        *lead.Lead
 	Config      *lead.Config
 	FollowUps   []lead.FollowUp
-	History     []lead.Change
+	History     []leadHistoryRow
 	Deals       []lead.Deal
 	Claims      []lead.Claim
 	Consultants []auth.Staff
@@ -329,8 +329,11 @@ func (s *Server) leadShowPage(w http.ResponseWriter, r *http.Request, l *lead.Le
 	var err error
 	if d.Config, err = s.leads.Config(ctx, l.ProjectCode); err == nil {
 		if d.FollowUps, err = s.leads.FollowUps(ctx, l.ID); err == nil {
-			if d.History, err = s.leads.History(ctx, l.ID); err == nil {
-				d.Deals, err = s.leads.Deals(ctx, l.ID)
+			var h []lead.Change
+			if h, err = s.leads.History(ctx, l.ID); err == nil {
+				if d.History, err = s.leadHistory(r, h); err == nil {
+					d.Deals, err = s.leads.Deals(ctx, l.ID)
+				}
 			}
 		}
 	}

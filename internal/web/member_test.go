@@ -643,7 +643,7 @@ func TestMemberReview(t *testing.T) {
 			}
 			// The history says what happened in words, not status codes.
 			if rows := tableRows(t, page, "member-history"); !slices.ContainsFunc(rows, func(r []string) bool {
-				return len(r) == 5 && r[2] == "状态" && r[3] == "待审核" && r[4] == "正式会员" && strings.HasPrefix(r[1], "sh-sup")
+				return len(r) == 5 && r[2] == "状态" && r[3] == "待审核" && r[4] == "正式会员" && strings.HasPrefix(r[1], "测试 sh-sup")
 			}) {
 				t.Errorf("history misses the approval: %q", rows)
 			}
@@ -724,9 +724,9 @@ func TestMemberProfileEdit(t *testing.T) {
 			}
 			switch row[2] {
 			case "手机号":
-				sawMobile = row[3] == zhangMasked && row[4] == "139****4321" && strings.HasPrefix(row[1], "sh-spec")
+				sawMobile = row[3] == zhangMasked && row[4] == "139****4321" && strings.HasPrefix(row[1], "测试 sh-spec")
 			case "职业":
-				sawOccupation = row[3] == "" && row[4] == "工程师" && strings.HasPrefix(row[1], "sh-spec")
+				sawOccupation = row[3] == "" && row[4] == "工程师" && strings.HasPrefix(row[1], "测试 sh-spec")
 			}
 		}
 		if !sawMobile || !sawOccupation {
@@ -918,7 +918,7 @@ func TestMemberTiers(t *testing.T) {
 				t.Errorf("the member page does not show the approved tier:\n%s", page)
 			}
 			if rows := tableRows(t, page, "member-history"); !slices.ContainsFunc(rows, func(r []string) bool {
-				return len(r) == 5 && r[2] == "等级" && r[3] == "普籍" && r[4] == "金籍" && strings.HasPrefix(r[1], "gsup")
+				return len(r) == 5 && r[2] == "等级" && r[3] == "普籍" && r[4] == "金籍" && strings.HasPrefix(r[1], "测试 gsup")
 			}) {
 				t.Errorf("history misses the tier change: %q", rows)
 			}

@@ -1,0 +1,119 @@
+package audit
+
+import (
+	"slices"
+	"strings"
+)
+
+// Actions lists every action the code records (Change.Action), sorted. The
+// pages show each in words (the message "audit.act.<action>"); a test in
+// this package reads the code's audit.Record calls and fails on an action
+// missing here, and one in internal/web fails on an action without words
+// in both languages.
+var Actions = []string{
+	"auth.login",
+	"auth.login_failed",
+	"auth.logout",
+	"card.batch.create",
+	"card.delivery",
+	"card.design.create",
+	"card.design.update",
+	"card.issue",
+	"card.lost",
+	"card.prefix",
+	"card.reissue",
+	"card.void",
+	"job.output.download",
+	"jobs.retention",
+	"lead.assign",
+	"lead.claim.granted",
+	"lead.claim.rejected",
+	"lead.config",
+	"lead.deal",
+	"lead.export",
+	"lead.import",
+	"lead.pool_return",
+	"lead.register",
+	"lead.sheet",
+	"lead.signoff",
+	"lead.update",
+	"member.apply",
+	"member.approve",
+	"member.batch",
+	"member.conflict.apply",
+	"member.conflict.dismiss",
+	"member.enrol",
+	"member.export",
+	"member.property.add",
+	"member.return",
+	"member.reveal",
+	"member.session_attach",
+	"member.sign_in",
+	"member.sign_out",
+	"member.tier",
+	"member.tier.approved",
+	"member.tier.rejected",
+	"member.tier.request",
+	"member.update",
+	"org.create",
+	"org.update",
+	"points.adjust.approved",
+	"points.adjust.propose",
+	"points.adjust.rejected",
+	"points.award.batch",
+	"points.expire",
+	"points.expire.batch",
+	"points.expiry_years",
+	"points.plan.approve",
+	"points.plan.cancel",
+	"points.plan.change.approved",
+	"points.plan.change.propose",
+	"points.plan.change.rejected",
+	"points.plan.create",
+	"points.plan.return",
+	"points.plan.submit",
+	"points.plan.update",
+	"points.rule.add",
+	"points.rule.update",
+	"points.spend_anywhere",
+	"redeem.apply",
+	"redeem.approve",
+	"redeem.auto_approve",
+	"redeem.cancel",
+	"redeem.fulfil",
+	"redeem.item.create",
+	"redeem.item.delete",
+	"redeem.item.update",
+	"redeem.reject",
+	"request.submit",
+	"staff.create",
+	"staff.locale",
+	"staff.password",
+	"staff.role.grant",
+	"staff.role.revoke",
+	"staff.update",
+	"tier.period",
+	"tier.update",
+	"token.create",
+	"token.revoke",
+}
+
+// Families are the actions built at run time as a prefix and a status the
+// code's text does not spell out (a field of the object recorded): the
+// suffixes listed here are every value that field takes.
+var Families = map[string][]string{
+	"points.adjust.": {"approved", "rejected"}, // points.AdjustmentStatus once decided
+}
+
+// Known reports whether action is one the code records.
+func Known(action string) bool {
+	_, ok := slices.BinarySearch(Actions, action)
+	return ok
+}
+
+// Area is the first part of an action ("member" of "member.tier.request"),
+// what the log's filter groups actions by.
+func Area(action string) string {
+	area, _, _ := strings.Cut(action, ".")
+	return area
+}
