@@ -11,7 +11,7 @@ type auditData struct {
 	Entries []audit.Entry
 	Total   int
 	Page    paging
-	Pages   int
+	Pager   pager
 	Query   url.Values
 }
 
@@ -27,7 +27,7 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
 		d.Entries, d.Total, err = audit.List(r.Context(), s.db, f)
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p.Data = d
 	if err != nil {

@@ -53,7 +53,7 @@ type importSummary struct {
 // JobHandlers are the background jobs this server knows how to run.
 func (s *Server) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{importJob: s.runImport, points.ExpiryJobKind: s.points.ExpiryJob(),
-		lead.PoolReturnJobKind: s.leads.PoolReturnJob()}
+		lead.PoolReturnJobKind: s.leads.PoolReturnJob(), reviewJob: s.runReview}
 }
 
 // runImport imports a member file in the background. It is safe to run

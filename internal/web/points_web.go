@@ -78,7 +78,7 @@ type pointsPageData struct {
 	Lines    []points.Line
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Query    url.Values
 	Upcoming []points.UpcomingExpiry
 	Types    []points.EventType
@@ -116,7 +116,7 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
 		d.Lines, d.Total, err = s.points.Statement(r.Context(), m.ID, f)
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p.Data = d
 	if err != nil {

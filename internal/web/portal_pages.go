@@ -109,7 +109,7 @@ type mPointsData struct {
 	Lines    []points.Line
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Kind     string
 }
 
@@ -141,7 +141,7 @@ func (s *Server) mPoints(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	d.Pager = newPager(r, pg, d.Total, 0, false)
 	s.renderPortal(w, r, http.StatusOK, "m_points", mpage{Title: s.cat.T(lang(r), "m.points.title"), Nav: "points", Data: d})
 }
 
