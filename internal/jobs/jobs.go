@@ -214,11 +214,23 @@ func (q *Queue) Output(ctx context.Context, id int64) (name string, r *filestore
 
 // List returns the newest jobs of a kind within the org paths.
 func (q *Queue) List(ctx context.Context, kind string, within []string, limit int) ([]Job, error) {
+	out, _, err := q.Page(ctx, kind, within, 0, limit)
+	return out, err
+}
+
+// Page returns a page of the jobs of a kind within the org paths, newest
+// first, and how many there are.
+func (q *Queue) Page(ctx context.Context, kind string, within []string, offset, limit int) ([]Job, int, error) {
 	where, args := db.PathsWhere("node_path", within)
 	var out []Job
+	var total int
 	err := q.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE kind = ? AND "+where+" ORDER BY id DESC LIMIT ?",
-			append(append([]any{kind}, args...), limit)...)
+		var err error
+		if total, err = tx.Count(ctx, "SELECT count(*) FROM jobs WHERE kind = ? AND "+where, append([]any{kind}, args...)...); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE kind = ? AND "+where+" ORDER BY id DESC LIMIT ? OFFSET ?",
+			append(append([]any{kind}, args...), limit, max(offset, 0))...)
 		if err != nil {
 			return err
 		}
@@ -232,7 +244,7 @@ func (q *Queue) List(ctx context.Context, kind string, within []string, limit in
 		}
 		return rows.Err()
 	})
-	return out, err
+	return out, total, err
 }
 
 // staleAfter is how long a running job may go without a heartbeat before

@@ -154,16 +154,22 @@ func (s *Server) memberAdjust(w http.ResponseWriter, r *http.Request) {
 
 type adjustmentsData struct {
 	Items []points.Adjustment
+	Pager pager
 }
 
 func (s *Server) adjustmentsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
-	items, _, err := s.points.Adjustments(r.Context(), points.AdjustmentFilter{Within: principal(r).Paths(auth.AdjustApprove),
-		Status: points.AdjustmentPending, Limit: 200})
+	pg, err := readPaging(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items}}
+	items, total, err := s.points.Adjustments(r.Context(), points.AdjustmentFilter{Within: principal(r).Paths(auth.AdjustApprove),
+		Status: points.AdjustmentPending, Offset: pg.offset(), Limit: pg.PerPage})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items, Pager: newPager(r, pg, total, len(items), false)}}
 	if ferr != nil {
 		s.formError(w, r, "adjustments", p, ferr)
 		return

@@ -212,7 +212,7 @@ func (s *Server) memberReviewMany(w http.ResponseWriter, r *http.Request) {
 		s.reviewQueueWith(w, r, b.Query, http.StatusBadRequest, err)
 		return
 	}
-	redirect(w, r, "/members/review/jobs/"+strconv.FormatInt(id, 10), "lists.review.queued")
+	redirect(w, r, "/members/review/batches/"+strconv.FormatInt(id, 10), "lists.review.queued")
 }
 
 func (s *Server) reviewConfirm(w http.ResponseWriter, r *http.Request, b reviewBatch) {
@@ -447,7 +447,7 @@ type reviewJobData struct {
 // reviewJobPage shows a batch review's progress, then what it did: how
 // many were decided and which failed and why.
 func (s *Server) reviewJobPage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("job"), 10, 64)
+	id, err := strconv.ParseInt(r.PathValue("batch"), 10, 64)
 	if err != nil {
 		s.fail(w, r, notFoundErr)
 		return

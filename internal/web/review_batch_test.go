@@ -79,7 +79,7 @@ func mustConfirm(t *testing.T, c *client, form url.Values) (string, url.Values) 
 // mustApplyBatch confirms a batch, runs its job and returns the job page.
 func mustApplyBatch(t *testing.T, e *testEnv, c *client, confirm url.Values) string {
 	t.Helper()
-	loc := mustSeeOther(t, c.postForm("/members/review", confirm), "/members/review/jobs/")
+	loc := mustSeeOther(t, c.postForm("/members/review", confirm), "/members/review/batches/")
 	runReviewJobs(t, e)
 	return mustStatus(t, c.get(loc), http.StatusOK)
 }
@@ -191,9 +191,9 @@ func TestReviewQueueSelectAll(t *testing.T) {
 			mustStatus(t, c.postForm(memberPath(pd[7])+"/review", url.Values{"decision": {"approve"}}), http.StatusSeeOther)
 			late := mustPending(t, e, "SH-PD", 33, 1)
 			first := c.postForm("/members/review", confirm)
-			loc := mustSeeOther(t, first, "/members/review/jobs/")
+			loc := mustSeeOther(t, first, "/members/review/batches/")
 			// A retried post (double click, reload) queues nothing more.
-			if again := mustSeeOther(t, c.postForm("/members/review", confirm), "/members/review/jobs/"); again != loc {
+			if again := mustSeeOther(t, c.postForm("/members/review", confirm), "/members/review/batches/"); again != loc {
 				t.Errorf("a retried post went to %s, the first to %s", again, loc)
 			}
 			runReviewJobs(t, e)
