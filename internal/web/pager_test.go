@@ -22,8 +22,8 @@ func TestPagerLinks(t *testing.T) {
 		next              bool
 		lastLink, prevURL string
 	}{
-		{"middle page", 45, 20, false, 3, true, "?per_page=20&page=3&q=%E5%BC%A0&status=pending", "?per_page=20&q=%E5%BC%A0&status=pending"},
-		{"last page", 40, 20, false, 2, false, "?per_page=20&page=2&q=%E5%BC%A0&status=pending", "?per_page=20&q=%E5%BC%A0&status=pending"},
+		{"middle page", 45, 20, false, 3, true, "?page=3&per_page=20&q=%E5%BC%A0&status=pending", "?per_page=20&q=%E5%BC%A0&status=pending"},
+		{"last page", 40, 20, false, 2, false, "?page=2&per_page=20&q=%E5%BC%A0&status=pending", "?per_page=20&q=%E5%BC%A0&status=pending"},
 		{"bounded count, full page", 1001, 20, true, 51, true, "", ""},
 		{"bounded count, short page", 1001, 7, true, 51, false, "", ""},
 	} {

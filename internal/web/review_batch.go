@@ -426,15 +426,16 @@ func (s *Server) nameFailures(ctx context.Context, fs []reviewFailure) error {
 // reviewJobView is a batch review job as its page shows it.
 type reviewJobView struct {
 	jobs.Job
-	Summary reviewSummary
-	Approve bool
+	Summary  reviewSummary
+	Approve  bool
+	Expected int // as confirmed
 }
 
 func viewReviewJob(j jobs.Job) reviewJobView {
 	v := reviewJobView{Job: j}
 	var p reviewParams
 	_ = json.Unmarshal([]byte(j.Params), &p)
-	v.Approve = p.Approve
+	v.Approve, v.Expected = p.Approve, p.Expected
 	_ = json.Unmarshal([]byte(j.Result), &v.Summary)
 	return v
 }
@@ -464,7 +465,11 @@ func (s *Server) reviewJobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := reviewJobData{Job: viewReviewJob(*j), Running: j.Status == jobs.Queued || j.Status == jobs.Running}
-	pg := page{Title: j.FileName, Nav: "review", Data: d}
+	title := s.cat.T(lang(r), "lists.review.job_approve", map[string]any{"N": num(d.Job.Expected)})
+	if !d.Job.Approve {
+		title = s.cat.T(lang(r), "lists.review.job_return", map[string]any{"N": num(d.Job.Expected)})
+	}
+	pg := page{Title: title, Nav: "review", Data: d}
 	if d.Running {
 		pg.Refresh = 2 // no script needed: the page reloads until the job ends
 	}

@@ -39,9 +39,9 @@ func TestBrowserReviewSelectAllOnAPhone(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login"), "sh-sup"),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("count-city")),
+		chromedp.WaitVisible(chromedp.ID("count-members")),
 		chromedp.Navigate(e.ts.URL+"/members/review?per_page=20"),
-		chromedp.WaitVisible(chromedp.ID("review-table")))
+		chromedp.WaitVisible(chromedp.CSS("#review-table tbody tr")))
 	sideways("the review queue")
 
 	// "Select this page" ticks the page's 20 rows.
