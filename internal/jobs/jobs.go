@@ -93,6 +93,9 @@ type New struct {
 	CreatedBy int64
 	FileName  string
 	Input     []byte
+	// Key, if set, is the idempotency key of the request: a second
+	// Enqueue with the same key queues nothing and returns the first job.
+	Key string
 }
 
 // Enqueue stores a job for any server to run; its input goes to the file
@@ -124,8 +127,29 @@ func (q *Queue) Enqueue(ctx context.Context, n New) (int64, error) {
 				return err
 			}
 		}
-		id, err = tx.InsertID(ctx, `INSERT INTO jobs (kind, status, params, node_path, created_by, file_name, input_file, created_at)
-			VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`, n.Kind, n.Params, n.NodePath, by, n.FileName, file, tx.Now)
+		var key *string
+		if n.Key != "" {
+			key = &n.Key
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO jobs (kind, status, params, node_path, created_by, file_name, input_file, idem_key, created_at)
+			VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id`,
+			n.Kind, n.Params, n.NodePath, by, n.FileName, file, key, tx.Now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) && key != nil {
+			// Queued before under this key: that job is the answer.
+			if file != nil {
+				if err := filestore.Delete(ctx, tx, *file); err != nil {
+					return err
+				}
+			}
+			var kind string
+			if err := tx.QueryRow(ctx, "SELECT id, kind FROM jobs WHERE idem_key = ?", n.Key).Scan(&id, &kind); err != nil {
+				return err
+			}
+			if kind != n.Kind {
+				return &apperr.Error{Code: apperr.Conflict, ZH: "该请求编号已用于另一种任务", EN: "this request key was used for another kind of job"}
+			}
+			return nil
+		}
 		return err
 	})
 	if err != nil && file != nil {
@@ -190,11 +214,23 @@ func (q *Queue) Output(ctx context.Context, id int64) (name string, r *filestore
 
 // List returns the newest jobs of a kind within the org paths.
 func (q *Queue) List(ctx context.Context, kind string, within []string, limit int) ([]Job, error) {
+	out, _, err := q.Page(ctx, kind, within, 0, limit)
+	return out, err
+}
+
+// Page returns a page of the jobs of a kind within the org paths, newest
+// first, and how many there are.
+func (q *Queue) Page(ctx context.Context, kind string, within []string, offset, limit int) ([]Job, int, error) {
 	where, args := db.PathsWhere("node_path", within)
 	var out []Job
+	var total int
 	err := q.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE kind = ? AND "+where+" ORDER BY id DESC LIMIT ?",
-			append(append([]any{kind}, args...), limit)...)
+		var err error
+		if total, err = tx.Count(ctx, "SELECT count(*) FROM jobs WHERE kind = ? AND "+where, append([]any{kind}, args...)...); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE kind = ? AND "+where+" ORDER BY id DESC LIMIT ? OFFSET ?",
+			append(append([]any{kind}, args...), limit, max(offset, 0))...)
 		if err != nil {
 			return err
 		}
@@ -208,7 +244,7 @@ func (q *Queue) List(ctx context.Context, kind string, within []string, limit in
 		}
 		return rows.Err()
 	})
-	return out, err
+	return out, total, err
 }
 
 // staleAfter is how long a running job may go without a heartbeat before

@@ -339,7 +339,7 @@ func (s *Service) Review(ctx context.Context, id int64, approve bool, reason str
 	}
 	var m *Member
 	err := s.DB.Update(ctx, func(tx *db.Tx) (err error) {
-		m, err = s.reviewTx(ctx, tx, id, approve, reason, false)
+		m, err = s.reviewTx(ctx, tx, id, nil, approve, reason, false)
 		return err
 	})
 	if err != nil {
@@ -351,6 +351,13 @@ func (s *Service) Review(ctx context.Context, id int64, approve bool, reason str
 // ReviewMany decides many applications at once (批量审核) in one
 // transaction; it returns the error of each id that could not be decided.
 func (s *Service) ReviewMany(ctx context.Context, ids []int64, approve bool, reason string) (map[int64]error, error) {
+	return s.ReviewWithin(ctx, ids, nil, approve, reason)
+}
+
+// ReviewWithin is ReviewMany for a caller whose scope is the org paths
+// within (nil: everywhere): a member outside them is never decided, even
+// if its id is given (it fails as not found).
+func (s *Service) ReviewWithin(ctx context.Context, ids []int64, within []string, approve bool, reason string) (map[int64]error, error) {
 	reason = strings.TrimSpace(reason)
 	if !approve && reason == "" {
 		return nil, apperr.Field("reason", "退回须填写原因", "a returned application needs a reason")
@@ -358,7 +365,7 @@ func (s *Service) ReviewMany(ctx context.Context, ids []int64, approve bool, rea
 	failed := map[int64]error{}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		for _, id := range ids {
-			if _, err := s.reviewTx(ctx, tx, id, approve, reason, true); err != nil {
+			if _, err := s.reviewTx(ctx, tx, id, within, approve, reason, true); err != nil {
 				if apperr.As(err).Code == apperr.Internal {
 					return err
 				}
@@ -370,11 +377,11 @@ func (s *Service) ReviewMany(ctx context.Context, ids []int64, approve bool, rea
 	return failed, err
 }
 
-func (s *Service) reviewTx(ctx context.Context, tx *db.Tx, id int64, approve bool, reason string, quiet bool) (*Member, error) {
+func (s *Service) reviewTx(ctx context.Context, tx *db.Tx, id int64, scope []string, approve bool, reason string, quiet bool) (*Member, error) {
 	var status Status
 	var name, path string
 	err := tx.QueryRow(ctx, "SELECT status, name, node_path FROM members WHERE id = ?"+tx.ForUpdate(), id).Scan(&status, &name, &path)
-	if isNoRows(err) {
+	if isNoRows(err) || (err == nil && scope != nil && !within(path, scope)) {
 		return nil, apperr.NotFoundf("会员", "member")
 	}
 	if err != nil {

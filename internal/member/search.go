@@ -18,6 +18,7 @@ import (
 type Filter struct {
 	Within     []string // org paths the caller may see; nil: everywhere
 	IDs        []int64  // only these members (e.g. the holder of a card); nil: any, empty: none
+	MaxID      int64    // only members with an id up to this one (a batch's snapshot); 0: any
 	Q          string
 	Status     Status
 	Tier       string
@@ -86,6 +87,9 @@ func (s *Service) where(f Filter) (query, error) {
 		} else {
 			add("m.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")", anySlice(f.IDs)...)
 		}
+	}
+	if f.MaxID > 0 {
+		add("m.id <= ?", f.MaxID)
 	}
 	if q := strings.TrimSpace(validate.Halfwidth(f.Q)); q != "" {
 		compact := strings.NewReplacer(" ", "", "-", "").Replace(q)

@@ -76,7 +76,7 @@ type eventsData struct {
 	Items []points.Event
 	Total int
 	Page  paging
-	Pages int
+	Pager pager
 	Query url.Values
 	Types []points.EventType
 }
@@ -124,7 +124,7 @@ func (s *Server) pointEvents(w http.ResponseWriter, r *http.Request) {
 	f, err := eventFilter(r, pg)
 	if err == nil {
 		d.Items, d.Total, err = s.points.Events(r.Context(), f)
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p.Data = d
 	if err != nil {

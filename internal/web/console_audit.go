@@ -12,7 +12,7 @@ type auditData struct {
 	Rows    []auditRow
 	Total   int
 	Page    paging
-	Pages   int
+	Pager   pager
 	Query   url.Values
 	Actions []actionGroup // the action filter's choices, in words
 	Types   []option      // the object-type filter's choices
@@ -46,7 +46,7 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			d.Rows, err = s.auditRows(r.Context(), l, principal(r), entries)
 		}
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p.Data = d
 	if err != nil {

@@ -23,6 +23,7 @@ type cardsData struct {
 	Stock      []card.StockLine
 	Batches    []card.Batch
 	BatchTotal int
+	Pager      pager // of the batches
 	Designs    []card.Design
 	Cities     []org.Node // where the caller may put a batch into stock
 	Tiers      []member.Tier
@@ -36,9 +37,15 @@ type cardsData struct {
 func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, ferr error) {
 	ctx, within := r.Context(), principal(r).Paths(auth.CardManage)
 	d := cardsData{CanDesign: cardScope(r) == nil, Number: strings.TrimSpace(r.URL.Query().Get("number"))}
-	var err error
+	pg, err := readPaging(r)
+	if err != nil {
+		pg = paging{Page: 1, PerPage: 20}
+	} else if !r.URL.Query().Has("per_page") {
+		pg.PerPage = 20
+	}
 	if d.Stock, err = s.cards.Stock(ctx, card.StockFilter{Within: within}); err == nil {
-		d.Batches, d.BatchTotal, err = s.cards.ListBatches(ctx, card.BatchFilter{Within: within, Limit: 20})
+		d.Batches, d.BatchTotal, err = s.cards.ListBatches(ctx, card.BatchFilter{Within: within, Offset: pg.offset(), Limit: pg.PerPage})
+		d.Pager = newPager(r, pg, d.BatchTotal, len(d.Batches), false)
 	}
 	if err == nil {
 		d.Designs, _, err = s.cards.ListDesigns(ctx, card.DesignFilter{})

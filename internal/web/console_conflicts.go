@@ -21,7 +21,7 @@ type conflictsData struct {
 	Job       int64
 	Total     int
 	Page      paging
-	Pages     int
+	Pager     pager
 	Query     url.Values
 }
 
@@ -64,7 +64,7 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request, ferr erro
 		s.fail(w, r, err)
 		return
 	}
-	d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	d.Pager = newPager(r, pg, d.Total, 0, false)
 	p := page{Title: s.cat.T(lang(r), "conflict.title"), Nav: "review", Data: d}
 	if ferr != nil {
 		s.formError(w, r, "import_conflicts", p, ferr)

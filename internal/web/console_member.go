@@ -17,7 +17,7 @@ type memberListData struct {
 	Total   int
 	Cap     int // totals above it are "more than Cap"
 	Page    paging
-	Pages   int
+	Pager   pager
 	Query   url.Values
 	Tiers   []member.Tier
 	Nodes   []org.Node
@@ -43,7 +43,7 @@ func (s *Server) memberList(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
 		d.Members, d.Total, err = s.members.List(r.Context(), f)
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, len(d.Members), d.Total > member.CountCap)
 	}
 	p.Data = d
 	if err != nil {
@@ -231,50 +231,6 @@ func (s *Server) memberReviewOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/members/"+r.PathValue("member"), "flash.reviewed")
-}
-
-func (s *Server) reviewQueuePage(w http.ResponseWriter, r *http.Request, ferr error) {
-	f := member.Filter{Within: principal(r).Paths(auth.MemberReview), Status: member.Pending, Sort: "recent", Limit: 200}
-	list, total, err := s.members.List(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p := page{Title: s.cat.T(lang(r), "nav.review"), Nav: "review", Data: memberListData{Members: list, Total: total}}
-	if ferr != nil {
-		s.formError(w, r, "member_review", p, ferr)
-		return
-	}
-	s.render(w, r, http.StatusOK, "member_review", p)
-}
-
-func (s *Server) memberReviewQueue(w http.ResponseWriter, r *http.Request) {
-	s.reviewQueuePage(w, r, nil)
-}
-
-// memberReviewMany approves the ticked applications at once (批量审核).
-func (s *Server) memberReviewMany(w http.ResponseWriter, r *http.Request) {
-	var ids []int64
-	for _, v := range r.PostForm["id"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			continue
-		}
-		m, err := s.members.Get(r.Context(), id)
-		if err != nil || !principal(r).CanAt(auth.MemberReview, m.NodePath) {
-			continue
-		}
-		ids = append(ids, id)
-	}
-	if len(ids) == 0 {
-		s.reviewQueuePage(w, r, apperr.Field("id", "请先勾选要通过的申请", "tick the applications to approve first"))
-		return
-	}
-	if _, err := s.members.ReviewMany(r.Context(), ids, true, ""); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	redirect(w, r, "/members/review", "flash.reviewed")
 }
 
 func (s *Server) memberTierRequest(w http.ResponseWriter, r *http.Request) {

@@ -37,7 +37,7 @@ type redeemItemsData struct {
 	Items    []itemView
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Query    url.Values
 	Nodes    []org.Node // where the caller keeps a catalogue
 	Kinds    []redeem.Kind
@@ -69,7 +69,7 @@ func (s *Server) redeemItemsPage(w http.ResponseWriter, r *http.Request, status 
 		for _, it := range items {
 			d.Items = append(d.Items, viewItem(it))
 		}
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p := page{Title: s.cat.T(lang(r), "redeem.items"), Nav: "redeem", Data: d}
 	if ferr == nil {

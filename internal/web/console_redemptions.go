@@ -16,7 +16,7 @@ type redemptionsData struct {
 	Orders   []redeem.Order
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Query    url.Values
 	Nodes    []org.Node
 	Statuses []redeem.Status
@@ -47,7 +47,7 @@ func (s *Server) redemptionsPage(w http.ResponseWriter, r *http.Request, status 
 	if err == nil {
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
 		d.Orders, d.Total, err = s.redeem.Orders(r.Context(), f)
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p := page{Title: s.cat.T(lang(r), "redeem.orders"), Nav: "redeem", Data: d}
 	if ferr == nil {

@@ -27,8 +27,7 @@ type requestRow struct {
 type requestsData struct {
 	Rows     []requestRow
 	Total    int
-	Page     paging
-	Pages    int
+	Pager    pager
 	Query    url.Values
 	Statuses []request.Status
 	Kinds    []request.Kind
@@ -63,7 +62,6 @@ func requestFilter(r *http.Request) (request.Filter, error) {
 func (s *Server) requestList(w http.ResponseWriter, r *http.Request) {
 	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds}
 	pg, err := readPaging(r)
-	d.Page = pg
 	var f request.Filter
 	if err == nil {
 		f, err = requestFilter(r)
@@ -78,7 +76,7 @@ func (s *Server) requestList(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "requests", pgData, err)
 		return
 	}
-	d.Pages = (d.Total + pg.PerPage - 1) / max(pg.PerPage, 1)
+	d.Pager = newPager(r, pg, d.Total, len(list), false)
 	p, now := principal(r), s.db.Clock()
 	for _, q := range list {
 		row := requestRow{Request: q, MemberLink: p.CanAt(auth.MemberRead, q.NodePath),

@@ -15,7 +15,7 @@ type staffListData struct {
 	Total int
 	Page  paging
 	Query url.Values
-	Pages int
+	Pager pager
 }
 
 func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
@@ -38,7 +38,7 @@ func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
 	for i := range list {
 		list[i].Grants = visibleGrants(principal(r), list[i].Grants)
 	}
-	d := staffListData{Staff: list, Total: total, Page: pg, Query: r.URL.Query(), Pages: (total + pg.PerPage - 1) / pg.PerPage}
+	d := staffListData{Staff: list, Total: total, Page: pg, Query: r.URL.Query(), Pager: newPager(r, pg, total, 0, false)}
 	s.render(w, r, http.StatusOK, "staff", page{Title: s.cat.T(lang(r), "nav.staff"), Nav: "staff", Data: d})
 }
 

@@ -53,7 +53,7 @@ type importSummary struct {
 // JobHandlers are the background jobs this server knows how to run.
 func (s *Server) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{importJob: s.runImport, points.ExpiryJobKind: s.points.ExpiryJob(),
-		lead.PoolReturnJobKind: s.leads.PoolReturnJob()}
+		lead.PoolReturnJobKind: s.leads.PoolReturnJob(), reviewJob: s.runReview}
 }
 
 // runImport imports a member file in the background. It is safe to run
@@ -94,6 +94,7 @@ func (s *Server) runImport(ctx context.Context, j *jobs.Job, input []byte, progr
 type importPageData struct {
 	Nodes []org.Node
 	Jobs  []jobView
+	Pager pager // of the jobs
 }
 
 // jobView is a job as the console shows it.
@@ -121,11 +122,20 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, ferr error) 
 			d.Nodes = append(d.Nodes, n)
 		}
 	}
-	list, err := s.jobs.List(r.Context(), importJob, p.Paths(auth.MemberWrite), 20)
+	at, err := readPaging(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if !r.URL.Query().Has("per_page") {
+		at.PerPage = 20
+	}
+	list, total, err := s.jobs.Page(r.Context(), importJob, p.Paths(auth.MemberWrite), at.offset(), at.PerPage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Pager = newPager(r, at, total, len(list), false)
 	for _, j := range list {
 		d.Jobs = append(d.Jobs, viewJob(j))
 	}

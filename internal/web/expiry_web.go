@@ -49,6 +49,7 @@ func viewExpiryRun(j jobs.Job) expiryRun {
 func (v expiryRun) Running() bool { return v.Status == jobs.Queued || v.Status == jobs.Running }
 
 type expiryData struct {
+	Pager     pager // of the runs
 	Years     int
 	Runs      []expiryRun
 	LastYear  int
@@ -67,10 +68,18 @@ func (s *Server) expiryData(r *http.Request) (expiryData, error) {
 	if d.Years, err = s.points.ExpiryYears(r.Context()); err != nil {
 		return d, err
 	}
-	list, err := s.jobs.List(r.Context(), points.ExpiryJobKind, principal(r).Paths(auth.PointsRead), 20)
+	pg, err := readPaging(r)
 	if err != nil {
 		return d, err
 	}
+	if !r.URL.Query().Has("per_page") {
+		pg.PerPage = 20
+	}
+	list, total, err := s.jobs.Page(r.Context(), points.ExpiryJobKind, principal(r).Paths(auth.PointsRead), pg.offset(), pg.PerPage)
+	if err != nil {
+		return d, err
+	}
+	d.Pager = newPager(r, pg, total, len(list), false)
 	d.Runs = []expiryRun{}
 	for _, j := range list {
 		d.Runs = append(d.Runs, viewExpiryRun(j))

@@ -20,15 +20,24 @@ type leadManageData struct {
 	Unassigned  []lead.Lead
 	Consultants []auth.Staff
 	Handed      int
+	Pager       pager // of the unassigned leads
 }
 
 func (s *Server) leadManagePage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
 	ctx, within := r.Context(), principal(r).Paths(auth.LeadAssign)
 	var d leadManageData
-	var err error
-	if d.Work, err = s.leads.Workload(ctx, within); err == nil {
+	at, err := readPaging(r)
+	if err == nil && !r.URL.Query().Has("per_page") {
+		at.PerPage = 200
+	}
+	if err == nil {
+		d.Work, err = s.leads.Workload(ctx, within)
+	}
+	if err == nil {
 		if d.Anomalies, err = s.leads.Anomalies(ctx, within); err == nil {
-			if d.Unassigned, _, err = s.leads.List(ctx, lead.Filter{Within: within, Unassigned: true, Limit: 200}); err == nil {
+			var total int
+			if d.Unassigned, total, err = s.leads.List(ctx, lead.Filter{Within: within, Unassigned: true, Offset: at.offset(), Limit: at.PerPage}); err == nil {
+				d.Pager = newPager(r, at, total, len(d.Unassigned), false)
 				d.Consultants, err = s.consultants(ctx, within)
 			}
 		}

@@ -101,7 +101,7 @@ type leadsData struct {
 	Leads       []lead.Lead
 	Total       int
 	Page        paging
-	Pages       int
+	Pager       pager
 	Query       url.Values
 	Projects    []org.Node
 	Consultants []auth.Staff
@@ -130,7 +130,7 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) leadListPage(w http.ResponseWriter, r *http.Request, status int, d leadsData, pg paging, ferr error) {
 	ctx, p := r.Context(), principal(r)
 	d.Page, d.Query, d.Statuses, d.CanAssign, d.Me = pg, r.URL.Query(), lead.Statuses, p.Can(auth.LeadAssign), p.Staff.ID
-	d.Pages = (d.Total + pg.PerPage - 1) / max(pg.PerPage, 1)
+	d.Pager = newPager(r, pg, d.Total, 0, false)
 	var err error
 	if d.Projects, err = s.leadProjects(ctx, p, auth.LeadRead); err != nil {
 		s.fail(w, r, err)

@@ -665,8 +665,14 @@ func TestMemberReview(t *testing.T) {
 			c := sup.in(t)
 			// A tampered form: an HZ-XH id among the ticked ones, and junk.
 			form := url.Values{"id": {strconv.FormatInt(wang.ID, 10), strconv.FormatInt(zhao.ID, 10), strconv.FormatInt(zhao6.ID, 10), "x"}}
-			loc := mustSeeOther(t, c.postForm("/members/review", form), "/members/review")
-			page := mustFlash(t, c, loc, "审核结果已保存")
+			q, confirm := mustConfirm(t, c, form)
+			if q != "通过 2 条申请？" {
+				t.Errorf("confirmation %q", q)
+			}
+			if got := jobResult(mustApplyBatch(t, e, c, confirm)); got != "已通过 2 条。1 条未能处理，原因见下表。" {
+				t.Errorf("batch result %q", got)
+			}
+			page := mustStatus(t, c.get("/members/review"), http.StatusOK)
 			if ids := reviewQueueIDs(page); len(ids) != 0 || !strings.Contains(page, "没有待审核的申请") {
 				t.Errorf("queue after batch approval: %v", ids)
 			}
@@ -683,7 +689,7 @@ func TestMemberReview(t *testing.T) {
 			}
 			// Only out-of-scope ids: nothing to approve.
 			body := mustStatus(t, c.postForm("/members/review", url.Values{"id": {strconv.FormatInt(zhao.ID, 10)}}), http.StatusBadRequest)
-			if got := formErrorText(body); got != "请先勾选要通过的申请" {
+			if got := formErrorText(body); got != "没有符合条件的待审核申请（可能已被他人处理）" {
 				t.Errorf("batch of an out-of-scope id: error %q", got)
 			}
 			mustStatus(t, c.postForm(memberPath(zhao.ID)+"/review", url.Values{"decision": {"approve"}}), http.StatusNotFound)

@@ -75,24 +75,30 @@ type plansData struct {
 	Plans   []points.Plan
 	CanEdit bool
 	Status  string
+	Pager   pager
 }
 
 // pointPlans lists the point plans that reach the caller: plans at or
 // above their nodes (which award their members) and plans below them.
 func (s *Server) pointPlans(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	f := points.PlanFilter{Reach: p.Paths(auth.PointsRead), Limit: 500}
+	pg, err := readPaging(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := points.PlanFilter{Reach: p.Paths(auth.PointsRead), Offset: pg.offset(), Limit: pg.PerPage}
 	st := points.PlanStatus(r.URL.Query().Get("status"))
 	switch st {
 	case "", points.PlanDraft, points.PlanPending, points.PlanApproved, points.PlanCancelled:
 		f.Status = st
 	}
-	plans, _, err := s.points.Plans(r.Context(), f)
+	plans, total, err := s.points.Plans(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d := plansData{Plans: plans, CanEdit: p.Can(auth.PlanEdit), Status: string(f.Status)}
+	d := plansData{Plans: plans, CanEdit: p.Can(auth.PlanEdit), Status: string(f.Status), Pager: newPager(r, pg, total, len(plans), false)}
 	s.render(w, r, http.StatusOK, "point_plans", page{Title: s.cat.T(lang(r), "nav.plans"), Nav: "plans", Data: d})
 }
 

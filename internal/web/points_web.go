@@ -78,7 +78,7 @@ type pointsPageData struct {
 	Lines    []points.Line
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Query    url.Values
 	Upcoming []points.UpcomingExpiry
 	Types    []points.EventType
@@ -116,7 +116,7 @@ func (s *Server) memberPoints(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
 		d.Lines, d.Total, err = s.points.Statement(r.Context(), m.ID, f)
-		d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+		d.Pager = newPager(r, pg, d.Total, 0, false)
 	}
 	p.Data = d
 	if err != nil {
@@ -154,16 +154,22 @@ func (s *Server) memberAdjust(w http.ResponseWriter, r *http.Request) {
 
 type adjustmentsData struct {
 	Items []points.Adjustment
+	Pager pager
 }
 
 func (s *Server) adjustmentsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
-	items, _, err := s.points.Adjustments(r.Context(), points.AdjustmentFilter{Within: principal(r).Paths(auth.AdjustApprove),
-		Status: points.AdjustmentPending, Limit: 200})
+	pg, err := readPaging(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items}}
+	items, total, err := s.points.Adjustments(r.Context(), points.AdjustmentFilter{Within: principal(r).Paths(auth.AdjustApprove),
+		Status: points.AdjustmentPending, Offset: pg.offset(), Limit: pg.PerPage})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items, Pager: newPager(r, pg, total, len(items), false)}}
 	if ferr != nil {
 		s.formError(w, r, "adjustments", p, ferr)
 		return

@@ -109,7 +109,7 @@ type mPointsData struct {
 	Lines    []points.Line
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Kind     string
 }
 
@@ -141,7 +141,7 @@ func (s *Server) mPoints(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	d.Pager = newPager(r, pg, d.Total, 0, false)
 	s.renderPortal(w, r, http.StatusOK, "m_points", mpage{Title: s.cat.T(lang(r), "m.points.title"), Nav: "points", Data: d})
 }
 
@@ -152,6 +152,7 @@ type mRewardsData struct {
 	Orders []redeem.Order
 	Reward int64 // spendable here
 	Key    string
+	Pager  pager // of the orders
 }
 
 // newKey is a fresh idempotency key for a form: submitting the form twice
@@ -187,8 +188,15 @@ func (s *Server) mRewards(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		d.Items, _, err = s.redeem.Items(r.Context(), f)
 	}
+	at, perr := readPaging(r)
 	if err == nil {
-		d.Orders, _, err = s.redeem.Orders(r.Context(), redeem.OrderFilter{MemberID: m.ID, Limit: 50})
+		err = perr
+	}
+	if err == nil {
+		at.PerPage = min(at.PerPage, 20)
+		var total int
+		d.Orders, total, err = s.redeem.Orders(r.Context(), redeem.OrderFilter{MemberID: m.ID, Offset: at.offset(), Limit: at.PerPage})
+		d.Pager = newPager(r, at, total, len(d.Orders), false)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -482,6 +490,7 @@ type mRequestsData struct {
 	Items []request.Request
 	Kinds []request.Kind
 	Subs  map[request.Kind][]request.Subkind
+	Pager pager
 }
 
 func (s *Server) mRequestsPage(w http.ResponseWriter, r *http.Request, status int, err error) {
@@ -494,10 +503,18 @@ func (s *Server) mRequestsPage(w http.ResponseWriter, r *http.Request, status in
 	for _, k := range request.Kinds {
 		d.Subs[k] = request.Subkinds(k)
 	}
-	if d.Items, _, merr = s.requests.ForMember(r.Context(), m.ID, 0, 50); merr != nil {
+	at, merr := readPaging(r)
+	if merr != nil {
 		s.fail(w, r, merr)
 		return
 	}
+	at.PerPage = min(at.PerPage, 20)
+	var total int
+	if d.Items, total, merr = s.requests.ForMember(r.Context(), m.ID, at.offset(), at.PerPage); merr != nil {
+		s.fail(w, r, merr)
+		return
+	}
+	d.Pager = newPager(r, at, total, len(d.Items), false)
 	pg := mpage{Title: s.cat.T(lang(r), "m.requests.title"), Nav: "requests", Data: d}
 	if err != nil {
 		s.portalError(w, r, "m_requests", pg, err)

@@ -95,6 +95,7 @@ func (s *Server) registerRoutes() {
 	c("GET /jobs/{job}/output", auth.MemberWrite, s.jobOutput)
 	c("GET /members/review", auth.MemberReview, s.memberReviewQueue)
 	c("POST /members/review", auth.MemberReview, s.memberReviewMany)
+	c("GET /members/review/batches/{batch}", auth.MemberReview, s.reviewJobPage)
 	c("GET /members/{member}", auth.MemberRead, s.memberShow)
 	c("POST /members/{member}", auth.MemberWrite, s.memberUpdate)
 	c("POST /members/{member}/reveal", auth.MemberReveal, s.memberReveal)

@@ -148,6 +148,18 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(id, 10)
 	},
+	// A batch review (批量审核) queued at the scope's node.
+	"batch": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		n, err := e.srv.org.ByCode(context.Background(), sc.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := e.srv.jobs.Enqueue(context.Background(), jobs.New{Kind: reviewJob, NodePath: n.Path, FileName: "批量通过 1 条申请"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(id, 10)
+	},
 	// A card issued to {member} if the route names one, else to a fresh
 	// member at the scope's node: see mustFixtureCard.
 	"card":   mustFixtureCard,

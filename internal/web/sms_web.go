@@ -12,7 +12,7 @@ type outboxData struct {
 	Items    []sms.Message
 	Total    int
 	Page     paging
-	Pages    int
+	Pager    pager
 	Query    url.Values
 	Provider string
 }
@@ -33,7 +33,7 @@ func (s *Server) smsOutbox(w http.ResponseWriter, r *http.Request) {
 	d := outboxData{Page: pg, Query: r.URL.Query(), Provider: s.sms.Provider.Name()}
 	p := page{Title: s.cat.T(lang(r), "sms.title"), Nav: "sms"}
 	d.Items, d.Total, err = s.sms.Messages(r.Context(), sms.Filter{Mobile: r.URL.Query().Get("mobile"), Offset: pg.offset(), Limit: pg.PerPage})
-	d.Pages = (d.Total + pg.PerPage - 1) / pg.PerPage
+	d.Pager = newPager(r, pg, d.Total, 0, false)
 	p.Data = d
 	if err != nil {
 		s.formError(w, r, "sms_outbox", p, err)
