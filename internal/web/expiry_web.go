@@ -173,7 +173,7 @@ func (s *Server) enqueueExpiry(r *http.Request, year int, dryRun bool) (int64, e
 		return 0, &apperr.Error{Code: apperr.Conflict, Field: "year",
 			ZH: strconv.Itoa(year) + " 年尚未结束，只能试运行", EN: strconv.Itoa(year) + " has not ended yet: only a dry run is possible"}
 	}
-	list, err := s.jobs.List(r.Context(), points.ExpiryJobKind, nil, 20)
+	list, err := s.jobs.List(r.Context(), points.ExpiryJobKind, []string{root.Path}, 20)
 	if err != nil {
 		return 0, err
 	}

@@ -163,6 +163,13 @@ func TestPlanConsoleFlow(t *testing.T) {
 			t.Fatalf("run the dry run: %v %v", ran, err)
 		}
 		mustPage(t, boss, "/points/expiry", "试运行", "已完成")
+		// One real run at a time: a second waits for the first to finish.
+		last := strconv.Itoa(today.Year() - 1)
+		mustRedirect(t, "real run", boss.postForm("/points/expiry/runs", url.Values{"year": {last}}))
+		res = boss.postForm("/points/expiry/runs", url.Values{"year": {last}})
+		if page := readBody(res); res.StatusCode != http.StatusConflict || !strings.Contains(page, "正在运行") {
+			t.Fatalf("a second real run while the first waits: %d\n%s", res.StatusCode, page)
+		}
 
 		// Cancelling stops the plan's awards.
 		mustRedirect(t, "cancel", boss.postForm(planPath+"/cancel", url.Values{"reason": {"活动停办"}}))
