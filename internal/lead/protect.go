@@ -263,14 +263,44 @@ func claimByID(ctx context.Context, tx *db.Tx, id int64) (*Claim, error) {
 // Claims lists the claims on leads within the org paths, open ones first;
 // status "" lists all.
 func (s *Service) Claims(ctx context.Context, within []string, status ClaimStatus) ([]Claim, error) {
-	where, args := db.PathsWhere("l.node_path", within)
-	if status != "" {
+	out, _, err := s.ClaimPage(ctx, ClaimFilter{Within: within, Status: status})
+	return out, err
+}
+
+// ClaimFilter selects conflicting claims.
+type ClaimFilter struct {
+	Within []string // the org subtrees of the claims' leads
+	Status ClaimStatus
+	ID     int64 // one claim
+	Offset int
+	Limit  int // 0: every claim
+}
+
+// ClaimPage lists the claims f selects, open ones first, then newest
+// first, and how many match.
+func (s *Service) ClaimPage(ctx context.Context, f ClaimFilter) ([]Claim, int, error) {
+	where, args := db.PathsWhere("l.node_path", f.Within)
+	if f.Status != "" {
 		where += " AND c.status = ?"
-		args = append(args, status)
+		args = append(args, f.Status)
+	}
+	if f.ID != 0 {
+		where += " AND c.id = ?"
+		args = append(args, f.ID)
 	}
 	out := []Claim{}
+	var total int
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, claimSelect+" WHERE "+where+" ORDER BY CASE c.status WHEN 'open' THEN 0 ELSE 1 END, c.id DESC", args...)
+		var err error
+		if total, err = tx.Count(ctx, "SELECT count(*) FROM lead_claims c JOIN leads l ON l.id = c.lead_id WHERE "+where, args...); err != nil {
+			return err
+		}
+		q := claimSelect + " WHERE " + where + " ORDER BY CASE c.status WHEN 'open' THEN 0 ELSE 1 END, c.id DESC"
+		if f.Limit > 0 {
+			q += " LIMIT ? OFFSET ?"
+			args = append(args, f.Limit, max(f.Offset, 0))
+		}
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -284,5 +314,5 @@ func (s *Service) Claims(ctx context.Context, within []string, status ClaimStatu
 		}
 		return rows.Err()
 	})
-	return out, err
+	return out, total, err
 }

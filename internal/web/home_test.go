@@ -155,3 +155,53 @@ func TestMerchantCardCheck(t *testing.T) {
 		}
 	})
 }
+
+// The claims queue (撞单) pages, filters by status, and a manager decides
+// only the claims of the projects in scope.
+func TestLeadClaimsPage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		owner := e.mustStaff(t, "pd-owner", auth.SalesConsultant, "SH-PD")
+		other := e.mustStaff(t, "pd-other", auth.SalesConsultant, "SH-PD")
+		e.mustStaff(t, "pd-boss", auth.SalesManager, "SH-PD")
+		e.mustStaff(t, "xh-boss", auth.SalesManager, "HZ-XH")
+		var ids []int64
+		for range 3 {
+			l := mustFixtureLead(t, e, walkScope{node: "SH-PD", staff: owner})
+			c, err := e.srv.leads.FileClaim(db.WithActor(t.Context(), db.Actor{Kind: "staff", ID: other.ID, Login: other.Login}), l.ID, "我先接待的")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		boss := e.mustLogin(t, "pd-boss")
+		first := mustPage(t, boss, "/leads/claims?per_page=2", `class="pager-next"`)
+		if n := strings.Count(first, `action="/leads/claims/`); n != 2 {
+			t.Errorf("page 1 shows %d open claims, want 2", n)
+		}
+		second := mustPage(t, boss, "/leads/claims?per_page=2&page=2")
+		if n := strings.Count(second, `action="/leads/claims/`); n != 1 {
+			t.Errorf("page 2 shows %d open claims, want 1", n)
+		}
+		if page := mustPage(t, boss, "/leads/claims?status=granted"); strings.Contains(page, `action="/leads/claims/`) {
+			t.Error("the granted filter lists open claims")
+		}
+		if res := boss.get("/leads/claims?status=maybe"); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("an unknown status answered %d", res.StatusCode)
+		}
+		// Another project's manager neither sees nor decides them.
+		xh := e.mustLogin(t, "xh-boss")
+		if page := mustPage(t, xh, "/leads/claims"); strings.Contains(page, `action="/leads/claims/`) {
+			t.Error("Hangzhou's manager lists Pudong's claims")
+		}
+		decide := fmt.Sprintf("/leads/claims/%d/decision", ids[0])
+		if res := xh.postForm(decide, url.Values{"decision": {"reject"}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("Hangzhou's manager deciding a Pudong claim: %d, want 404", res.StatusCode)
+		}
+		if res := boss.postForm(decide, url.Values{"decision": {"reject"}, "note": {"按登记时间"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("decide: %d %s", res.StatusCode, readBody(res))
+		}
+		if page := mustPage(t, boss, "/leads/claims?status=rejected"); !strings.Contains(page, "按登记时间") {
+			t.Error("the rejected claim is not listed under its status")
+		}
+	})
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -145,21 +146,39 @@ func (s *Server) leadHandover(w http.ResponseWriter, r *http.Request) {
 }
 
 type leadClaimsData struct {
-	Claims []lead.Claim
+	Claims   []lead.Claim
+	Pager    pager
+	Query    url.Values
+	Statuses []lead.ClaimStatus
 }
 
 func (s *Server) leadClaimsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
-	claims, err := s.leads.Claims(r.Context(), principal(r).Paths(auth.LeadAssign), "")
+	pg, err := readPaging(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	pg := page{Title: s.cat.T(lang(r), "lead.claims"), Nav: "lead_claims", Data: leadClaimsData{Claims: claims}}
-	if ferr != nil {
-		s.formError(w, r, "lead_claims", pg, ferr)
+	f := lead.ClaimFilter{Within: principal(r).Paths(auth.LeadAssign), Offset: pg.offset(), Limit: pg.PerPage}
+	switch st := lead.ClaimStatus(r.URL.Query().Get("status")); st {
+	case "", lead.ClaimOpen, lead.ClaimGranted, lead.ClaimRejected:
+		f.Status = st
+	default:
+		s.fail(w, r, apperr.Field("status", "状态不正确", "unknown status"))
 		return
 	}
-	s.render(w, r, status, "lead_claims", pg)
+	claims, total, err := s.leads.ClaimPage(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := leadClaimsData{Claims: claims, Pager: newPager(r, pg, total, len(claims), false), Query: r.URL.Query(),
+		Statuses: []lead.ClaimStatus{lead.ClaimOpen, lead.ClaimGranted, lead.ClaimRejected}}
+	pgData := page{Title: s.cat.T(lang(r), "lead.claims"), Nav: "lead_claims", Data: d}
+	if ferr != nil {
+		s.formError(w, r, "lead_claims", pgData, ferr)
+		return
+	}
+	s.render(w, r, status, "lead_claims", pgData)
 }
 
 func (s *Server) leadClaims(w http.ResponseWriter, r *http.Request) {
@@ -172,16 +191,14 @@ func (s *Server) scopedClaim(r *http.Request) (*lead.Claim, error) {
 	if err != nil {
 		return nil, notFoundErr
 	}
-	claims, err := s.leads.Claims(r.Context(), principal(r).Paths(auth.LeadAssign), "")
+	claims, _, err := s.leads.ClaimPage(r.Context(), lead.ClaimFilter{Within: principal(r).Paths(auth.LeadAssign), ID: id})
 	if err != nil {
 		return nil, err
 	}
-	for i := range claims {
-		if claims[i].ID == id {
-			return &claims[i], nil
-		}
+	if len(claims) == 0 {
+		return nil, notFoundErr
 	}
-	return nil, notFoundErr
+	return &claims[0], nil
 }
 
 func (s *Server) leadClaimDecide(w http.ResponseWriter, r *http.Request) {
