@@ -75,7 +75,19 @@ func (s *Server) page(lang, name string) (*template.Template, bool) {
 
 func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template, error) {
 	loc := s.loc
+	words, err := newPhraseBook(s.cat)
+	if err != nil {
+		return nil, err
+	}
 	funcs := template.FuncMap{
+		// Typed data and the system's stored words: see words.go.
+		"typed": typed,
+		"word":  words.show,
+		"actor": words.actor,
+		"option":     words.option,
+		"memberChange": words.memberChange,
+		"leadAction": words.leadAction,
+		"leadChange": words.leadChange,
 		"t": func(lang, id string, kv ...any) string {
 			if len(kv) == 0 {
 				return s.cat.T(lang, id)
