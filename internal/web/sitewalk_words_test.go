@@ -204,6 +204,7 @@ var latinAllowed = map[string]bool{
 	"KB": true, "MB": true, "KiB": true, "MiB": true, "GB": true, "px": true,
 	"OpenAPI": true, "JSON": true, "Prometheus": true, "estateclub": true, "EstateClub": true,
 	"AM": true, "PM": true,
+	"zs": true, // the member search's example of pinyin initials (张三)
 }
 
 // checkChinese: no English system words on a Chinese page outside typed
@@ -234,7 +235,7 @@ func checkChinese(t *testing.T, s *demoSite) {
 var (
 	dottedCode = regexp.MustCompile(`\b[a-z][a-z_]+\.[a-z][a-z_.]+\b`)
 	keyIDCode  = regexp.MustCompile(`\b[a-z][a-z_]*:\d+\b`)
-	arrowCode  = regexp.MustCompile(`→\s*[a-z][a-z_]*\b`)
+	arrowCode  = regexp.MustCompile(`→\s*[a-z][a-z_]*\s*(·|$)`)
 	snakeCode  = regexp.MustCompile(`\b[a-z]+_[a-z_]+\b`)
 	bareCode   = regexp.MustCompile(`^[a-z]+$`)
 )

@@ -82,7 +82,7 @@ type phrase struct {
 // phraseBook finds the system phrase a stored text is.
 type phraseBook struct {
 	cat     *i18n.Catalog
-	exact   map[string]string
+	exacts  map[string]string
 	shaped  []phrase
 }
 
@@ -93,7 +93,7 @@ var phraseParams = []string{"N", "M", "Text", "Item"}
 
 // newPhraseBook reads the phrases' Chinese forms from the catalogue.
 func newPhraseBook(cat *i18n.Catalog) (*phraseBook, error) {
-	b := &phraseBook{cat: cat, exact: map[string]string{}}
+	b := &phraseBook{cat: cat, exacts: map[string]string{}}
 	self := map[string]any{}
 	for _, p := range phraseParams {
 		self[p] = "{{." + p + "}}"
@@ -105,7 +105,7 @@ func newPhraseBook(cat *i18n.Catalog) (*phraseBook, error) {
 		}
 		ms := phraseParam.FindAllStringSubmatchIndex(zh, -1)
 		if len(ms) == 0 {
-			b.exact[zh] = id
+			b.exacts[zh] = id
 			continue
 		}
 		var re strings.Builder
@@ -143,7 +143,7 @@ func (b *phraseBook) phrase(lang, stored string) (template.HTML, bool) {
 	if s == "" {
 		return "", true
 	}
-	if id, ok := b.exact[s]; ok {
+	if id, ok := b.exacts[s]; ok {
 		return template.HTML(template.HTMLEscapeString(b.cat.T(lang, id))), true
 	}
 	for _, p := range b.shaped {
@@ -233,4 +233,32 @@ func (b *phraseBook) memberChange(lang, field, v string) template.HTML {
 		return template.HTML(strings.Join(out, template.HTMLEscapeString(b.cat.T(lang, "word.list_sep"))))
 	}
 	return b.show(lang, v)
+}
+
+// withTyped translates id with parameters that are typed data (a staff
+// member's name in "Hello, {{.Name}}"): the message in the page's
+// language, each parameter marked as typed.
+func (b *phraseBook) withTyped(lang, id string, kv ...any) template.HTML {
+	data := map[string]any{}
+	values := map[string]template.HTML{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		marker := fmt.Sprintf("\x00%d\x00", i)
+		data[fmt.Sprint(kv[i])] = marker
+		values[marker] = typed(kv[i+1])
+	}
+	out := template.HTMLEscapeString(b.cat.T(lang, id, data))
+	for marker, v := range values {
+		out = strings.ReplaceAll(out, template.HTMLEscapeString(marker), string(v))
+	}
+	return template.HTML(out)
+}
+
+// exact is a stored text's label in lang if it is a system phrase
+// without parameters (a chart's bar is labelled by plain text).
+func (b *phraseBook) exact(lang, stored string) (string, bool) {
+	id, ok := b.exacts[strings.TrimSpace(stored)]
+	if !ok {
+		return "", false
+	}
+	return b.cat.T(lang, id), true
 }
