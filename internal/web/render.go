@@ -81,14 +81,14 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 	}
 	funcs := template.FuncMap{
 		// Typed data and the system's stored words: see words.go.
-		"typed": typed,
-		"word":  words.show,
-		"actor": words.actor,
-		"option":     words.option,
-		"tt":         words.withTyped,
+		"typed":        typed,
+		"word":         words.show,
+		"actor":        words.actor,
+		"option":       words.option,
+		"tt":           words.withTyped,
 		"memberChange": words.memberChange,
-		"leadAction": words.leadAction,
-		"leadChange": words.leadChange,
+		"leadAction":   words.leadAction,
+		"leadChange":   words.leadChange,
 		"t": func(lang, id string, kv ...any) string {
 			if len(kv) == 0 {
 				return s.cat.T(lang, id)

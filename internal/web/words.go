@@ -81,9 +81,9 @@ type phrase struct {
 
 // phraseBook finds the system phrase a stored text is.
 type phraseBook struct {
-	cat     *i18n.Catalog
-	exacts  map[string]string
-	shaped  []phrase
+	cat    *i18n.Catalog
+	exacts map[string]string
+	shaped []phrase
 }
 
 var phraseParam = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
