@@ -19,7 +19,7 @@ type Chart struct {
 // Bar is one bar: a label (or an i18n-free code the template translates)
 // and its count; Pct is its length relative to the longest bar.
 type Bar struct {
-	Kind  string // "channel", "tier", "month": how the template labels it
+	Kind  string // "channel", "tier", "month": how the template labels it; "word": a stored phrase (words.go); "typed": typed data
 	Key   string
 	N     int
 	Pct   float64

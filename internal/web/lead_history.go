@@ -10,12 +10,13 @@ import (
 )
 
 // leadHistoryRow is one line of a lead's history as the page shows it:
-// who, what in words, and the change with codes in words.
+// who and what in words; the change itself is shown by the phrase book's
+// leadChange, except a lead that became a member, named by Member.
 type leadHistoryRow struct {
 	lead.Change
-	Actor    ref
-	What     string
-	Old, New string
+	Actor  ref
+	What   string
+	Member string // the member's masked name and number
 }
 
 var ownerRe = regexp.MustCompile(`^#(\d+) (.*)$`)
@@ -49,35 +50,11 @@ func (s *Server) leadHistory(r *http.Request, changes []lead.Change) ([]leadHist
 		} else {
 			row.What = s.cat.T(l, "audit.other")
 		}
-		row.Old, row.New = s.leadHistoryValue(n, action, c.Old), s.leadHistoryValue(n, action, c.New)
 		if action == "member" {
-			row.New = n.memberRef(s, strings.TrimPrefix(c.New, "#")).Label
+			row.Member = n.memberRef(s, strings.TrimPrefix(c.New, "#")).Label
 		}
 		out[i] = row
 	}
 	return out, nil
 }
 
-// leadHistoryValue writes a value of a lead's history in words.
-func (s *Server) leadHistoryValue(n *auditNames, action, v string) string {
-	switch action {
-	case "status", "registered", "claim_decided":
-		if l := lead.Status(v).Label(n.lang); l != "" && l != v {
-			return l
-		}
-	case "owner", "pool", "pool_claim", "claim":
-		if m := ownerRe.FindStringSubmatch(v); m != nil {
-			return m[2]
-		}
-		switch v {
-		case "公共池":
-			return s.cat.T(n.lang, "lead.hist.pool_owner")
-		case "未分配":
-			return s.cat.T(n.lang, "lead.hist.unassigned")
-		}
-	}
-	if strings.HasPrefix(v, "#") && action == "claim" {
-		return s.cat.T(n.lang, "lead.hist.claimant")
-	}
-	return s.auditString(n, "lead", action, v)
-}

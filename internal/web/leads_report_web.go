@@ -90,26 +90,26 @@ type leadReportData struct {
 // reportCharts draws the report: contacts per day, per consultant and
 // per medium, the funnel, lost reasons and on-time rates.
 func (s *Server) reportCharts(lang string, rep *leadReport) []Chart {
-	contacts := func(key string, cs []lead.ContactCount) Chart {
+	contacts := func(key, kind string, cs []lead.ContactCount) Chart {
 		c := Chart{TitleKey: key}
 		for _, x := range cs {
-			c.Bars = append(c.Bars, Bar{Key: x.Label, N: x.Visits + x.Calls})
+			c.Bars = append(c.Bars, Bar{Kind: kind, Key: x.Label, N: x.Visits + x.Calls})
 		}
 		return finish(c)
 	}
-	out := []Chart{contacts("lead.chart.by_day", rep.ByDay), contacts("lead.chart.by_consultant", rep.ByConsultant),
-		contacts("lead.chart.by_media", rep.ByMedia)}
+	out := []Chart{contacts("lead.chart.by_day", "", rep.ByDay), contacts("lead.chart.by_consultant", "typed", rep.ByConsultant),
+		contacts("lead.chart.by_media", "word", rep.ByMedia)}
 	fu := Chart{TitleKey: "lead.chart.funnel", Bars: []Bar{
 		{Key: s.cat.T(lang, "lead.funnel.visitors"), N: rep.Funnel.Visitors},
 		{Key: s.cat.T(lang, "lead.funnel.intent") + fmt.Sprintf(" %.0f%%", rep.Funnel.IntentRate*100), N: rep.Funnel.Intent},
 		{Key: s.cat.T(lang, "lead.funnel.deals") + fmt.Sprintf(" %.0f%%", rep.Funnel.DealRate*100), N: rep.Funnel.Deals}}}
 	lost := Chart{TitleKey: "lead.chart.lost"}
 	for _, l := range rep.LostReasons {
-		lost.Bars = append(lost.Bars, Bar{Key: l.Reason, N: l.Leads})
+		lost.Bars = append(lost.Bars, Bar{Kind: "word", Key: l.Reason, N: l.Leads})
 	}
 	tl := Chart{TitleKey: "lead.chart.timeliness"}
 	for _, t := range rep.Timeliness {
-		tl.Bars = append(tl.Bars, Bar{Key: t.StaffName, N: int(t.Rate*100 + 0.5)})
+		tl.Bars = append(tl.Bars, Bar{Kind: "typed", Key: t.StaffName, N: int(t.Rate*100 + 0.5)})
 	}
 	return append(out, finish(fu), finish(lost), finish(tl))
 }

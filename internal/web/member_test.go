@@ -617,7 +617,7 @@ func TestMemberReview(t *testing.T) {
 			const reason = "缺少身份证复印件，请补交"
 			loc := mustSeeOther(t, c.postForm(memberPath(li.ID)+"/review", url.Values{"decision": {"return"}, "reason": {reason}}), memberPath(li.ID))
 			page := mustFlash(t, c, loc, "审核结果已保存")
-			if !strings.Contains(page, `<p class="error">申请已退回： `+reason+`</p>`) || !strings.Contains(page, "已退回") {
+			if !strings.Contains(page, `<p class="error">申请已退回： <span translate="no">`+reason+`</span></p>`) || !strings.Contains(page, "已退回") {
 				t.Errorf("the returned member's page does not show the reason:\n%s", page)
 			}
 			if m := mustMember(t, specAPI.in(t), li.ID); m.Status != member.Returned || m.ReturnReason != reason || m.MemberNo != "" {

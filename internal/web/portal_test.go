@@ -155,7 +155,7 @@ func TestPortalMember(t *testing.T) {
 			t.Fatal(err)
 		}
 		rewards := mustSmallPage(t, me, "/m/rewards", "定制保温杯")
-		if !strings.Contains(rewards, "提供方："+e.mustNodeName(t, "GROUP")) || !strings.Contains(rewards, "提供方：上海城市公司") {
+		if !strings.Contains(rewards, `提供方：<span translate="no">`+e.mustNodeName(t, "GROUP")) || !strings.Contains(rewards, `提供方：<span translate="no">上海城市公司`) {
 			t.Errorf("the two 定制保温杯 rewards do not say who offers them:\n%s", rewards)
 		}
 

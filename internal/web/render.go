@@ -76,7 +76,20 @@ func (s *Server) page(lang, name string) (*template.Template, bool) {
 
 func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template, error) {
 	loc := s.loc
+	words, err := newPhraseBook(s.cat)
+	if err != nil {
+		return nil, err
+	}
 	funcs := template.FuncMap{
+		// Typed data and the system's stored words: see words.go.
+		"typed":        typed,
+		"word":         words.show,
+		"actor":        words.actor,
+		"option":       words.option,
+		"tt":           words.withTyped,
+		"memberChange": words.memberChange,
+		"leadAction":   words.leadAction,
+		"leadChange":   words.leadChange,
 		"t": func(lang, id string, kv ...any) string {
 			if len(kv) == 0 {
 				return s.cat.T(lang, id)
@@ -156,7 +169,18 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 		// Bars take at most 240 of the chart's 400 units, after the labels.
 		"barWidth": func(pct float64) string { return strconv.FormatFloat(barWidth(pct), 'f', 1, 64) },
 		"barEnd":   func(pct float64) string { return strconv.FormatFloat(barEnd(pct), 'f', 1, 64) },
-		"barLabel": func(lang string, b Bar) string { return barLabel(lang, b, s.cat.T(lang, "chart.unlabelled")) },
+		"barLabel": func(lang string, b Bar) string {
+			if l, ok := words.exact(lang, b.Key); ok && b.Kind == "word" {
+				return l
+			}
+			return barLabel(lang, b, s.cat.T(lang, "chart.unlabelled"))
+		},
+		// barTyped: the bar is labelled by typed data (a name, a medium
+		// the project added).
+		"barTyped": func(lang string, b Bar) bool {
+			_, ok := words.exact(lang, b.Key)
+			return b.Kind == "typed" || (b.Kind == "word" && !ok)
+		},
 		"fitLabel": fitLabel,
 		"chartOf":  func(lang string, c Chart) map[string]any { return map[string]any{"Lang": lang, "C": c} },
 		"roles":    func() []auth.Role { return auth.Roles },

@@ -66,13 +66,13 @@ func reportCharts(rep *points.EffectivenessReport) []Chart {
 	byPlan := Chart{TitleKey: "report.chart_plans"}
 	for _, p := range rep.Plans {
 		if p.Kind == points.Reward && p.Net > 0 && len(byPlan.Bars) < 12 {
-			byPlan.Bars = append(byPlan.Bars, Bar{Key: p.Name, N: int(p.Net)})
+			byPlan.Bars = append(byPlan.Bars, Bar{Kind: "typed", Key: p.Name, N: int(p.Net)})
 		}
 	}
 	byRegion := Chart{TitleKey: "report.chart_liability"}
 	for _, g := range rep.Regions {
 		if g.Kind == points.Reward && g.Closing > 0 {
-			byRegion.Bars = append(byRegion.Bars, Bar{Key: g.RegionName, N: int(g.Closing)})
+			byRegion.Bars = append(byRegion.Bars, Bar{Kind: "typed", Key: g.RegionName, N: int(g.Closing)})
 		}
 	}
 	var out []Chart

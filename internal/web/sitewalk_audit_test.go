@@ -104,7 +104,7 @@ func checkAuditPages(t *testing.T, s *demoSite) {
 				}
 				var texts []string
 				if strings.HasPrefix(p.Pattern, "GET /audit") {
-					texts = append(texts, visibleText(p.Body))
+					texts = append(texts, pageVisibleText(p.Body))
 					auditRows += strings.Count(p.Body, `class="audit-row"`)
 				}
 				for _, sec := range historySections(p.Body) {
@@ -191,7 +191,7 @@ func historySections(page string) []string {
 
 // visibleText is a page's text as a reader sees it (no scripts, styles or
 // attribute values).
-func visibleText(page string) string {
+func pageVisibleText(page string) string {
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		return ""
