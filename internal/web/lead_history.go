@@ -57,4 +57,3 @@ func (s *Server) leadHistory(r *http.Request, changes []lead.Change) ([]leadHist
 	}
 	return out, nil
 }
-

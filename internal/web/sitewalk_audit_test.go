@@ -132,9 +132,9 @@ func checkAuditPages(t *testing.T, s *demoSite) {
 }
 
 var (
-	dottedCode   = regexp.MustCompile(`[a-z][a-z_0-9]*(?:\.[a-z_0-9]+)+`)
-	colonCode    = regexp.MustCompile(`\b(?:member|staff|lead|node|org|plan|order)[:#]\d+`)
-	operatorCode = regexp.MustCompile(`\b[a-z0-9_.:]+ (?:system|import|self|anonymous)\b`)
+	auditDottedCode = regexp.MustCompile(`[a-z][a-z_0-9]*(?:\.[a-z_0-9]+)+`)
+	colonCode       = regexp.MustCompile(`\b(?:member|staff|lead|node|org|plan|order)[:#]\d+`)
+	operatorCode    = regexp.MustCompile(`\b[a-z0-9_.:]+ (?:system|import|self|anonymous)\b`)
 )
 
 // englishWords may stand before "system" or "import" in a sentence.
@@ -145,7 +145,7 @@ var englishWords = map[string]bool{"the": true, "a": true, "an": true, "in": tru
 // logins (pd.manager) are names people use and may show.
 func rawCodes(text string, logins map[string]bool) []string {
 	var out []string
-	for _, ix := range dottedCode.FindAllStringIndex(text, -1) {
+	for _, ix := range auditDottedCode.FindAllStringIndex(text, -1) {
 		m := text[ix[0]:ix[1]]
 		if !logins[m] && (ix[0] == 0 || text[ix[0]-1] != '@') { // an email's domain is no code
 			out = append(out, m)
