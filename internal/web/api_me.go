@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -139,7 +140,9 @@ type SystemStatus struct {
 
 // systemStatus reads the administrator's status card.
 func (s *Server) systemStatus(ctx context.Context, tx *db.Tx, dayStart time.Time) (*SystemStatus, error) {
-	st := &SystemStatus{Version: s.cfg.Version, Engine: s.db.Dialect(), TimeZone: s.loc.String()}
+	_, offset := tx.Now.In(s.loc).Zone()
+	st := &SystemStatus{Version: s.cfg.Version, Engine: s.db.Dialect(),
+		TimeZone: fmt.Sprintf("%s (UTC%+d)", s.loc, offset/3600)}
 	var err error
 	if st.JobsWaiting, err = tx.Count(ctx, "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"); err != nil {
 		return nil, err

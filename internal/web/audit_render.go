@@ -69,7 +69,7 @@ func (s *Server) actorRef(n *auditNames, kind, login string) ref {
 		if login == "" {
 			return ref{Label: t("audit.actor.unknown")}
 		}
-		return ref{Label: login}
+		return ref{Label: login, LabelTyped: true}
 	case "member":
 		if id := memberActorID(login); id != "" {
 			return n.memberRef(s, id)
@@ -112,7 +112,7 @@ func (s *Server) historyActor(n *auditNames, kind, login, source string, memberI
 }
 
 func (n *auditNames) staffRef(name, login, id, path string) ref {
-	r := ref{Label: name, Sub: login}
+	r := ref{Label: name, Sub: login, LabelTyped: true, SubTyped: true}
 	if id != "" && n.p != nil && n.p.CanAt(auth.StaffRead, path) {
 		r.Href = "/staff/" + id
 	}
@@ -124,7 +124,7 @@ func (n *auditNames) memberRef(s *Server, id string) ref {
 	if !ok {
 		return ref{Label: s.cat.T(n.lang, "audit.type.member") + " #" + id}
 	}
-	r := ref{Label: pii.MaskName(m.Name), Sub: m.Sub}
+	r := ref{Label: pii.MaskName(m.Name), Sub: m.Sub, LabelTyped: true}
 	if strings.Trim(r.Label, "*") == "" {
 		r.Label = s.cat.T(n.lang, "audit.type.member")
 	}
@@ -160,11 +160,11 @@ func (s *Server) objectRef(n *auditNames, typ, id string) ref {
 			return n.staffRef(st.Name, id, st.Sub, st.Path)
 		}
 		if id != "" {
-			return ref{Label: id} // a login that does not exist (a failed sign-in)
+			return ref{Label: id, LabelTyped: true} // a login that does not exist (a failed sign-in)
 		}
 	case "org_node", "lead_settings":
 		if nd, ok := n.nodes[id]; ok {
-			r := ref{Label: nd.Name, Sub: org.Kind(nd.Sub).Label(n.lang)}
+			r := ref{Label: nd.Name, Sub: org.Kind(nd.Sub).Label(n.lang), LabelTyped: true}
 			if typ == "lead_settings" {
 				r.Sub = typeLabel
 			}
@@ -181,11 +181,11 @@ func (s *Server) objectRef(n *auditNames, typ, id string) ref {
 		}
 		return ref{Label: typeLabel}
 	case "card":
-		return ref{Label: id, Sub: typeLabel}
+		return ref{Label: id, Sub: typeLabel, LabelTyped: true}
 	}
 	if tbl, ok := objectTables[typ]; ok {
 		if row, found := n.tables[typ][id]; found && row.Name != "" {
-			r := ref{Label: row.Name, Sub: typeLabel}
+			r := ref{Label: row.Name, Sub: typeLabel, LabelTyped: true}
 			if typ == "lead" {
 				r.Label = s.cat.T(n.lang, "audit.lead_name", map[string]any{"Surname": row.Name})
 			}
@@ -211,7 +211,7 @@ func (s *Server) objectRef(n *auditNames, typ, id string) ref {
 	if _, err := strconv.ParseInt(id, 10, 64); err == nil {
 		return ref{Label: typeLabel + " #" + id}
 	}
-	return ref{Label: typeLabel, Sub: id}
+	return ref{Label: typeLabel, Sub: id, SubTyped: true}
 }
 
 // decodeStored reads a stored before/after value (nil when there is none).

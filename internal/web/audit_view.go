@@ -24,6 +24,9 @@ type ref struct {
 	Label string // in the page's language
 	Sub   string // a second, quieter part: a staff login, a member number
 	Href  string // set only when the viewer may open it
+	// LabelTyped and SubTyped mark parts that are typed data (a name, a
+	// login), shown as typed in every language.
+	LabelTyped, SubTyped bool
 }
 
 // auditRow is one audit entry as a page shows it.

@@ -109,7 +109,7 @@ func TestHomeShowsWorkWaiting(t *testing.T) {
 		}
 
 		// The administrator's home shows the state of the service.
-		mustPage(t, e.mustLogin(t, "root"), "/", `id="system-status"`, map[db.Dialect]string{db.SQLite: "SQLite（内置）", db.Postgres: "PostgreSQL"}[e.d.Dialect()], `href="/settings"`)
+		mustPage(t, e.mustLogin(t, "root"), "/", `id="system-status"`, map[db.Dialect]string{db.SQLite: "SQLite</span> （内置）", db.Postgres: "PostgreSQL"}[e.d.Dialect()], `href="/settings"`)
 	})
 }
 
