@@ -97,11 +97,8 @@ func (s *Server) historyActor(n *auditNames, kind, login, source string, memberI
 	switch {
 	case source == "import":
 		a := s.actorRef(n, kind, login)
-		who := a.Label
-		if a.Sub != "" {
-			who = a.Sub
-		}
-		return ref{Label: s.cat.T(n.lang, "audit.actor.import", map[string]any{"Who": who}), Href: a.Href}
+		a.Via = s.cat.T(n.lang, "operators.via_import")
+		return a
 	case source == "self" || kind == "member":
 		if id := memberActorID(login); id != "" {
 			return n.memberRef(s, id)
@@ -307,7 +304,7 @@ func (s *Server) changeLines(n *auditNames, typ, objLabel string, before, after 
 		if old == nw || (!bok && nw == "") || (!aok && old == "") {
 			continue
 		}
-		out = append(out, changeLine{Field: s.fieldLabel(n, k), Old: old, New: nw})
+		out = append(out, changeLine{Field: s.fieldLabel(n, k), Old: old, New: nw, Code: k == "login"})
 	}
 	return out
 }
@@ -425,7 +422,7 @@ func (s *Server) auditString(n *auditNames, typ, key, v string) string {
 	}
 	if strings.HasSuffix(key, "_by") {
 		if st, ok := n.staff[v]; ok {
-			return st.Name + " " + v
+			return st.Name // a change line is text: the name alone names them
 		}
 		if id := memberActorID(v); id != "" {
 			return n.memberRef(s, id).Label

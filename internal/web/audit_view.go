@@ -24,6 +24,7 @@ type ref struct {
 	Label string // in the page's language
 	Sub   string // a second, quieter part: a staff login, a member number
 	Href  string // set only when the viewer may open it
+	Via   string // how, in words, before the label: an import
 	// LabelTyped and SubTyped mark parts that are typed data (a name, a
 	// login), shown as typed in every language.
 	LabelTyped, SubTyped bool
@@ -44,6 +45,7 @@ type auditRow struct {
 // changeLine is one field of a change: "field: old → new".
 type changeLine struct {
 	Field, Old, New string
+	Code            bool // the values are a login, shown as one
 }
 
 // auditNames resolves the people and objects a set of entries names, in one

@@ -79,6 +79,7 @@ type eventsData struct {
 	Pager pager
 	Query url.Values
 	Types []points.EventType
+	Ops   *operators // the people its rows name
 }
 
 // eventFilter reads the filters of the event list.
@@ -125,6 +126,13 @@ func (s *Server) pointEvents(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		d.Items, d.Total, err = s.points.Events(r.Context(), f)
 		d.Pager = newPager(r, pg, d.Total, 0, false)
+	}
+	if err == nil {
+		logins := make([]string, 0, len(d.Items))
+		for _, e := range d.Items {
+			logins = append(logins, e.ActorLogin)
+		}
+		d.Ops, err = s.operatorsFor(r, logins...)
 	}
 	p.Data = d
 	if err != nil {

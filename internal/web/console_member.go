@@ -271,6 +271,7 @@ type tiersData struct {
 	Tiers   []member.Tier
 	Pending []member.TierChange
 	CanEdit bool
+	Ops     *operators // the people its rows name
 }
 
 func (s *Server) tiersPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
@@ -282,6 +283,13 @@ func (s *Server) tiersPage(w http.ResponseWriter, r *http.Request, status int, f
 	}
 	if d.Tiers, err = s.members.Tiers(r.Context()); err == nil && principal(r).Can(auth.TierApprove) {
 		d.Pending, err = s.members.TierChanges(r.Context(), 0, principal(r).Paths(auth.TierApprove))
+	}
+	if err == nil {
+		logins := make([]string, 0, len(d.Pending))
+		for _, c := range d.Pending {
+			logins = append(logins, c.RequestedBy)
+		}
+		d.Ops, err = s.operatorsFor(r, logins...)
 	}
 	if err != nil {
 		s.fail(w, r, err)

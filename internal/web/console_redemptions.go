@@ -21,7 +21,8 @@ type redemptionsData struct {
 	Nodes    []org.Node
 	Statuses []redeem.Status
 	Methods  []redeem.Method
-	Back     string // this page with its filters, where the forms return
+	Back     string     // this page with its filters, where the forms return
+	Ops      *operators // the people its rows name
 }
 
 // redemptionsPage is the redemption queue (兑换申请): orders whose item and
@@ -48,6 +49,13 @@ func (s *Server) redemptionsPage(w http.ResponseWriter, r *http.Request, status 
 		f.Offset, f.Limit = pg.offset(), pg.PerPage
 		d.Orders, d.Total, err = s.redeem.Orders(r.Context(), f)
 		d.Pager = newPager(r, pg, d.Total, 0, false)
+	}
+	if err == nil {
+		logins := make([]string, 0, 2*len(d.Orders))
+		for _, o := range d.Orders {
+			logins = append(logins, o.AppliedBy, o.ApprovedBy)
+		}
+		d.Ops, err = s.operatorsFor(r, logins...)
 	}
 	p := page{Title: s.cat.T(lang(r), "redeem.orders"), Nav: "redeem", Data: d}
 	if ferr == nil {

@@ -150,6 +150,7 @@ type leadClaimsData struct {
 	Pager    pager
 	Query    url.Values
 	Statuses []lead.ClaimStatus
+	Ops      *operators // the people its rows name
 }
 
 func (s *Server) leadClaimsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
@@ -173,6 +174,14 @@ func (s *Server) leadClaimsPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	d := leadClaimsData{Claims: claims, Pager: newPager(r, pg, total, len(claims), false), Query: r.URL.Query(),
 		Statuses: []lead.ClaimStatus{lead.ClaimOpen, lead.ClaimGranted, lead.ClaimRejected}}
+	logins := make([]string, 0, len(claims))
+	for _, c := range claims {
+		logins = append(logins, c.DecidedBy)
+	}
+	if d.Ops, err = s.operatorsFor(r, logins...); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	pgData := page{Title: s.cat.T(lang(r), "lead.claims"), Nav: "lead_claims", Data: d}
 	if ferr != nil {
 		s.formError(w, r, "lead_claims", pgData, ferr)

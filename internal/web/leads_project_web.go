@@ -137,6 +137,7 @@ type leadReconData struct {
 	Sheet    []reconRow
 	Day      string
 	Yday     string
+	Ops      *operators // the people its rows name
 }
 
 // reconRow is a consultant's line of the paper-count form.
@@ -174,6 +175,12 @@ func (s *Server) leadReconcilePage(w http.ResponseWriter, r *http.Request, n *or
 		}
 	}
 	d.Recon = rc
+	if rc != nil && rc.Signed {
+		if d.Ops, err = s.operatorsFor(r, rc.SignedBy); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	entered := map[int64]lead.ReconLine{}
 	if rc != nil {
 		for _, l := range rc.Lines {

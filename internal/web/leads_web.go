@@ -318,6 +318,7 @@ type leadShowData struct {
 	Mine        bool
 	MayWork     bool // the owner or the project's manager: status, follow-ups, deals
 	Protected   bool
+	Ops         *operators // the people its rows name
 }
 
 func (s *Server) leadShowPage(w http.ResponseWriter, r *http.Request, l *lead.Lead, status int, ferr error) {
@@ -336,6 +337,9 @@ func (s *Server) leadShowPage(w http.ResponseWriter, r *http.Request, l *lead.Le
 				}
 			}
 		}
+	}
+	if err == nil {
+		d.Ops, err = s.operatorsFor(r, l.RegisteredBy)
 	}
 	if err == nil && p.CanAt(auth.LeadAssign, l.NodePath) {
 		var claims []lead.Claim

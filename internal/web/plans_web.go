@@ -188,7 +188,8 @@ type planShowData struct {
 	Cats    []points.Category
 	Caps    []points.CapPeriod
 	Kinds   []points.Kind
-	Pending bool // a change awaits approval
+	Pending bool       // a change awaits approval
+	Ops     *operators // the people its rows name
 }
 
 // planChangeView is a change request with its rule edits readable.
@@ -218,8 +219,14 @@ func (s *Server) planShowPage(w http.ResponseWriter, r *http.Request, p *points.
 		s.fail(w, r, err)
 		return
 	}
+	logins := []string{p.CreatedBy, p.SubmittedBy, p.ApprovedBy, p.CancelledBy}
 	for _, c := range changes {
 		d.Changes = append(d.Changes, planChangeView{PlanChange: c, Lines: revisionLines(lang(r), c.Revision)})
+		logins = append(logins, c.ProposedBy, c.DecidedBy)
+	}
+	if d.Ops, err = s.operatorsFor(r, logins...); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	pg := page{Title: p.Name, Nav: "plans", Data: d}
 	if ferr != nil {

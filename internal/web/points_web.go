@@ -155,6 +155,7 @@ func (s *Server) memberAdjust(w http.ResponseWriter, r *http.Request) {
 type adjustmentsData struct {
 	Items []points.Adjustment
 	Pager pager
+	Ops   *operators // the people its rows name
 }
 
 func (s *Server) adjustmentsPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {
@@ -169,7 +170,16 @@ func (s *Server) adjustmentsPage(w http.ResponseWriter, r *http.Request, status 
 		s.fail(w, r, err)
 		return
 	}
-	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items, Pager: newPager(r, pg, total, len(items), false)}}
+	logins := make([]string, 0, len(items))
+	for _, a := range items {
+		logins = append(logins, a.ProposedBy)
+	}
+	ops, err := s.operatorsFor(r, logins...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := page{Title: s.cat.T(lang(r), "nav.adjustments"), Nav: "adjustments", Data: adjustmentsData{Items: items, Pager: newPager(r, pg, total, len(items), false), Ops: ops}}
 	if ferr != nil {
 		s.formError(w, r, "adjustments", p, ferr)
 		return
