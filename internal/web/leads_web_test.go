@@ -197,7 +197,7 @@ func TestLeadManagerHandoverPoolAndReconciliation(t *testing.T) {
 			t.Fatalf("sign-off of a differing day without a note: %d\n%s", res.StatusCode, page)
 		}
 		mustRedirect(t, "sign-off", xing.postForm(recon+"/sign-off", url.Values{"day": {yday}, "note": {"两位客户未登记，已补录提醒"}}))
-		mustPage(t, xing, recon+"?day="+yday, `id="recon-signed"`, "两位客户未登记")
+		mustOperatorRef(t, mustPage(t, xing, recon+"?day="+yday, `id="recon-signed"`, "两位客户未登记"), "xing")
 		res = xing.postForm(recon, url.Values{"day": {yday}, "visits_" + strconv.FormatInt(le.wang.ID, 10): {"3"}})
 		if res.StatusCode < 400 {
 			t.Errorf("a signed day took new counts: %d", res.StatusCode)

@@ -904,6 +904,7 @@ func TestMemberTiers(t *testing.T) {
 			if len(ids) != 1 || !strings.Contains(tiers, reason) || !strings.Contains(tiers, "张三") || !strings.Contains(tiers, "sh-spec") {
 				t.Fatalf("pending tier changes on /tiers: %v\n%s", ids, tiers)
 			}
+			mustOperatorRef(t, tiers, "sh-spec")
 			decide := "/tier-changes/" + ids[0]
 			// The specialist who asked, and the city supervisor, cannot approve.
 			mustStatus(t, c.postForm(decide, url.Values{"decision": {"approve"}}), http.StatusForbidden)

@@ -118,6 +118,7 @@ func TestPointAdjustmentsFlow(t *testing.T) {
 		if ids == nil || !strings.Contains(page, "活动补录") {
 			t.Fatalf("queue:\n%s", page)
 		}
+		mustOperatorRef(t, page, "adj-spec")
 		res = boss.postForm("/points/adjustments/"+ids[1], url.Values{"decision": {"reject"}})
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "驳回须填写原因") {
 			t.Fatalf("reject without a note: %d", res.StatusCode)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"estateclub/internal/db"
 	"estateclub/internal/demo"
 )
 
@@ -31,9 +33,11 @@ func init() { siteChecks = append(siteChecks, siteCheck{"operators", checkOperat
 // The walk must have seen operators named this way on the pages that list
 // them, so the check cannot pass on pages that show no operator at all.
 func checkOperators(t *testing.T, s *demoSite) {
-	names := map[string]string{} // login → name
+	names := staffNames(t, s)
 	for _, l := range demo.Logins {
-		names[l.Login] = l.Name
+		if names[l.Login] != l.Name {
+			t.Fatalf("staff %s is named %q, not %q", l.Login, names[l.Login], l.Name)
+		}
 	}
 	found := wordFinding{}
 	seen := map[string]int{} // route pattern → refs seen
@@ -62,12 +66,39 @@ func checkOperators(t *testing.T, s *demoSite) {
 	}
 }
 
+// staffNames are the demo's staff (the 13 logins and the sales staff the
+// demo adds), login → name.
+func staffNames(t *testing.T, s *demoSite) map[string]string {
+	t.Helper()
+	names := map[string]string{}
+	err := s.e.d.View(context.Background(), func(tx *db.Tx) error {
+		rows, err := tx.Query(context.Background(), "SELECT login, name FROM staff")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l, n string
+			if err := rows.Scan(&l, &n); err != nil {
+				return err
+			}
+			names[l] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
 // operatorPages are route patterns where the demo's rows name staff.
 var operatorPages = []string{
 	"GET /audit",
 	"GET /points/plans/{plan}",
 	"GET /points/events",
 	"GET /redeem/orders",
+	"GET /leads/{lead}",
 }
 
 var (
@@ -165,6 +196,20 @@ func quietBeside(n *html.Node, name string) bool {
 		return prev != nil && prev.Type == html.ElementNode && strings.TrimSpace(textOf(prev)) == name
 	}
 	return false
+}
+
+// mustOperatorRef: a test page names the test staff member login (named
+// "测试 <login>" by mustStaff) by name, the login quiet beside it.
+func mustOperatorRef(t *testing.T, page, login string) {
+	t.Helper()
+	q := regexp.QuoteMeta(login)
+	re := regexp.MustCompile(`<span translate="no">测试 ` + q + `</span>(</a>)? <small class="muted"><span translate="no">` + q + `</span></small>`)
+	if !re.MatchString(page) {
+		t.Errorf("the page does not name %s by name and login:\n%s", login, page)
+	}
+	if rest := re.ReplaceAllString(page, ""); strings.Contains(rest, `<span translate="no">`+login+`</span>`) {
+		t.Errorf("the page shows %s as a bare login", login)
+	}
 }
 
 func TestOperatorFindings(t *testing.T) {
