@@ -33,7 +33,7 @@ func outboxCode(t *testing.T, base, mobile string) string {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	m := regexp.MustCompile(`class="sms-text">[^<]*?(\d{6})`).FindSubmatch(body)
+	m := regexp.MustCompile(`class="sms-text">(?:<span[^>]*>)?[^<]*?(\d{6})`).FindSubmatch(body)
 	if res.StatusCode != http.StatusOK || m == nil {
 		t.Fatalf("outbox: %d, no code:\n%s", res.StatusCode, body)
 	}
