@@ -84,7 +84,6 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 		// Typed data and the system's stored words: see words.go.
 		"typed":        typed,
 		"word":         words.show,
-		"actor":        words.actor,
 		"option":       words.option,
 		"tt":           words.withTyped,
 		"memberChange": words.memberChange,

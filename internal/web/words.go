@@ -182,26 +182,6 @@ func isFigure(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789-+.,:/ #×") == ""
 }
 
-// memberActor is how a member acting for themselves (the portal) is kept
-// as an actor: member:<id>.
-var memberActor = regexp.MustCompile(`^member:(\d+)$`)
-
-// actor names who did something: a member by their number in the club's
-// words ("the member" when it is the member the page is about), a staff
-// login as it is (a login is typed data).
-func (b *phraseBook) actor(lang, login string, self int64) template.HTML {
-	if m := memberActor.FindStringSubmatch(login); m != nil {
-		if m[1] == fmt.Sprint(self) {
-			return template.HTML(template.HTMLEscapeString(b.cat.T(lang, "word.actor.self")))
-		}
-		return template.HTML(template.HTMLEscapeString(b.cat.T(lang, "word.actor.member", map[string]any{"N": m[1]})))
-	}
-	if login == "system" {
-		return template.HTML(template.HTMLEscapeString(b.cat.T(lang, "word.actor.system")))
-	}
-	return typed(login)
-}
-
 // option writes a <select>'s choice of a stored value: a system phrase in
 // the page's language, anything else as typed (an <option> holds no
 // markup, so the mark goes on the option).

@@ -102,16 +102,3 @@ func removeTyped(h string) string {
 		h = h[:i] + h[i+j+len("</span>"):]
 	}
 }
-
-func TestActor(t *testing.T) {
-	b := mustPhraseBook(t)
-	if got := b.actor("en", "member:331", 331); got != "The member" {
-		t.Errorf("own: %q", got)
-	}
-	if got := b.actor("en", "member:331", 7); got != "Member #331" {
-		t.Errorf("other: %q", got)
-	}
-	if got := b.actor("en", "sh.specialist", 0); got != `<span translate="no">sh.specialist</span>` {
-		t.Errorf("staff: %q", got)
-	}
-}
