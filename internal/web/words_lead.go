@@ -64,7 +64,7 @@ func (b *phraseBook) leadValue(lang, action, v string) template.HTML {
 		return b.show(lang, m[1]) + " " + b.day(lang, m[2])
 	}
 	if m := ownerValue.FindStringSubmatch(v); m != nil {
-		return esc("#"+m[1]+" ") + typed(m[2])
+		return typed(m[2]) // a staff member by name; the id is for the record
 	}
 	return b.show(lang, v)
 }

@@ -68,7 +68,7 @@ func TestLeadChange(t *testing.T) {
 	}{
 		{lead.Change{Action: "registered", New: "c", Reason: "来人登记"}, "C (general) · Registered as a walk-in"},
 		{lead.Change{Action: "status", Old: "c", New: "b", Reason: "二次到访"}, `C (general) → B · <span translate="no">二次到访</span>`},
-		{lead.Change{Action: "owner", Old: "未分配", New: "#11 钱程", Reason: "登记接待"}, `Unassigned → #11 <span translate="no">钱程</span> · Received at registration`},
+		{lead.Change{Action: "owner", Old: "未分配", New: "#11 钱程", Reason: "登记接待"}, `Unassigned → <span translate="no">钱程</span> · Received at registration`},
 		{lead.Change{Action: "protect", New: "2027-01-03", Reason: "到访保护"}, "3 Jan 2027 · Protected after a visit"},
 		{lead.Change{Action: "member", New: "#5654", Reason: "默认会员"}, "#5654 · Default member"},
 	} {
