@@ -1,0 +1,256 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"estateclub/internal/browsertest"
+	"estateclub/internal/db"
+)
+
+// Every page fits its screen (item 3 of issue 12): each walked page, one
+// per route pattern and account, is opened in Chromium at a phone's and a
+// laptop's size, in Chinese and in English, signed in as the account that
+// walked it. Nothing may scroll sideways (a wide table scrolls inside its
+// own box) and no element may cut its text off. With ESTATECLUB_SCREENSHOTS
+// set, every view is saved there as account_size_lang_page.png.
+
+func init() { siteChecks = append(siteChecks, siteCheck{"fit", checkFit}) }
+
+// screenSize is one viewport the pages must fit.
+type screenSize struct {
+	name          string
+	width, height int
+	mobile        bool
+}
+
+var fitSizes = []screenSize{
+	{"phone", 390, 844, true},
+	{"laptop", 1366, 768, false},
+}
+
+// fitReport is what the page says about its own layout (fitScript).
+type fitReport struct {
+	Path        string   `json:"path"`
+	Lang        string   `json:"lang"`
+	ScrollWidth int      `json:"scrollWidth"` // the root element's
+	ClientWidth int      `json:"clientWidth"` // the window's, zoom aside
+	InnerWidth  int      `json:"innerWidth"`  // the window's, zoom included
+	Wide        []string `json:"wide"`        // the outermost elements past the right edge
+	Clipped     []string `json:"clipped"`     // elements that hide part of their text
+	Apart       []string `json:"apart"`       // labels whose checkbox or radio is not beside the text
+}
+
+// fitScript measures the page. The window's width is the root element's
+// client width: on a phone, Chromium zooms a page that is too wide out
+// until it fits, and window.innerWidth grows with it. An element sticking
+// out on the right is named only when no ancestor scrolls or clips it. A
+// clipped element is one whose overflow is hidden or clipped while its
+// content is larger than its box and holds text (form fields excepted:
+// they scroll their own value). A checkbox or radio is apart from its
+// label when the middle of the box is not on the first line of the
+// label's text.
+const fitScript = `(() => {
+  const vw = document.documentElement.clientWidth;
+  const name = el => {
+    let s = el.tagName.toLowerCase();
+    if (el.id) s += "#" + el.id;
+    if (typeof el.className === "string" && el.className.trim()) s += "." + el.className.trim().split(/\s+/).join(".");
+    const text = (el.innerText || el.textContent || "").trim().replace(/\s+/g, " ");
+    return s + (text ? " «" + text.slice(0, 40) + "»" : "");
+  };
+  const hides = v => v === "hidden" || v === "clip";
+  const boxed = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const wide = [], clipped = [], apart = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const cs = getComputedStyle(el);
+    if (cs.display === "none" || cs.visibility === "hidden") continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > vw + 0.5) {
+      const pr = el.parentElement.getBoundingClientRect();
+      if ((el.parentElement === document.body || pr.right <= vw + 0.5) && !boxed(el)) wide.push(name(el) + " right=" + Math.round(r.right));
+    }
+    if (/^(INPUT|TEXTAREA|SELECT|OPTION)$/.test(el.tagName)) continue;
+    const overX = el.scrollWidth > el.clientWidth + 1 && (hides(cs.overflowX) || cs.textOverflow === "ellipsis");
+    const overY = el.scrollHeight > el.clientHeight + 1 && hides(cs.overflowY);
+    if ((overX || overY) && (el.innerText || "").trim()) {
+      clipped.push(name(el) + " " + el.scrollWidth + "x" + el.scrollHeight + " in " + el.clientWidth + "x" + el.clientHeight);
+    }
+  }
+  for (const box of document.querySelectorAll("label input[type=checkbox], label input[type=radio]")) {
+    if (!box.getClientRects().length) continue;
+    const label = box.closest("label");
+    const texts = document.createTreeWalker(label, NodeFilter.SHOW_TEXT,
+      {acceptNode: n => n.textContent.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP});
+    const text = texts.nextNode();
+    if (!text) continue;
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const line = range.getClientRects()[0], b = box.getBoundingClientRect();
+    const mid = (b.top + b.bottom) / 2;
+    if (line && (mid < line.top || mid > line.bottom)) apart.push(name(label));
+  }
+  return {path: location.pathname + location.search, lang: document.documentElement.lang,
+    scrollWidth: document.documentElement.scrollWidth, clientWidth: vw, innerWidth: window.innerWidth,
+    wide: wide.slice(0, 5), clipped: clipped.slice(0, 5), apart: apart.slice(0, 5)};
+})()`
+
+func checkFit(t *testing.T, s *demoSite) {
+	if s.e.d.Dialect() != db.SQLite {
+		t.Skip("layout does not depend on the engine: checked on SQLite")
+	}
+	start := time.Now()
+	browsers := make([]context.Context, len(fitSizes))
+	for i, sz := range fitSizes {
+		browsers[i] = browsertest.New(t, browsertest.WithViewport(sz.width, sz.height, sz.mobile),
+			browsertest.WithTimeout(15*time.Minute))
+	}
+	views := 0
+	t.Run("accounts", func(t *testing.T) {
+		for _, w := range s.Walkers {
+			pages := onePagePerPattern(w.Pages["zh-CN"])
+			views += len(pages) * len(fitSizes) * 2
+			t.Run(w.Login, func(t *testing.T) {
+				t.Parallel()
+				s.checkAccountFits(t, w, pages, browsers)
+			})
+		}
+	})
+	t.Logf("%d views of %d accounts measured in %v", views, len(s.Walkers), time.Since(start).Round(time.Millisecond))
+}
+
+// checkAccountFits opens the account's pages in one tab per size, in both
+// languages.
+func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage, browsers []context.Context) {
+	tabs := make([]context.Context, len(browsers))
+	for i, b := range browsers {
+		tabs[i] = browsertest.Tab(t, b)
+		if err := chromedp.Do(tabs[i], s.copyCookies(w)); err != nil {
+			t.Fatalf("%s: cookies into Chromium: %v", w.Login, err)
+		}
+	}
+	shots := os.Getenv("ESTATECLUB_SCREENSHOTS")
+	for _, lang := range []string{"zh-CN", "en"} {
+		s.setLanguage(t, w, lang, tabs)
+		for _, p := range pages {
+			for i, sz := range fitSizes {
+				where := fmt.Sprintf("%s, %s %dx%d, %s: %s", w.Login, sz.name, sz.width, sz.height, lang, p.Path)
+				r, err := measureFit(tabs[i], s.e.ts.URL+p.Path)
+				if err != nil {
+					t.Errorf("%s: %v", where, err)
+					continue
+				}
+				if r.Path != p.Path || r.Lang != lang {
+					t.Errorf("%s: Chromium shows %s in %q (not signed in, or the language did not switch)", where, r.Path, r.Lang)
+					continue
+				}
+				if r.ScrollWidth > r.ClientWidth || r.InnerWidth > sz.width {
+					t.Errorf("%s: the page is %d px wide in a %d px window; sticking out: %s",
+						where, r.ScrollWidth, sz.width, strings.Join(r.Wide, "; "))
+				}
+				if len(r.Clipped) > 0 {
+					t.Errorf("%s: text cut off in %s", where, strings.Join(r.Clipped, "; "))
+				}
+				if len(r.Apart) > 0 {
+					t.Errorf("%s: a checkbox or radio is not beside its label: %s", where, strings.Join(r.Apart, "; "))
+				}
+				if shots != "" {
+					name := strings.Join([]string{w.Login, sz.name, lang, patternFileName(p.Pattern)}, "_")
+					if _, err := browsertest.SaveScreenshot(tabs[i], shots, name); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}
+	}
+	s.setLanguage(t, w, "zh-CN", tabs)
+}
+
+// measureFit loads the page and runs fitScript on it.
+func measureFit(tab context.Context, u string) (fitReport, error) {
+	if err := chromedp.Do(tab, chromedp.Navigate(u)); err != nil {
+		return fitReport{}, fmt.Errorf("open: %w", err)
+	}
+	return chromedp.Run(tab, chromedp.Evaluate[fitReport](fitScript))
+}
+
+// copyCookies signs the tab in: the walker's session cookie goes from its
+// Go client's jar into Chromium.
+func (s *demoSite) copyCookies(w *walker) chromedp.Action[chromedp.Void] {
+	u, _ := url.Parse(s.e.ts.URL)
+	return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		for _, c := range w.c.http.Jar.Cookies(u) {
+			if _, err := cdp.Call(ctx, tgt, network.SetCookie, network.SetCookieParams{
+				Name: c.Name, Value: c.Value, URL: s.e.ts.URL + "/",
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// setLanguage switches the account to lang: a staff account's language is
+// kept on the account, the portal's in a cookie.
+func (s *demoSite) setLanguage(t *testing.T, w *walker, lang string, tabs []context.Context) {
+	t.Helper()
+	if !w.Portal {
+		res := w.c.postForm("/account/locale", url.Values{"lang": {lang}, "next": {"/account"}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: set language %s: %d", w.Login, lang, res.StatusCode)
+		}
+		return
+	}
+	for _, tab := range tabs {
+		err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tgt, network.SetCookie, network.SetCookieParams{
+				Name: "lang", Value: lang, URL: s.e.ts.URL + "/",
+			})
+			return err
+		}))
+		if err != nil {
+			t.Fatalf("%s: language cookie: %v", w.Login, err)
+		}
+	}
+}
+
+// onePagePerPattern keeps the first page answered for each route pattern.
+func onePagePerPattern(pages []walkedPage) []walkedPage {
+	seen := map[string]bool{}
+	var out []walkedPage
+	for _, p := range pages {
+		if p.Status != http.StatusOK || !p.HTML || seen[p.Pattern] {
+			continue
+		}
+		seen[p.Pattern] = true
+		out = append(out, p)
+	}
+	return out
+}
+
+// patternFileName makes a route pattern a file name: "GET /members/{member}"
+// becomes "members-member", "GET /" "home".
+func patternFileName(pattern string) string {
+	_, path, _ := strings.Cut(pattern, " ")
+	name := strings.NewReplacer("{", "", "}", "", "$", "", ".", "", "/", "-").Replace(strings.Trim(path, "/"))
+	if name == "" || name == "m" {
+		return strings.TrimSuffix("home-"+name, "-")
+	}
+	return name
+}
