@@ -179,6 +179,12 @@ func SaveScreenshot(ctx context.Context, dir, name string) (string, error) {
 	return path, nil
 }
 
+// Resize changes the tab's viewport as WithViewport sets it, without
+// reloading the page: the page is laid out again at the new size.
+func Resize(width, height int, mobile bool) chromedp.Action[chromedp.Void] {
+	return emulateViewport(config{width: width, height: height, mobile: mobile})
+}
+
 // emulateViewport pins the page size; a mobile device also gets touch.
 func emulateViewport(cfg config) chromedp.Action[chromedp.Void] {
 	opts := []chromedp.EmulateViewportOption{chromedp.EmulateLandscape}

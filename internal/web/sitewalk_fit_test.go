@@ -115,11 +115,9 @@ func checkFit(t *testing.T, s *demoSite) {
 		t.Skip("layout does not depend on the engine: checked on SQLite")
 	}
 	start := time.Now()
-	browsers := make([]context.Context, len(fitSizes))
-	for i, sz := range fitSizes {
-		browsers[i] = browsertest.New(t, browsertest.WithViewport(sz.width, sz.height, sz.mobile),
-			browsertest.WithTimeout(15*time.Minute))
-	}
+	first := fitSizes[0]
+	browser := browsertest.New(t, browsertest.WithViewport(first.width, first.height, first.mobile),
+		browsertest.WithTimeout(15*time.Minute))
 	views := 0
 	t.Run("accounts", func(t *testing.T) {
 		for _, w := range s.Walkers {
@@ -127,30 +125,30 @@ func checkFit(t *testing.T, s *demoSite) {
 			views += len(pages) * len(fitSizes) * 2
 			t.Run(w.Login, func(t *testing.T) {
 				t.Parallel()
-				s.checkAccountFits(t, w, pages, browsers)
+				s.checkAccountFits(t, w, pages, browsertest.Tab(t, browser))
 			})
 		}
 	})
-	t.Logf("%d views of %d accounts measured in %v", views, len(s.Walkers), time.Since(start).Round(time.Millisecond))
+	t.Logf("%d views (account, page, size, language) measured in %v", views, time.Since(start).Round(time.Millisecond))
 }
 
-// checkAccountFits opens the account's pages in one tab per size, in both
-// languages.
-func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage, browsers []context.Context) {
-	tabs := make([]context.Context, len(browsers))
-	for i, b := range browsers {
-		tabs[i] = browsertest.Tab(t, b)
-		if err := chromedp.Do(tabs[i], s.copyCookies(w)); err != nil {
-			t.Fatalf("%s: cookies into Chromium: %v", w.Login, err)
-		}
+// checkAccountFits opens the account's pages in its own tab, once per
+// language, and measures each at every size.
+func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage, tab context.Context) {
+	if err := chromedp.Do(tab, s.copyCookies(w)); err != nil {
+		t.Fatalf("%s: cookies into Chromium: %v", w.Login, err)
 	}
 	shots := os.Getenv("ESTATECLUB_SCREENSHOTS")
 	for _, lang := range []string{"zh-CN", "en"} {
-		s.setLanguage(t, w, lang, tabs)
+		s.setLanguage(t, w, lang, tab)
 		for _, p := range pages {
-			for i, sz := range fitSizes {
+			if err := chromedp.Do(tab, chromedp.Navigate(s.e.ts.URL+p.Path)); err != nil {
+				t.Errorf("%s (%s): open %s: %v", w.Login, lang, p.Path, err)
+				continue
+			}
+			for _, sz := range fitSizes {
 				where := fmt.Sprintf("%s, %s %dx%d, %s: %s", w.Login, sz.name, sz.width, sz.height, lang, p.Path)
-				r, err := measureFit(tabs[i], s.e.ts.URL+p.Path)
+				r, err := measureFit(tab, sz)
 				if err != nil {
 					t.Errorf("%s: %v", where, err)
 					continue
@@ -171,20 +169,20 @@ func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage,
 				}
 				if shots != "" {
 					name := strings.Join([]string{w.Login, sz.name, lang, patternFileName(p.Pattern)}, "_")
-					if _, err := browsertest.SaveScreenshot(tabs[i], shots, name); err != nil {
+					if _, err := browsertest.SaveScreenshot(tab, shots, name); err != nil {
 						t.Error(err)
 					}
 				}
 			}
 		}
 	}
-	s.setLanguage(t, w, "zh-CN", tabs)
+	s.setLanguage(t, w, "zh-CN", tab)
 }
 
-// measureFit loads the page and runs fitScript on it.
-func measureFit(tab context.Context, u string) (fitReport, error) {
-	if err := chromedp.Do(tab, chromedp.Navigate(u)); err != nil {
-		return fitReport{}, fmt.Errorf("open: %w", err)
+// measureFit lays the open page out at the size and runs fitScript on it.
+func measureFit(tab context.Context, sz screenSize) (fitReport, error) {
+	if err := chromedp.Do(tab, browsertest.Resize(sz.width, sz.height, sz.mobile)); err != nil {
+		return fitReport{}, err
 	}
 	return chromedp.Run(tab, chromedp.Evaluate[fitReport](fitScript))
 }
@@ -207,7 +205,7 @@ func (s *demoSite) copyCookies(w *walker) chromedp.Action[chromedp.Void] {
 
 // setLanguage switches the account to lang: a staff account's language is
 // kept on the account, the portal's in a cookie.
-func (s *demoSite) setLanguage(t *testing.T, w *walker, lang string, tabs []context.Context) {
+func (s *demoSite) setLanguage(t *testing.T, w *walker, lang string, tab context.Context) {
 	t.Helper()
 	if !w.Portal {
 		res := w.c.postForm("/account/locale", url.Values{"lang": {lang}, "next": {"/account"}})
@@ -217,16 +215,14 @@ func (s *demoSite) setLanguage(t *testing.T, w *walker, lang string, tabs []cont
 		}
 		return
 	}
-	for _, tab := range tabs {
-		err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tgt, network.SetCookie, network.SetCookieParams{
-				Name: "lang", Value: lang, URL: s.e.ts.URL + "/",
-			})
-			return err
-		}))
-		if err != nil {
-			t.Fatalf("%s: language cookie: %v", w.Login, err)
-		}
+	err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tgt, network.SetCookie, network.SetCookieParams{
+			Name: "lang", Value: lang, URL: s.e.ts.URL + "/",
+		})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("%s: language cookie: %v", w.Login, err)
 	}
 }
 
