@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,11 +20,12 @@ import (
 )
 
 // Every page fits its screen (item 3 of issue 12): each walked page, one
-// per route pattern and account, is opened in Chromium at a phone's and a
-// laptop's size, in Chinese and in English, signed in as the account that
-// walked it. Nothing may scroll sideways (a wide table scrolls inside its
-// own box) and no element may cut its text off. With ESTATECLUB_SCREENSHOTS
-// set, every view is saved there as account_size_lang_page.png.
+// per route pattern and account, is opened in Chromium signed in as the
+// account that walked it, in Chinese and in English, and laid out at a
+// phone's and a laptop's size. Nothing may scroll sideways (a wide table
+// scrolls inside its own box), no element may cut its text off, and every
+// checkbox and radio sits beside its label. With ESTATECLUB_SCREENSHOTS set,
+// every view is saved there as account_size_lang_page.png.
 
 func init() { siteChecks = append(siteChecks, siteCheck{"fit", checkFit}) }
 
@@ -115,6 +117,7 @@ func checkFit(t *testing.T, s *demoSite) {
 		t.Skip("layout does not depend on the engine: checked on SQLite")
 	}
 	start := time.Now()
+	var spent fitTimes
 	first := fitSizes[0]
 	browser := browsertest.New(t, browsertest.WithViewport(first.width, first.height, first.mobile),
 		browsertest.WithTimeout(15*time.Minute))
@@ -125,16 +128,27 @@ func checkFit(t *testing.T, s *demoSite) {
 			views += len(pages) * len(fitSizes) * 2
 			t.Run(w.Login, func(t *testing.T) {
 				t.Parallel()
-				s.checkAccountFits(t, w, pages, browsertest.Tab(t, browser))
+				s.checkAccountFits(t, w, pages, browsertest.Tab(t, browser), &spent)
 			})
 		}
 	})
-	t.Logf("%d views (account, page, size, language) measured in %v", views, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d views (account, page, size, language) measured in %v; the tabs spent %v loading pages, %v measuring, %v on screenshots",
+		views, time.Since(start).Round(time.Millisecond), spent.load.get(), spent.measure.get(), spent.shot.get())
+}
+
+// fitTimes adds up where the tabs spend their time.
+type fitTimes struct{ load, measure, shot atomicDuration }
+
+type atomicDuration struct{ n atomic.Int64 }
+
+func (d *atomicDuration) since(t time.Time) { d.n.Add(int64(time.Since(t))) }
+func (d *atomicDuration) get() time.Duration {
+	return time.Duration(d.n.Load()).Round(time.Millisecond)
 }
 
 // checkAccountFits opens the account's pages in its own tab, once per
 // language, and measures each at every size.
-func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage, tab context.Context) {
+func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage, tab context.Context, spent *fitTimes) {
 	if err := chromedp.Do(tab, s.copyCookies(w)); err != nil {
 		t.Fatalf("%s: cookies into Chromium: %v", w.Login, err)
 	}
@@ -142,13 +156,18 @@ func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage,
 	for _, lang := range []string{"zh-CN", "en"} {
 		s.setLanguage(t, w, lang, tab)
 		for _, p := range pages {
-			if err := chromedp.Do(tab, chromedp.Navigate(s.e.ts.URL+p.Path)); err != nil {
+			began := time.Now()
+			err := chromedp.Do(tab, chromedp.Navigate(s.e.ts.URL+p.Path))
+			spent.load.since(began)
+			if err != nil {
 				t.Errorf("%s (%s): open %s: %v", w.Login, lang, p.Path, err)
 				continue
 			}
 			for _, sz := range fitSizes {
 				where := fmt.Sprintf("%s, %s %dx%d, %s: %s", w.Login, sz.name, sz.width, sz.height, lang, p.Path)
+				began := time.Now()
 				r, err := measureFit(tab, sz)
+				spent.measure.since(began)
 				if err != nil {
 					t.Errorf("%s: %v", where, err)
 					continue
@@ -168,10 +187,12 @@ func (s *demoSite) checkAccountFits(t *testing.T, w *walker, pages []walkedPage,
 					t.Errorf("%s: a checkbox or radio is not beside its label: %s", where, strings.Join(r.Apart, "; "))
 				}
 				if shots != "" {
+					began := time.Now()
 					name := strings.Join([]string{w.Login, sz.name, lang, patternFileName(p.Pattern)}, "_")
 					if _, err := browsertest.SaveScreenshot(tab, shots, name); err != nil {
 						t.Error(err)
 					}
+					spent.shot.since(began)
 				}
 			}
 		}
@@ -241,12 +262,28 @@ func onePagePerPattern(pages []walkedPage) []walkedPage {
 }
 
 // patternFileName makes a route pattern a file name: "GET /members/{member}"
-// becomes "members-member", "GET /" "home".
+// becomes "members-member", "GET /" "home", "GET /m/{$}" "m-home".
 func patternFileName(pattern string) string {
 	_, path, _ := strings.Cut(pattern, " ")
-	name := strings.NewReplacer("{", "", "}", "", "$", "", ".", "", "/", "-").Replace(strings.Trim(path, "/"))
-	if name == "" || name == "m" {
-		return strings.TrimSuffix("home-"+name, "-")
+	name := strings.NewReplacer("{", "", "}", "", "$", "", ".", "", "/", "-").Replace(path)
+	switch name = strings.Trim(name, "-"); name {
+	case "":
+		return "home"
+	case "m":
+		return "m-home"
 	}
 	return name
+}
+
+func TestPatternFileName(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"GET /":                        "home",
+		"GET /m/{$}":                   "m-home",
+		"GET /members/{member}":        "members-member",
+		"GET /points/plans/{plan}/new": "points-plans-plan-new",
+	} {
+		if got := patternFileName(pattern); got != want {
+			t.Errorf("patternFileName(%q) = %q, want %q", pattern, got, want)
+		}
+	}
 }
