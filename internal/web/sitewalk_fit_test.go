@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -79,17 +81,22 @@ const fitScript = `(() => {
     return false;
   };
   const wide = [], clipped = [], apart = [];
+  const tooWide = document.documentElement.scrollWidth > vw;
   for (const el of document.body.querySelectorAll("*")) {
-    const cs = getComputedStyle(el);
-    if (cs.display === "none" || cs.visibility === "hidden") continue;
-    const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > vw + 0.5) {
-      const pr = el.parentElement.getBoundingClientRect();
-      if ((el.parentElement === document.body || pr.right <= vw + 0.5) && !boxed(el)) wide.push(name(el) + " right=" + Math.round(r.right));
+    if (tooWide) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > vw + 0.5 && getComputedStyle(el).visibility !== "hidden") {
+        const pr = el.parentElement.getBoundingClientRect();
+        if ((el.parentElement === document.body || pr.right <= vw + 0.5) && !boxed(el)) wide.push(name(el) + " right=" + Math.round(r.right));
+      }
     }
-    if (/^(INPUT|TEXTAREA|SELECT|OPTION)$/.test(el.tagName)) continue;
-    const overX = el.scrollWidth > el.clientWidth + 1 && (hides(cs.overflowX) || cs.textOverflow === "ellipsis");
-    const overY = el.scrollHeight > el.clientHeight + 1 && hides(cs.overflowY);
+    // Reading sizes is cheap once the page is laid out; styles only for the few that overflow.
+    const overW = el.scrollWidth > el.clientWidth + 1, overH = el.scrollHeight > el.clientHeight + 1;
+    if (!overW && !overH || /^(INPUT|TEXTAREA|SELECT|OPTION)$/.test(el.tagName)) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === "hidden") continue;
+    const overX = overW && (hides(cs.overflowX) || cs.textOverflow === "ellipsis");
+    const overY = overH && hides(cs.overflowY);
     if ((overX || overY) && (el.innerText || "").trim()) {
       clipped.push(name(el) + " " + el.scrollWidth + "x" + el.scrollHeight + " in " + el.clientWidth + "x" + el.clientHeight);
     }
@@ -285,5 +292,49 @@ func TestPatternFileName(t *testing.T) {
 		if got := patternFileName(pattern); got != want {
 			t.Errorf("patternFileName(%q) = %q, want %q", pattern, got, want)
 		}
+	}
+}
+
+// The fit measurement names what sticks out, what is cut off and which
+// box is apart from its label, and lets a wide table scroll in its box.
+func TestFitScriptFindsFaults(t *testing.T) {
+	page := func(body string) string {
+		return `<!doctype html><html lang="zh-CN"><meta name="viewport" content="width=device-width, initial-scale=1"><body style="margin:0">` + body
+	}
+	pages := map[string]string{
+		"/wide":    page(`<div id="wide" style="width:500px">宽</div>`),
+		"/clipped": page(`<p id="cut" style="width:100px;overflow:hidden;white-space:nowrap">这一行字很长很长很长很长很长很长很长</p>`),
+		"/apart":   page(`<label id="apart" style="display:flex;flex-direction:column"><input type="checkbox"> 试运行</label>`),
+		"/fits": page(`<div style="overflow-x:auto"><table style="width:900px"><tr><td>表格在自己的框里滚动</td></tr></table></div>` +
+			`<label><input type="checkbox"> 试运行</label><p style="overflow:hidden">短</p>`),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, pages[r.URL.Path])
+	}))
+	t.Cleanup(srv.Close)
+	tab := browsertest.New(t, browsertest.WithViewport(390, 844, true))
+	measure := func(path string) fitReport {
+		t.Helper()
+		if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+path)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := measureFit(tab, fitSizes[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := measure("/wide"); r.ScrollWidth < 500 || r.ClientWidth != 390 || len(r.Wide) != 1 || !strings.HasPrefix(r.Wide[0], "div#wide") {
+		t.Errorf("a 500 px div: %+v", r)
+	}
+	if r := measure("/clipped"); len(r.Clipped) != 1 || !strings.HasPrefix(r.Clipped[0], "p#cut") {
+		t.Errorf("text cut off: %+v", r)
+	}
+	if r := measure("/apart"); len(r.Apart) != 1 || !strings.HasPrefix(r.Apart[0], "label#apart") {
+		t.Errorf("a checkbox above its label: %+v", r)
+	}
+	if r := measure("/fits"); r.ScrollWidth > r.ClientWidth || len(r.Wide)+len(r.Clipped)+len(r.Apart) > 0 {
+		t.Errorf("a page that fits: %+v", r)
 	}
 }
