@@ -118,7 +118,28 @@ func New(t testing.TB, opts ...Option) context.Context {
 	if err := chromedp.Do(ctx, emulateViewport(cfg)); err != nil {
 		t.Fatalf("emulate a %dx%d viewport: %v", cfg.width, cfg.height, err)
 	}
-	return ctx
+	return context.WithValue(ctx, configKey{}, cfg)
+}
+
+// configKey keys the config of New in the contexts it returns, for Tab.
+type configKey struct{}
+
+// Tab opens another tab in the browser of ctx (a context from New) with
+// the first tab's viewport. The tab lives in a browser context of its own,
+// as in a separate private window: its own cookies and storage, so tabs
+// may be signed in as different users. It is closed at t.Cleanup.
+func Tab(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	cfg, ok := ctx.Value(configKey{}).(config)
+	if !ok {
+		t.Fatal("browsertest.Tab: the context does not come from browsertest.New")
+	}
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab, emulateViewport(cfg)); err != nil {
+		t.Fatalf("open a %dx%d tab: %v", cfg.width, cfg.height, err)
+	}
+	return tab
 }
 
 // Screenshot saves a full-page PNG of the tab as name.png, in the folder
@@ -130,20 +151,38 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	dir := os.Getenv("ESTATECLUB_SCREENSHOTS")
 	if dir == "" {
 		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path, err := SaveScreenshot(ctx, dir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+	return path
+}
+
+// SaveScreenshot saves a full-page PNG of the tab as dir/name.png (dir is
+// created if missing) and returns its path. It is Screenshot for callers
+// that must not stop the test, such as goroutines.
+func SaveScreenshot(ctx context.Context, dir, name string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("screenshot %s: %w", name, err)
 	}
 	// Quality 100 is the only value for which chromedp asks for PNG.
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		return "", fmt.Errorf("screenshot %s: %w", name, err)
 	}
 	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		return "", fmt.Errorf("screenshot %s: %w", name, err)
 	}
-	t.Logf("screenshot %s", path)
-	return path
+	return path, nil
+}
+
+// Resize changes the tab's viewport as WithViewport sets it, without
+// reloading the page: the page is laid out again at the new size.
+func Resize(width, height int, mobile bool) chromedp.Action[chromedp.Void] {
+	return emulateViewport(config{width: width, height: height, mobile: mobile})
 }
 
 // emulateViewport pins the page size; a mobile device also gets touch.

@@ -121,3 +121,36 @@ func TestScreenshotFolder(t *testing.T) {
 		t.Errorf("bad screenshot %s", path)
 	}
 }
+
+// Two tabs of one browser keep their own cookies (each is signed in as
+// its own user) and both have the browser's viewport.
+func TestTabsKeepTheirOwnCookies(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.URL.Query().Get("set"); v != "" {
+			http.SetCookie(w, &http.Cookie{Name: "who", Value: v, Path: "/"})
+		}
+		who := "nobody"
+		if c, err := r.Cookie("who"); err == nil {
+			who = c.Value
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><meta name="viewport" content="width=device-width"><p id=who>`+who+`</p>`)
+	}))
+	t.Cleanup(srv.Close)
+
+	ctx := browsertest.New(t, browsertest.WithViewport(390, 844, true))
+	a, b := browsertest.Tab(t, ctx), browsertest.Tab(t, ctx)
+	mustDo(t, a, chromedp.Navigate(srv.URL+"/?set=wang"))
+	mustDo(t, b, chromedp.Navigate(srv.URL+"/?set=li"))
+	mustDo(t, a, chromedp.Navigate(srv.URL+"/"))
+	mustDo(t, b, chromedp.Navigate(srv.URL+"/"))
+	if got := mustRun(t, a, chromedp.Text(chromedp.ID("who"))); got != "wang" {
+		t.Errorf("tab a is %q, want wang", got)
+	}
+	if got := mustRun(t, b, chromedp.Text(chromedp.ID("who"))); got != "li" {
+		t.Errorf("tab b is %q, want li", got)
+	}
+	if got := mustRun(t, b, chromedp.Evaluate[int]("window.innerWidth")); got != 390 {
+		t.Errorf("tab b is %d wide, want 390", got)
+	}
+}
