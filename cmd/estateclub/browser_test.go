@@ -65,7 +65,8 @@ func TestBrowserLoginSwitchLanguageLogout(t *testing.T) {
 				t.Errorf("the dashboard scrolls sideways at %dpx", size.width)
 			}
 
-			mustDo(t, ctx, chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #count-city`)))
+			// On a phone the language switch is in the folded menu.
+			mustDo(t, ctx, openMenu, chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #count-city`)))
 			h1 = mustRun(t, ctx, chromedp.Text(chromedp.CSS("main h1")))
 			lang := mustRun(t, ctx, chromedp.Evaluate[string]("document.documentElement.lang"))
 			if !strings.HasPrefix(h1, "Hello") || lang != "en" {
@@ -78,7 +79,7 @@ func TestBrowserLoginSwitchLanguageLogout(t *testing.T) {
 			}
 			browsertest.Screenshot(t, ctx, "org-en-"+size.name)
 
-			mustDo(t, ctx, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-submit")))
+			mustDo(t, ctx, openMenu, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-submit")))
 			flash := mustRun(t, ctx, chromedp.Text(chromedp.CSS(".flash")))
 			if flash != "You have signed out" {
 				t.Fatalf("after logout: %q", flash)
@@ -92,6 +93,17 @@ func TestBrowserLoginSwitchLanguageLogout(t *testing.T) {
 		})
 	}
 }
+
+// openMenu opens the console's menu where it is folded behind its button
+// (a phone), and does nothing where the menu is a row.
+var openMenu = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	_, err := chromedp.Evaluate[bool](`(() => {
+		const b = document.getElementById("menu-button");
+		if (b && b.offsetParent !== null && b.getAttribute("aria-expanded") !== "true") b.click();
+		return true;
+	})()`)(ctx, t)
+	return err
+})
 
 // On a phone, a city specialist looks a card up by its number, opens its
 // holder and sees the card's QR code (an image the CSP must let through).

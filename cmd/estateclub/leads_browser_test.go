@@ -23,7 +23,7 @@ func TestBrowserLeadRegistrationPhone(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login"), "pd.consultant"),
 		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
 		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("nav-lead-new")),
+		chromedp.WaitReady(chromedp.ID("nav-lead-new")), // in the menu, folded on a phone
 		chromedp.Navigate(s.URL+"/leads/new"),
 		chromedp.WaitVisible(chromedp.ID("lead-form")),
 	)
