@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,29 +40,11 @@ func reportBenchCmd() *cobra.Command {
 }
 
 func benchReport(ctx context.Context, w io.Writer, dsn string, postings, queries int, queryOnly bool) error {
-	if queryOnly && dsn == "" {
-		return fmt.Errorf("--query-only needs --db: the database an earlier run filled")
-	}
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "estateclub-bench")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		dsn = filepath.Join(dir, "bench.db")
-	}
-	d, err := db.Open(ctx, dsn)
+	d, n, done, err := openLedgerBench(ctx, dsn, queryOnly)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		return err
-	}
-	var n int
-	if err := d.View(ctx, func(tx *db.Tx) (err error) { n, err = tx.Count(ctx, "SELECT count(*) FROM point_postings"); return err }); err != nil {
-		return err
-	}
+	defer done()
 	ctx = db.WithActor(ctx, db.Actor{Kind: "system", Login: "bench"})
 	var setup bench.ReportSetup
 	switch {

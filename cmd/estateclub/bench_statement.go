@@ -43,29 +43,11 @@ func statementBenchCmd() *cobra.Command {
 }
 
 func benchStatement(ctx context.Context, w io.Writer, dsn string, postings, queries int, queryOnly bool) error {
-	if queryOnly && dsn == "" {
-		return fmt.Errorf("--query-only needs --db: the database an earlier run filled")
-	}
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "estateclub-bench")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		dsn = filepath.Join(dir, "bench.db")
-	}
-	d, err := db.Open(ctx, dsn)
+	d, n, done, err := openLedgerBench(ctx, dsn, queryOnly)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		return err
-	}
-	var n int
-	if err := d.View(ctx, func(tx *db.Tx) (err error) { n, err = tx.Count(ctx, "SELECT count(*) FROM point_postings"); return err }); err != nil {
-		return err
-	}
+	defer done()
 	ctx = db.WithActor(ctx, db.Actor{Kind: "system", Login: "bench"})
 	var setup bench.StatementSetup
 	switch {
@@ -96,4 +78,39 @@ func benchStatement(ctx context.Context, w io.Writer, dsn string, postings, quer
 		fmt.Fprintf(w, "  %-13s heavy  %s\n  %-13s other  %s\n", r.Query, r.Heavy, "", r.Other)
 	}
 	return nil
+}
+
+// openLedgerBench opens the database a ledger benchmark fills or, with
+// queryOnly, one an earlier run filled: --db, or else a temporary SQLite
+// file. It returns the postings it already holds and a function that
+// closes it (and removes the temporary file).
+func openLedgerBench(ctx context.Context, dsn string, queryOnly bool) (d *db.DB, postings int, done func(), err error) {
+	if queryOnly && dsn == "" {
+		return nil, 0, nil, fmt.Errorf("--query-only needs --db: the database an earlier run filled")
+	}
+	cleanup := func() {}
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "estateclub-bench")
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		dsn = filepath.Join(dir, "bench.db")
+	}
+	if d, err = db.Open(ctx, dsn); err != nil {
+		cleanup()
+		return nil, 0, nil, err
+	}
+	done = func() { d.Close(); cleanup() }
+	if err = d.Migrate(ctx); err == nil {
+		err = d.View(ctx, func(tx *db.Tx) (err error) {
+			postings, err = tx.Count(ctx, "SELECT count(*) FROM point_postings")
+			return err
+		})
+	}
+	if err != nil {
+		done()
+		return nil, 0, nil, err
+	}
+	return d, postings, done, nil
 }

@@ -139,12 +139,18 @@ func (s *Server) requestPhoto(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.writeRequestPhoto(w, r, q.ID)
+}
+
+// writeRequestPhoto answers with the photo {photo} of a request the caller
+// may see, never cached by a shared cache.
+func (s *Server) writeRequestPhoto(w http.ResponseWriter, r *http.Request, requestID int64) {
 	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)
 	if err != nil {
 		s.fail(w, r, notFoundErr)
 		return
 	}
-	_, ctype, data, err := s.requests.Photo(r.Context(), q.ID, pid)
+	_, ctype, data, err := s.requests.Photo(r.Context(), requestID, pid)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -592,18 +592,5 @@ func (s *Server) mRequestPhoto(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)
-	if err != nil {
-		s.fail(w, r, notFoundErr)
-		return
-	}
-	_, ctype, data, err := s.requests.Photo(r.Context(), q.ID, pid)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(data)
+	s.writeRequestPhoto(w, r, q.ID)
 }
