@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"estateclub/internal/bench"
 	"estateclub/internal/db"
@@ -94,5 +97,61 @@ func TestPointsReportRebuild(t *testing.T) {
 		return tx.QueryRow(ctx, "SELECT CAST(SUM(postings) AS INTEGER) FROM point_report_days").Scan(&rolled)
 	}); err != nil || rolled != 100 {
 		t.Errorf("rollup holds %d postings (%v), want 100", rolled, err)
+	}
+}
+
+// TestPointsExpireEndToEnd: the command really expires the reward points
+// earned before the cut-off: members hold only what they earned since,
+// points verify still finds every balance equal to its postings, and a
+// second run expires nothing more.
+func TestPointsExpireEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	ctx := db.WithActor(context.Background(), db.Actor{Kind: "system", Login: "test"})
+	d, msvc, ids := mustPointsClub(t, ctx, filepath.Join(dir, "estateclub.db"), 6)
+	svc := &points.Service{DB: d, Members: msvc}
+	// Three years ago every member earned 100; now 3 of them earned 25 more.
+	old := time.Now().AddDate(-3, 0, 0)
+	d.Clock = func() time.Time { return old }
+	for i, id := range ids {
+		if _, err := svc.Post(ctx, points.Entry{MemberID: id, Kind: points.Reward, Amount: 100, Source: points.FromAdjustment,
+			Reason: "old", IdempotencyKey: fmt.Sprintf("old-%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Clock = time.Now
+	for i, id := range ids[:3] {
+		if _, err := svc.Post(ctx, points.Entry{MemberID: id, Kind: points.Reward, Amount: 25, Source: points.FromAdjustment,
+			Reason: "new", IdempotencyKey: fmt.Sprintf("new-%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last year that has ended in the club's time zone (Asia/Shanghai).
+	year := strconv.Itoa(time.Now().In(time.FixedZone("CST", 8*3600)).Year() - 1)
+	if out := mustCLI(t, "", "points", "expire", "--year", year, "--dry-run", "--data-dir", dir); !strings.Contains(out, "would expire 600 points in 6 accounts") {
+		t.Fatalf("dry run: %s", out)
+	}
+	if out := mustCLI(t, "", "points", "expire", "--year", year, "--data-dir", dir); !strings.Contains(out, "expired 600 points in 6 accounts") {
+		t.Fatalf("run: %s", out)
+	}
+	for i, id := range ids {
+		bs, err := svc.Balances(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reward int64
+		for _, b := range bs {
+			if b.Kind == points.Reward {
+				reward += b.Balance
+			}
+		}
+		if want := map[bool]int64{true: 25, false: 0}[i < 3]; reward != want {
+			t.Errorf("member %d holds %d reward points after expiry, want %d", id, reward, want)
+		}
+	}
+	if out := mustCLI(t, "", "points", "verify", "--data-dir", dir); !strings.Contains(out, "ok: every balance equals its postings") {
+		t.Errorf("verify after expiry: %s", out)
+	}
+	if out := mustCLI(t, "", "points", "expire", "--year", year, "--data-dir", dir); !strings.Contains(out, "expired 0 points") || !strings.Contains(out, "6 accounts, 600 points expired by earlier runs") {
+		t.Errorf("a second run: %s", out)
 	}
 }
