@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
 	"estateclub/internal/pii"
@@ -16,12 +17,12 @@ import (
 // caller's scope and a request's page, read-only for now; handling
 // (routing, replies, due times) builds on these pages.
 
-// requestRow is a request in the queue with its member, masked.
+// requestRow is a request in the queue with its member, masked and
+// linked only if the caller may open the member's page.
 type requestRow struct {
 	request.Request
-	MemberName string
-	MemberLink bool // the caller may open the member's page
-	Late       bool
+	Member ref
+	Late   bool
 }
 
 type requestsData struct {
@@ -77,17 +78,20 @@ func (s *Server) requestList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Pager = newPager(r, pg, d.Total, len(list), false)
-	p, now := principal(r), s.db.Clock()
-	for _, q := range list {
-		row := requestRow{Request: q, MemberLink: p.CanAt(auth.MemberRead, q.NodePath),
-			Late: !q.Status.Done() && q.DueAt != nil && q.DueAt.Before(now)}
-		if m, err := s.members.Get(r.Context(), q.MemberID); err == nil {
-			row.MemberName = pii.MaskName(m.Name)
-		} else if !apperr.Is(err, apperr.NotFound) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Rows = append(d.Rows, row)
+	// The members' names, in one query for the page.
+	entries := make([]audit.Entry, len(list))
+	for i, q := range list {
+		entries[i] = audit.Entry{ObjectType: "member", ObjectID: strconv.FormatInt(q.MemberID, 10)}
+	}
+	n, err := s.loadAuditNames(r.Context(), lang(r), principal(r), entries)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.db.Clock()
+	for i, q := range list {
+		d.Rows = append(d.Rows, requestRow{Request: q, Member: n.memberRef(s, entries[i].ObjectID),
+			Late: !q.Status.Done() && q.DueAt != nil && q.DueAt.Before(now)})
 	}
 	s.render(w, r, http.StatusOK, "requests", pgData)
 }
