@@ -282,6 +282,15 @@ func (s *Server) enqueueReview(r *http.Request, b reviewBatch) (int64, error) {
 		return 0, apperr.Field("upto", "确认页已失效，请重新操作", "the confirmation has expired; start again")
 	}
 	b.Filter.MaxID = upTo
+	if b.Filter.Q != "" {
+		// A search term may be a mobile or an ID number, and job parameters
+		// are kept in clear: the job keeps the members it matched instead.
+		ids, err := s.reviewMatches(r, b.Filter)
+		if err != nil {
+			return 0, err
+		}
+		b.Filter.IDs, b.Filter.Q = ids, ""
+	}
 	params, err := json.Marshal(reviewParams{Approve: b.Approve, Reason: b.Reason, Filter: b.Filter, Expected: expected, Login: p.Staff.Login})
 	if err != nil {
 		return 0, err
@@ -292,6 +301,26 @@ func (s *Server) enqueueReview(r *http.Request, b reviewBatch) (int64, error) {
 	}
 	return s.jobs.Enqueue(r.Context(), jobs.New{Kind: reviewJob, Params: string(params), NodePath: commonPath(b.Filter.Within),
 		CreatedBy: p.Staff.ID, FileName: name, Key: "review:" + strconv.FormatInt(p.Staff.ID, 10) + ":" + key})
+}
+
+// reviewMatches lists the ids of the applications f matches, newest first,
+// a thousand at a time (each page below the last one's smallest id).
+func (s *Server) reviewMatches(r *http.Request, f member.Filter) ([]int64, error) {
+	ids := []int64{}
+	f.Sort, f.Offset, f.Limit = "recent", 0, 1000
+	for {
+		page, _, err := s.members.List(r.Context(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page {
+			ids = append(ids, m.ID)
+		}
+		if len(page) < f.Limit {
+			return ids, nil
+		}
+		f.MaxID = page[len(page)-1].ID - 1
+	}
 }
 
 // commonPath is the deepest org path that holds every path of paths (the

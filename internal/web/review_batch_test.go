@@ -213,6 +213,27 @@ func TestReviewQueueSelectAll(t *testing.T) {
 			mustStatus(t, e.mustLogin(t, "hz-sup").get(loc), http.StatusNotFound)
 		})
 
+		t.Run("a batch found by mobile keeps no mobile", func(t *testing.T) {
+			c := e.mustLogin(t, "sh-sup")
+			two := mustPending(t, e, "SH", 35, 2)
+			mobile := fmt.Sprintf("1%02d%08d", 35, 1) // two[1]
+			q, confirm := mustConfirm(t, c, url.Values{"scope": {"all"}, "decision": {"approve"}, "filter": {"q=" + mobile}})
+			if q != "通过 1 条申请？" {
+				t.Fatalf("confirmation %q", q)
+			}
+			mustApplyBatch(t, e, c, confirm)
+			if pendingIn(t, e, two[1:]) != 0 || pendingIn(t, e, two[:1]) != 1 || pendingIn(t, e, sh) != 5 {
+				t.Errorf("the batch by mobile did not approve just its member")
+			}
+			var leaked int
+			if err := e.d.View(t.Context(), func(tx *db.Tx) (err error) {
+				leaked, err = tx.Count(t.Context(), "SELECT count(*) FROM jobs WHERE params LIKE ?", "%"+mobile+"%")
+				return err
+			}); err != nil || leaked != 0 {
+				t.Errorf("%d jobs keep the searched mobile in clear (%v)", leaked, err)
+			}
+		})
+
 		t.Run("reject in batch with a reason", func(t *testing.T) {
 			c := e.mustLogin(t, "sh-sup")
 			body := mustStatus(t, c.postForm("/members/review", url.Values{"decision": {"return"}, "scope": {"all"}, "reason": {"  "}}), http.StatusBadRequest)
