@@ -18,6 +18,7 @@ import (
 	"estateclub/internal/jobs"
 	"estateclub/internal/sms"
 	"estateclub/internal/web"
+	"estateclub/internal/web/site"
 )
 
 func serveCmd(cfg *config) *cobra.Command {
@@ -73,7 +74,7 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	if err != nil {
 		return fmt.Errorf("--time-zone %q: %w", cfg.TimeZone, err)
 	}
-	srv, err := web.New(web.Config{Location: loc, TrustProxy: cfg.TrustProxy, ProxyHops: cfg.ProxyHops, Version: version, Keys: keys, SMS: provider}, d, log)
+	srv, err := site.New(web.Config{Location: loc, TrustProxy: cfg.TrustProxy, ProxyHops: cfg.ProxyHops, Version: version, Keys: keys, SMS: provider}, d, log)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	go runJobs(ctx, srv, log)
 	// A job this host's previous run left running is taken back at once.
 	worker := jobs.LocalWorker()
-	runner := &jobs.Runner{Queue: srv.Jobs(), Worker: worker, Dead: jobs.DeadLocal(worker), Handlers: srv.JobHandlers(), Log: log}
+	runner := &jobs.Runner{Queue: srv.Jobs, Worker: worker, Dead: jobs.DeadLocal(worker), Handlers: srv.JobHandlers(), Log: log}
 	go runner.Run(ctx)
 	select {
 	case err := <-errc:

@@ -1,54 +1,53 @@
 package web
 
 import (
-	"net/http"
-	"strconv"
-
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
+	"net/http"
+	"strconv"
 )
 
 // authorizeAt checks perm at an object's org path. An object outside every
 // scope of the caller does not exist for them (404); one they can see but
 // may not act on is forbidden (403).
-func authorizeAt(r *http.Request, perm auth.Permission, path string) error {
-	p := principal(r)
+func AuthorizeAt(r *http.Request, perm auth.Permission, path string) error {
+	p := Principal(r)
 	if p.CanAt(perm, path) {
 		return nil
 	}
 	if p.Sees(path) {
 		return apperr.ForbiddenErr()
 	}
-	return notFoundErr
+	return NotFoundErr
 }
 
 // scopedNode loads the node named by the {node} path value and checks perm there.
-func (s *Server) scopedNode(r *http.Request, perm auth.Permission) (*org.Node, error) {
-	n, err := s.org.ByCode(r.Context(), r.PathValue("node"))
+func (s *Server) ScopedNode(r *http.Request, perm auth.Permission) (*org.Node, error) {
+	n, err := s.Org.ByCode(r.Context(), r.PathValue("node"))
 	if err != nil {
 		return nil, err
 	}
-	if err := authorizeAt(r, perm, n.Path); err != nil {
+	if err := AuthorizeAt(r, perm, n.Path); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
 // scopedStaff loads the account named by {staff} and checks perm at its home node.
-func (s *Server) scopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff, error) {
+func (s *Server) ScopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff, error) {
 	id, err := strconv.ParseInt(r.PathValue("staff"), 10, 64)
 	if err != nil {
-		return nil, notFoundErr
+		return nil, NotFoundErr
 	}
-	st, err := s.auth.StaffByID(r.Context(), id)
+	st, err := s.Auth.StaffByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
-	if err := authorizeAt(r, perm, st.NodePath); err != nil {
+	if err := AuthorizeAt(r, perm, st.NodePath); err != nil {
 		return nil, err
 	}
-	p := principal(r)
+	p := Principal(r)
 	if !perm.ReadOnly() {
 		// Changing an account that holds a role beyond the caller's reach
 		// (a password reset, above all) would hand the caller that role.
@@ -59,12 +58,12 @@ func (s *Server) scopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff
 			}
 		}
 	}
-	st.Grants = visibleGrants(p, st.Grants)
+	st.Grants = VisibleGrants(p, st.Grants)
 	return st, nil
 }
 
 // visibleGrants drops the grants at nodes the caller cannot see.
-func visibleGrants(p *auth.Principal, grants []auth.Grant) []auth.Grant {
+func VisibleGrants(p *auth.Principal, grants []auth.Grant) []auth.Grant {
 	out := []auth.Grant{}
 	for _, g := range grants {
 		if p.Sees(g.NodePath) {
@@ -77,21 +76,21 @@ func visibleGrants(p *auth.Principal, grants []auth.Grant) []auth.Grant {
 // nodeForWrite loads a node named by code (from a form or body) where the
 // caller wants to act with perm, as a field error when it does not exist
 // for them.
-func (s *Server) nodeForWrite(r *http.Request, field, code string, perm auth.Permission) (*org.Node, error) {
+func (s *Server) NodeForWrite(r *http.Request, field, code string, perm auth.Permission) (*org.Node, error) {
 	if code == "" {
 		return nil, apperr.Field(field, "请选择组织节点", "choose an org node")
 	}
-	n, err := s.org.ByCode(r.Context(), code)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && !principal(r).Sees(n.Path)) {
+	n, err := s.Org.ByCode(r.Context(), code)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !Principal(r).Sees(n.Path)) {
 		return nil, apperr.Field(field, "组织节点 "+code+" 不存在", "org node "+code+" does not exist")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !principal(r).CanAt(perm, n.Path) {
+	if !Principal(r).CanAt(perm, n.Path) {
 		return nil, &apperr.Error{Code: apperr.Forbidden, Field: field, ZH: "你无权在 " + n.Name + " 执行此操作", EN: "you may not do this at " + n.Name}
 	}
 	return n, nil
 }
 
-func fieldErr(field, zh, en string) error { return apperr.Field(field, zh, en) }
+func FieldErr(field, zh, en string) error { return apperr.Field(field, zh, en) }

@@ -2,11 +2,10 @@ package web
 
 import (
 	"context"
-	"strings"
-	"time"
-
 	"estateclub/internal/db"
 	"estateclub/internal/member"
+	"strings"
+	"time"
 )
 
 // Chart is a bar chart the console draws as SVG, server-side: no script,
@@ -32,13 +31,13 @@ type Bar struct {
 // the bars: one too wide for its column is cut with an ellipsis, whole in
 // its tooltip.
 const (
-	chartWidth   = 400
+	ChartWidth   = 400
 	chartLabelW  = 116 // the label column
 	chartBarX    = 124 // where bars start
 	chartBarMax  = 220 // the longest bar
 	chartRow     = 28  // one bar per row: the height follows the bar count
 	chartBarH    = 20
-	chartFontPx  = 12
+	ChartFontPx  = 12
 	chartNarrowW = 7 // an ASCII character's width at chartFontPx; others are chartFontPx wide
 )
 
@@ -47,7 +46,7 @@ func (c Chart) Height() int { return len(c.Bars)*chartRow + 4 }
 
 // textWidth estimates a label's width at chartFontPx: CJK and other wide
 // characters a full em, ASCII a narrow one.
-func textWidth(s string) int {
+func TextWidth(s string) int {
 	w := 0
 	for _, r := range s {
 		w += runeWidth(r)
@@ -59,15 +58,15 @@ func runeWidth(r rune) int {
 	if r < 0x80 {
 		return chartNarrowW
 	}
-	return chartFontPx
+	return ChartFontPx
 }
 
 // fitLabel cuts a label to the label column, ending it with "…".
 func fitLabel(s string) string {
-	if textWidth(s) <= chartLabelW {
+	if TextWidth(s) <= chartLabelW {
 		return s
 	}
-	w, room := 0, chartLabelW-chartFontPx // leave room for the ellipsis
+	w, room := 0, chartLabelW-ChartFontPx // leave room for the ellipsis
 	for i, r := range s {
 		if w+runeWidth(r) > room {
 			return s[:i] + "…"
@@ -84,7 +83,7 @@ func barLabel(lang string, b Bar, unlabelled string) string {
 	case b.Kind == "channel":
 		return member.Channel(b.Key).Label(lang)
 	case b.Kind == "tier":
-		return tierLabel(lang, b.Key)
+		return TierLabel(lang, b.Key)
 	case strings.TrimSpace(b.Key) == "":
 		return unlabelled
 	}
@@ -93,9 +92,10 @@ func barLabel(lang string, b Bar, unlabelled string) string {
 
 // barWidth and barEnd place a bar of pct (of the longest) and its count.
 func barWidth(pct float64) float64 { return pct * chartBarMax / 100 }
-func barEnd(pct float64) float64   { return chartBarX + barWidth(pct) + 6 }
 
-func finish(c Chart) Chart {
+func barEnd(pct float64) float64 { return chartBarX + barWidth(pct) + 6 }
+
+func Finish(c Chart) Chart {
 	top := 0
 	for _, b := range c.Bars {
 		top = max(top, b.N)
@@ -105,7 +105,7 @@ func finish(c Chart) Chart {
 			c.Bars[i].Pct = float64(c.Bars[i].N) * 100 / float64(top)
 		}
 		c.Bars[i].Y = i*chartRow + 2
-		c.Bars[i].TextY = i*chartRow + 2 + chartBarH/2 + chartFontPx*4/10
+		c.Bars[i].TextY = i*chartRow + 2 + chartBarH/2 + ChartFontPx*4/10
 	}
 	return c
 }
@@ -138,7 +138,7 @@ func memberCharts(ctx context.Context, tx *db.Tx, where string, args []any, toda
 	if err != nil {
 		return nil, err
 	}
-	from := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, chinaTime).AddDate(0, -11, 0)
+	from := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, ChinaTime).AddDate(0, -11, 0)
 	m := tx.Month("joined_at")
 	byMonth, err := count("SELECT "+m+", count(*) FROM members WHERE "+where+" AND joined_at >= ? GROUP BY "+m,
 		append(append([]any{}, args...), from.UTC()))
@@ -158,5 +158,5 @@ func memberCharts(ctx context.Context, tx *db.Tx, where string, args []any, toda
 		k := from.AddDate(0, i, 0).Format("2006-01")
 		mc.Bars = append(mc.Bars, Bar{Kind: "month", Key: k, N: byMonth[k]})
 	}
-	return []Chart{finish(mc), finish(ch), finish(tc)}, nil
+	return []Chart{Finish(mc), Finish(ch), Finish(tc)}, nil
 }

@@ -1,13 +1,12 @@
 package web
 
 import (
+	"estateclub/internal/db"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
 	"time"
-
-	"estateclub/internal/db"
 )
 
 // groupDigits writes an integer with thousands separators: 4,071,200.
@@ -35,7 +34,7 @@ func groupDigits(n int64) string {
 // num formats a figure for a page: integers grouped by thousands (through
 // pointers, nil blank), fractions to one decimal, anything else as the
 // template would print it.
-func num(v any) string {
+func Num(v any) string {
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
@@ -56,7 +55,7 @@ func num(v any) string {
 		}
 		frac := strconv.FormatFloat(math.Abs(f-float64(whole)), 'f', 1, 64)
 		if frac == "1.0" { // 2.96 rounds up
-			return num(math.Round(f))
+			return Num(math.Round(f))
 		}
 		sign := ""
 		if f < 0 && whole == 0 {
@@ -85,7 +84,7 @@ func layoutFor(lang string) [2]string {
 
 // formatTime writes an instant in the club's time zone as the page's
 // language reads it; the zero time is blank.
-func formatTime(lang string, loc *time.Location, t time.Time) string {
+func FormatTime(lang string, loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -93,7 +92,7 @@ func formatTime(lang string, loc *time.Location, t time.Time) string {
 }
 
 // formatDate writes a calendar day (a db.Date or the day of an instant).
-func formatDate(lang string, loc *time.Location, v any) string {
+func FormatDate(lang string, loc *time.Location, v any) string {
 	switch d := v.(type) {
 	case db.Date:
 		if d.IsZero() {
@@ -104,7 +103,7 @@ func formatDate(lang string, loc *time.Location, v any) string {
 		if d == nil {
 			return ""
 		}
-		return formatDate(lang, loc, *d)
+		return FormatDate(lang, loc, *d)
 	case time.Time:
 		if d.IsZero() {
 			return ""
@@ -114,7 +113,7 @@ func formatDate(lang string, loc *time.Location, v any) string {
 		if d == nil {
 			return ""
 		}
-		return formatDate(lang, loc, *d)
+		return FormatDate(lang, loc, *d)
 	default:
 		return fmt.Sprint(v)
 	}

@@ -1,10 +1,9 @@
 package web
 
 import (
+	"estateclub/internal/db"
 	"testing"
 	"time"
-
-	"estateclub/internal/db"
 )
 
 func TestNum(t *testing.T) {
@@ -18,7 +17,7 @@ func TestNum(t *testing.T) {
 		{int64(-100), "-100"}, {&n, "4,071,200"}, {none, ""}, {12345.0, "12,345"}, {1234.56, "1,234.6"},
 		{-0.5, "-0.5"}, {2.96, "3"}, {"12345", "12345"}, {nil, ""},
 	} {
-		if got := num(tt.in); got != tt.want {
+		if got := Num(tt.in); got != tt.want {
 			t.Errorf("num(%#v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -35,17 +34,17 @@ func TestDatesInThePagesLanguage(t *testing.T) {
 		{"zh-CN", "2026年12月5日 17:10", "2026年12月5日"},
 		{"en", "5 Dec 2026 17:10", "5 Dec 2026"},
 	} {
-		if got := formatTime(tt.lang, sh, at); got != tt.time {
+		if got := FormatTime(tt.lang, sh, at); got != tt.time {
 			t.Errorf("formatTime(%s) = %q, want %q", tt.lang, got, tt.time)
 		}
-		if got := formatDate(tt.lang, sh, db.DateOf(2026, 12, 5)); got != tt.date {
+		if got := FormatDate(tt.lang, sh, db.DateOf(2026, 12, 5)); got != tt.date {
 			t.Errorf("formatDate(%s, db.Date) = %q, want %q", tt.lang, got, tt.date)
 		}
-		if got := formatDate(tt.lang, sh, at); got != tt.date {
+		if got := FormatDate(tt.lang, sh, at); got != tt.date {
 			t.Errorf("formatDate(%s, time) = %q, want %q", tt.lang, got, tt.date)
 		}
 	}
-	if got := formatTime("zh-CN", sh, time.Time{}); got != "" {
+	if got := FormatTime("zh-CN", sh, time.Time{}); got != "" {
 		t.Errorf("the zero time shows %q", got)
 	}
 }

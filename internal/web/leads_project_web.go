@@ -2,330 +2,20 @@ package web
 
 import (
 	"bytes"
-	"io"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
-	"estateclub/internal/db"
 	"estateclub/internal/lead"
-	"estateclub/internal/org"
+	"io"
+	"net/http"
 )
-
-// A project's lead rules (线索规则), the sales admin's daily reconciliation
-// of the paper sheets (日清), and leads in and out as .xlsx.
-
-// --- config ---
-
-type leadConfigData struct {
-	Node        *org.Node
-	Config      *lead.Config
-	Statuses    []lead.Status
-	Fields      []string
-	Consultants []auth.Staff
-}
-
-func (s *Server) leadConfigPage(w http.ResponseWriter, r *http.Request, n *org.Node, c *lead.Config, status int, ferr error) {
-	d := leadConfigData{Node: n, Config: c, Statuses: lead.Statuses,
-		Fields: []string{lead.FieldSurname, lead.FieldName, lead.FieldGender, lead.FieldMobile, lead.FieldMedia, lead.FieldLostReason, lead.FieldReferrer}}
-	for _, f := range c.ExtraFields {
-		d.Fields = append(d.Fields, f.Key)
-	}
-	var err error
-	if d.Consultants, err = s.consultants(r.Context(), []string{n.Path}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pg := page{Title: s.cat.T(lang(r), "lead.config") + " · " + n.Name, Nav: "lead_manage", Data: d}
-	if ferr != nil {
-		s.formError(w, r, "lead_config", pg, ferr)
-		return
-	}
-	s.render(w, r, status, "lead_config", pg)
-}
-
-func (s *Server) leadConfig(w http.ResponseWriter, r *http.Request) {
-	n, err := s.scopedNode(r, auth.LeadAssign)
-	var c *lead.Config
-	if err == nil {
-		c, err = s.leads.Config(r.Context(), n.Code)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.leadConfigPage(w, r, n, c, http.StatusOK, nil)
-}
-
-// lines splits a text area into its non-blank lines.
-func lines(v string) []string {
-	out := []string{}
-	for l := range strings.SplitSeq(v, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// configFromForm reads the config form over the rules in force; what the
-// form does not show (questionnaires, own fields, rules) is kept.
-func configFromForm(r *http.Request, c lead.Config) (lead.Config, error) {
-	c.Required, c.NextActions = map[lead.Status][]string{}, map[lead.Status]lead.NextAction{}
-	for _, st := range lead.Statuses {
-		c.Required[st] = r.PostForm["req_"+string(st)]
-		if a := strings.TrimSpace(r.PostFormValue("action_" + string(st))); a != "" {
-			n, err := optionalInt(r, "days_"+string(st))
-			if err != nil {
-				return c, err
-			}
-			c.NextActions[st] = lead.NextAction{Action: a, Days: int(n)}
-		}
-	}
-	ints := map[string]*int{"pool_return_days": &c.PoolReturnDays, "claim_cap": &c.ClaimCap, "protect_visit_days": &c.ProtectVisitDays,
-		"protect_referral_days": &c.ProtectReferralDays, "stuck_days": &c.StuckDays}
-	for field, dst := range ints {
-		n, err := optionalInt(r, field)
-		if err != nil {
-			return c, err
-		}
-		*dst = int(n)
-	}
-	c.Media, c.LostReasons = lines(r.PostFormValue("media")), lines(r.PostFormValue("lost_reasons"))
-	c.Rotation = []int64{}
-	for _, v := range r.PostForm["rotation"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return c, apperr.Field("rotation", "轮岗名单不正确", "the rotation is not valid")
-		}
-		c.Rotation = append(c.Rotation, id)
-	}
-	return c, nil
-}
-
-func (s *Server) leadConfigSave(w http.ResponseWriter, r *http.Request) {
-	n, err := s.scopedNode(r, auth.LeadAssign)
-	var cur *lead.Config
-	if err == nil {
-		cur, err = s.leads.Config(r.Context(), n.Code)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := configFromForm(r, *cur)
-	if err == nil {
-		_, err = s.leads.SetConfig(r.Context(), n.Code, c)
-	}
-	if err != nil {
-		s.leadConfigPage(w, r, n, &c, 0, err)
-		return
-	}
-	redirect(w, r, "/leads/projects/"+url.PathEscape(n.Code)+"/config", "flash.saved")
-}
-
-// --- reconciliation ---
-
-type leadReconData struct {
-	Projects []org.Node
-	Node     *org.Node
-	Recon    *lead.Reconciliation
-	Sheet    []reconRow
-	Day      string
-	Yday     string
-	Ops      *operators // the people its rows name
-}
-
-// reconRow is a consultant's line of the paper-count form.
-type reconRow struct {
-	StaffID       int64
-	Name          string
-	Visits, Calls int
-}
-
-// leadReconcilePick lists the projects whose days the caller reconciles.
-func (s *Server) leadReconcilePick(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.leadProjects(r.Context(), principal(r), auth.LeadReconcile)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "lead_reconcile", page{Title: s.cat.T(lang(r), "lead.reconcile"), Nav: "lead_reconcile",
-		Data: leadReconData{Projects: ps, Yday: chinaDay(-1).String()}})
-}
-
-func (s *Server) leadReconcilePage(w http.ResponseWriter, r *http.Request, n *org.Node, day db.Date, status int, ferr error) {
-	d := leadReconData{Node: n, Day: day.String(), Yday: chinaDay(-1).String()}
-	rc, err := s.leads.Reconcile(r.Context(), n.Code, day)
-	var staff []auth.Staff
-	if err == nil {
-		staff, err = s.consultants(r.Context(), []string{n.Path})
-	}
-	if err != nil {
-		if ferr == nil {
-			ferr = err
-		}
-		if apperr.As(err).Code != apperr.Invalid {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	d.Recon = rc
-	if rc != nil && rc.Signed {
-		if d.Ops, err = s.operatorsFor(r, rc.SignedBy); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	entered := map[int64]lead.ReconLine{}
-	if rc != nil {
-		for _, l := range rc.Lines {
-			entered[l.StaffID] = l
-		}
-	}
-	for _, st := range staff {
-		l := entered[st.ID]
-		d.Sheet = append(d.Sheet, reconRow{StaffID: st.ID, Name: st.Name, Visits: l.PaperVisits, Calls: l.PaperCalls})
-	}
-	pg := page{Title: s.cat.T(lang(r), "lead.reconcile") + " · " + n.Name, Nav: "lead_reconcile", Data: d}
-	if ferr != nil {
-		s.formError(w, r, "lead_reconcile", pg, ferr)
-		return
-	}
-	s.render(w, r, status, "lead_reconcile", pg)
-}
-
-func (s *Server) leadReconcile(w http.ResponseWriter, r *http.Request) {
-	n, err := s.scopedNode(r, auth.LeadReconcile)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	day, err := formDay(r.URL.Query().Get("day"), "day", chinaDay(-1))
-	if err != nil {
-		s.leadReconcilePage(w, r, n, chinaDay(-1), 0, err)
-		return
-	}
-	s.leadReconcilePage(w, r, n, day, http.StatusOK, nil)
-}
-
-// sheetFromForm reads the paper counts: visits_<staff> and calls_<staff>.
-func sheetFromForm(r *http.Request) ([]lead.SheetCount, error) {
-	byStaff := map[int64]*lead.SheetCount{}
-	var ids []int64
-	for k := range r.PostForm {
-		kind, id, ok := strings.Cut(k, "_")
-		if !ok || (kind != "visits" && kind != "calls") {
-			continue
-		}
-		staff, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			continue
-		}
-		n, err := optionalInt(r, k)
-		if err != nil {
-			return nil, err
-		}
-		c := byStaff[staff]
-		if c == nil {
-			c = &lead.SheetCount{StaffID: staff}
-			byStaff[staff] = c
-			ids = append(ids, staff)
-		}
-		if kind == "visits" {
-			c.Visits = int(n)
-		} else {
-			c.Calls = int(n)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, apperr.Field("sheet", "请填写纸质登记数量", "enter the paper counts")
-	}
-	slices.Sort(ids)
-	out := make([]lead.SheetCount, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, *byStaff[id])
-	}
-	return out, nil
-}
-
-// reconStep runs an action on a project's day and shows the day again.
-func (s *Server) reconStep(w http.ResponseWriter, r *http.Request, flash string, act func(n *org.Node, day db.Date) error) {
-	n, err := s.scopedNode(r, auth.LeadReconcile)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	day, err := formDay(r.PostFormValue("day"), "day", db.Date{})
-	if err == nil && day.IsZero() {
-		err = apperr.Field("day", "请选择日期", "choose the day")
-	}
-	if err == nil {
-		err = act(n, day)
-	}
-	if err != nil {
-		if day.IsZero() {
-			day = chinaDay(-1)
-		}
-		s.leadReconcilePage(w, r, n, day, 0, err)
-		return
-	}
-	redirect(w, r, "/leads/projects/"+url.PathEscape(n.Code)+"/reconcile?day="+day.String(), flash)
-}
-
-func (s *Server) leadSheet(w http.ResponseWriter, r *http.Request) {
-	s.reconStep(w, r, "flash.saved", func(n *org.Node, day db.Date) error {
-		counts, err := sheetFromForm(r)
-		if err == nil {
-			_, err = s.leads.EnterSheet(r.Context(), n.Code, day, counts)
-		}
-		return err
-	})
-}
-
-func (s *Server) leadSignOff(w http.ResponseWriter, r *http.Request) {
-	s.reconStep(w, r, "flash.lead_signed_off", func(n *org.Node, day db.Date) error {
-		_, err := s.leads.SignOff(r.Context(), n.Code, day, r.PostFormValue("note"))
-		return err
-	})
-}
-
-// --- import and export ---
-
-type leadImportData struct {
-	Projects []org.Node
-	Report   *lead.ImportReport
-}
-
-func (s *Server) leadImportPage(w http.ResponseWriter, r *http.Request, status int, rep *lead.ImportReport, ferr error) {
-	ps, err := s.leadProjects(r.Context(), principal(r), auth.LeadAssign)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pg := page{Title: s.cat.T(lang(r), "lead.import"), Nav: "leads", Data: leadImportData{Projects: ps, Report: rep}}
-	if ferr != nil {
-		s.formError(w, r, "lead_import", pg, ferr)
-		return
-	}
-	s.render(w, r, status, "lead_import", pg)
-}
-
-func (s *Server) leadImportForm(w http.ResponseWriter, r *http.Request) {
-	s.leadImportPage(w, r, http.StatusOK, nil, nil)
-}
 
 // importLeads reads an uploaded sheet (multipart: file, project,
 // all_or_nothing) and imports it where the caller may assign leads.
-func (s *Server) importLeads(r *http.Request) (*lead.ImportReport, error) {
+func (s *Server) ImportLeads(r *http.Request) (*lead.ImportReport, error) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil { // the body is bounded by bodyLimit
 		return nil, apperr.Field("file", "请选择不超过 64 MB 的 .xlsx 文件", "choose an .xlsx file of at most 64 MB")
 	}
-	n, err := s.nodeForWrite(r, "project", r.FormValue("project"), auth.LeadAssign)
+	n, err := s.NodeForWrite(r, "project", r.FormValue("project"), auth.LeadAssign)
 	if err != nil {
 		return nil, err
 	}
@@ -334,44 +24,31 @@ func (s *Server) importLeads(r *http.Request) (*lead.ImportReport, error) {
 		return nil, apperr.Field("file", "请选择要导入的文件", "choose a file to import")
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxUpload))
+	data, err := io.ReadAll(io.LimitReader(f, MaxUpload))
 	if err != nil {
 		return nil, err
 	}
 	aon := r.FormValue("all_or_nothing")
 	// A sheet that names other projects imports only where the caller may.
-	return s.leads.Import(r.Context(), bytes.NewReader(data), lead.ImportOptions{ProjectCode: n.Code,
-		AllOrNothing: aon == "on" || aon == "1" || aon == "true", Within: principal(r).Paths(auth.LeadAssign)})
-}
-
-func (s *Server) leadImport(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.importLeads(r)
-	if err != nil {
-		s.leadImportPage(w, r, 0, nil, err)
-		return
-	}
-	status := http.StatusOK
-	if !rep.Imported {
-		status = http.StatusUnprocessableEntity
-	}
-	s.leadImportPage(w, r, status, rep, nil)
+	return s.Leads.Import(r.Context(), bytes.NewReader(data), lead.ImportOptions{ProjectCode: n.Code,
+		AllOrNothing: aon == "on" || aon == "1" || aon == "true", Within: Principal(r).Paths(auth.LeadAssign)})
 }
 
 // leadExport downloads the leads of the list's filters as .xlsx (mobiles
 // masked; the export is audited).
-func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) {
-	f, err := leadFilter(r, principal(r).Paths(auth.LeadAssign))
+func (s *Server) LeadExport(w http.ResponseWriter, r *http.Request) {
+	f, err := LeadFilter(r, Principal(r).Paths(auth.LeadAssign))
 	var buf bytes.Buffer
 	if err == nil {
-		_, err = s.leads.Export(r.Context(), &buf, f, lead.ExportOptions{Lang: lang(r)})
+		_, err = s.Leads.Export(r.Context(), &buf, f, lead.ExportOptions{Lang: Lang(r)})
 	}
 	if err != nil {
 		if r.URL.Path == "/leads/export" {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 		} else {
-			s.apiError(w, r, err)
+			s.APIError(w, r, err)
 		}
 		return
 	}
-	sendFile(w, s.cat.T(lang(r), "lead.export_file")+".xlsx", buf.Bytes())
+	SendFile(w, s.Cat.T(Lang(r), "lead.export_file")+".xlsx", buf.Bytes())
 }

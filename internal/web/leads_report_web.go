@@ -2,17 +2,12 @@ package web
 
 import (
 	"bytes"
-	"fmt"
-	"net/http"
-	"net/url"
-	"strconv"
-
-	"github.com/xuri/excelize/v2"
-
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/lead"
-	"estateclub/internal/org"
+	"github.com/xuri/excelize/v2"
+	"net/http"
+	"strconv"
 )
 
 // The sales reports (案场报表): visits and calls per day, project,
@@ -20,7 +15,7 @@ import (
 // The console draws them as SVG charts and exports the tables as .xlsx.
 
 // leadReport is every table of the reports page for one period.
-type leadReport struct {
+type LeadReport struct {
 	Project      string              `json:"project,omitempty"`
 	From         string              `json:"from"`
 	To           string              `json:"to"`
@@ -36,43 +31,43 @@ type leadReport struct {
 // reportFilter reads ?project=&from=&to= (default: the last 30 days).
 func (s *Server) reportFilter(r *http.Request) (lead.ReportFilter, error) {
 	q := r.URL.Query()
-	f := lead.ReportFilter{Within: principal(r).Paths(auth.ReportRead), ProjectCode: q.Get("project")}
+	f := lead.ReportFilter{Within: Principal(r).Paths(auth.ReportRead), ProjectCode: q.Get("project")}
 	var err error
-	if f.From, err = formDay(q.Get("from"), "from", chinaDay(-29)); err != nil {
+	if f.From, err = FormDay(q.Get("from"), "from", ChinaDay(-29)); err != nil {
 		return f, err
 	}
-	if f.To, err = formDay(q.Get("to"), "to", chinaDay(0)); err != nil {
+	if f.To, err = FormDay(q.Get("to"), "to", ChinaDay(0)); err != nil {
 		return f, err
 	}
 	if f.ProjectCode != "" {
-		n, err := s.org.ByCode(r.Context(), f.ProjectCode)
-		if err != nil || !principal(r).CanAt(auth.ReportRead, n.Path) {
+		n, err := s.Org.ByCode(r.Context(), f.ProjectCode)
+		if err != nil || !Principal(r).CanAt(auth.ReportRead, n.Path) {
 			return f, apperr.Field("project", "项目 "+f.ProjectCode+" 不存在", "no project "+f.ProjectCode)
 		}
 	}
 	return f, nil
 }
 
-func (s *Server) leadReport(r *http.Request) (*leadReport, error) {
+func (s *Server) LeadReport(r *http.Request) (*LeadReport, error) {
 	f, err := s.reportFilter(r)
 	if err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
-	rep := &leadReport{Project: f.ProjectCode, From: f.From.String(), To: f.To.String()}
+	rep := &LeadReport{Project: f.ProjectCode, From: f.From.String(), To: f.To.String()}
 	for by, dst := range map[lead.Dimension]*[]lead.ContactCount{lead.PerDay: &rep.ByDay, lead.PerProject: &rep.ByProject,
 		lead.PerConsultant: &rep.ByConsultant, lead.PerMedia: &rep.ByMedia} {
-		if *dst, err = s.leads.Contacts(ctx, f, by); err != nil {
+		if *dst, err = s.Leads.Contacts(ctx, f, by); err != nil {
 			return nil, err
 		}
 	}
-	if rep.Funnel, err = s.leads.Funnel(ctx, f); err != nil {
+	if rep.Funnel, err = s.Leads.Funnel(ctx, f); err != nil {
 		return nil, err
 	}
-	if rep.LostReasons, err = s.leads.LostReasons(ctx, f); err != nil {
+	if rep.LostReasons, err = s.Leads.LostReasons(ctx, f); err != nil {
 		return nil, err
 	}
-	if rep.Timeliness, err = s.leads.Timeliness(ctx, f); err != nil {
+	if rep.Timeliness, err = s.Leads.Timeliness(ctx, f); err != nil {
 		return nil, err
 	}
 	rep.ByDay, rep.ByProject, rep.ByConsultant, rep.ByMedia = orEmpty(rep.ByDay), orEmpty(rep.ByProject), orEmpty(rep.ByConsultant), orEmpty(rep.ByMedia)
@@ -80,70 +75,19 @@ func (s *Server) leadReport(r *http.Request) (*leadReport, error) {
 	return rep, nil
 }
 
-type leadReportData struct {
-	R        *leadReport
-	Projects []org.Node
-	Charts   []Chart
-	Query    url.Values
-}
-
-// reportCharts draws the report: contacts per day, per consultant and
-// per medium, the funnel, lost reasons and on-time rates.
-func (s *Server) reportCharts(lang string, rep *leadReport) []Chart {
-	contacts := func(key, kind string, cs []lead.ContactCount) Chart {
-		c := Chart{TitleKey: key}
-		for _, x := range cs {
-			c.Bars = append(c.Bars, Bar{Kind: kind, Key: x.Label, N: x.Visits + x.Calls})
-		}
-		return finish(c)
-	}
-	out := []Chart{contacts("lead.chart.by_day", "", rep.ByDay), contacts("lead.chart.by_consultant", "typed", rep.ByConsultant),
-		contacts("lead.chart.by_media", "word", rep.ByMedia)}
-	fu := Chart{TitleKey: "lead.chart.funnel", Bars: []Bar{
-		{Key: s.cat.T(lang, "lead.funnel.visitors"), N: rep.Funnel.Visitors},
-		{Key: s.cat.T(lang, "lead.funnel.intent") + fmt.Sprintf(" %.0f%%", rep.Funnel.IntentRate*100), N: rep.Funnel.Intent},
-		{Key: s.cat.T(lang, "lead.funnel.deals") + fmt.Sprintf(" %.0f%%", rep.Funnel.DealRate*100), N: rep.Funnel.Deals}}}
-	lost := Chart{TitleKey: "lead.chart.lost"}
-	for _, l := range rep.LostReasons {
-		lost.Bars = append(lost.Bars, Bar{Kind: "word", Key: l.Reason, N: l.Leads})
-	}
-	tl := Chart{TitleKey: "lead.chart.timeliness"}
-	for _, t := range rep.Timeliness {
-		tl.Bars = append(tl.Bars, Bar{Kind: "typed", Key: t.StaffName, N: int(t.Rate*100 + 0.5)})
-	}
-	return append(out, finish(fu), finish(lost), finish(tl))
-}
-
-func (s *Server) leadReports(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.leadProjects(r.Context(), principal(r), auth.ReportRead)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d := leadReportData{Projects: ps, Query: r.URL.Query()}
-	rep, err := s.leadReport(r)
-	pg := page{Title: s.cat.T(lang(r), "lead.reports"), Nav: "lead_reports", Data: &d}
-	if err != nil {
-		s.formError(w, r, "lead_reports", pg, err)
-		return
-	}
-	d.R, d.Charts = rep, s.reportCharts(lang(r), rep)
-	s.render(w, r, http.StatusOK, "lead_reports", pg)
-}
-
 // leadReportExport writes the report's tables, a sheet each.
-func (s *Server) leadReportExport(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.leadReport(r)
+func (s *Server) LeadReportExport(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.LeadReport(r)
 	if err != nil {
 		if r.URL.Path == "/leads/reports/export" {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 		} else {
-			s.apiError(w, r, err)
+			s.APIError(w, r, err)
 		}
 		return
 	}
-	l := lang(r)
-	T := func(id string) string { return s.cat.T(l, id) }
+	l := Lang(r)
+	T := func(id string) string { return s.Cat.T(l, id) }
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := func(name string, head []string, rows [][]any) {
@@ -185,10 +129,10 @@ func (s *Server) leadReportExport(w http.ResponseWriter, r *http.Request) {
 	_ = f.DeleteSheet("Sheet1")
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	sendFile(w, T("lead.reports")+" "+rep.From+"_"+rep.To+".xlsx", buf.Bytes())
+	SendFile(w, T("lead.reports")+" "+rep.From+"_"+rep.To+".xlsx", buf.Bytes())
 }
 
 // pct shows a rate as a percentage.

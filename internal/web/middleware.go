@@ -6,6 +6,10 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/memberauth"
 	"fmt"
 	"mime"
 	"net"
@@ -15,38 +19,34 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/memberauth"
 )
 
-const sessionCookie = "ec_session"
+const SessionCookie = "ec_session"
 
 // reqInfo is what the middleware learns about a request.
 type reqInfo struct {
 	id      string
 	lang    string
 	p       *auth.Principal     // nil when not signed in
-	sess    *auth.Session       // nil for bearer tokens and anonymous requests
-	ms      *memberauth.Session // the member portal's session, if any
+	Sess    *auth.Session       // nil for bearer tokens and anonymous requests
+	Ms      *memberauth.Session // the member portal's session, if any
 	surface Surface
 }
 
 type ctxKey struct{}
 
-func info(r *http.Request) *reqInfo {
+func Info(r *http.Request) *reqInfo {
 	if ri, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
 		return ri
 	}
 	return &reqInfo{lang: "zh-CN"}
 }
 
-func principal(r *http.Request) *auth.Principal { return info(r).p }
-func lang(r *http.Request) string               { return info(r).lang }
+func Principal(r *http.Request) *auth.Principal { return Info(r).p }
 
-var notFoundErr = &apperr.Error{Code: apperr.NotFound, ZH: "页面或对象不存在", EN: "not found"}
+func Lang(r *http.Request) string { return Info(r).lang }
+
+var NotFoundErr = &apperr.Error{Code: apperr.NotFound, ZH: "页面或对象不存在", EN: "not found"}
 
 var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 校验失败），请刷新页面后重试", EN: "the form has expired (CSRF check failed); reload the page and try again"}
 
@@ -54,39 +54,39 @@ var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 
 // permission and, for cookie sessions, the CSRF token of unsafe methods.
 func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ri := info(r)
+		ri := Info(r)
 		ri.surface = surface
-		ri.lang = s.cat.FromRequest(r, surface != Console)
+		ri.lang = s.Cat.FromRequest(r, surface != Console)
 		if surface == System {
 			h(w, r)
 			return
 		}
 		p, sess, err := s.authenticate(r, surface)
 		if err != nil && perm != auth.Public {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
-		ri.p, ri.sess = p, sess
+		ri.p, ri.Sess = p, sess
 		if p != nil {
 			ri.lang = p.Staff.Locale
 			if surface == API && r.Header.Get("Accept-Language") != "" {
-				ri.lang = s.cat.Match(r.Header.Get("Accept-Language"))
+				ri.lang = s.Cat.Match(r.Header.Get("Accept-Language"))
 			}
-			r = r.WithContext(db.WithActor(r.Context(), db.Actor{Kind: "staff", ID: p.Staff.ID, Login: p.Staff.Login, IP: s.clientIP(r), RequestID: ri.id}))
+			r = r.WithContext(db.WithActor(r.Context(), db.Actor{Kind: "staff", ID: p.Staff.ID, Login: p.Staff.Login, IP: s.ClientIP(r), RequestID: ri.id}))
 		} else {
-			r = r.WithContext(db.WithActor(r.Context(), db.Actor{Kind: "anonymous", Login: "", IP: s.clientIP(r), RequestID: ri.id}))
+			r = r.WithContext(db.WithActor(r.Context(), db.Actor{Kind: "anonymous", Login: "", IP: s.ClientIP(r), RequestID: ri.id}))
 		}
 		if !p.Can(perm) && perm != auth.Public {
-			s.fail(w, r, apperr.ForbiddenErr())
+			s.Fail(w, r, apperr.ForbiddenErr())
 			return
 		}
 		if sess != nil && !safeMethod(r.Method) {
 			if err := readForm(w, r, maxBody); err != nil {
-				s.fail(w, r, err)
+				s.Fail(w, r, err)
 				return
 			}
 			if !s.csrfOK(r, sess) {
-				s.fail(w, r, csrfErr)
+				s.Fail(w, r, csrfErr)
 				return
 			}
 		}
@@ -107,15 +107,15 @@ func (s *Server) authenticate(r *http.Request, surface Surface) (*auth.Principal
 			if !ok {
 				return nil, nil, &apperr.Error{Code: apperr.Unauthorized, ZH: "Authorization 头须为 Bearer 令牌", EN: "the Authorization header must be a Bearer token"}
 			}
-			p, err := s.auth.AuthenticateToken(r.Context(), strings.TrimSpace(tok))
+			p, err := s.Auth.AuthenticateToken(r.Context(), strings.TrimSpace(tok))
 			return p, nil, err
 		}
 	}
-	ck, err := r.Cookie(sessionCookie)
+	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil, nil, auth.ErrNotSignedIn
 	}
-	return s.auth.Authenticate(r.Context(), ck.Value)
+	return s.Auth.Authenticate(r.Context(), ck.Value)
 }
 
 func (s *Server) csrfOK(r *http.Request, sess *auth.Session) bool {
@@ -173,10 +173,10 @@ func csrfMatch(r *http.Request, want string) bool {
 }
 
 // fail answers an error in the form of the request's surface.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	ri := info(r)
+func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	ri := Info(r)
 	if ri.surface == API || ri.surface == System {
-		s.apiError(w, r, err)
+		s.APIError(w, r, err)
 		return
 	}
 	if ri.surface == Portal {
@@ -187,7 +187,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Code == apperr.Unauthorized {
 		q := url.Values{"next": {r.URL.RequestURI()}}
 		if e == auth.ErrSessionExpired {
-			clearCookie(w, r, sessionCookie)
+			ClearCookie(w, r, SessionCookie)
 			q.Set("expired", "1")
 		}
 		if r.Method != http.MethodGet {
@@ -213,9 +213,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		sw.Header().Set("X-Request-ID", ri.id)
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("panic", "request_id", ri.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.Log.Error("panic", "request_id", ri.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !sw.wrote {
-					s.fail(sw, r, fmt.Errorf("panic: %v", v))
+					s.Fail(sw, r, fmt.Errorf("panic: %v", v))
 				}
 			}
 			route := r.Pattern
@@ -226,11 +226,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.metrics.observe(route, r.Method, sw.status, d)
 			level := slogLevel(sw.status)
 			attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path, "route", route,
-				"status", sw.status, "duration_ms", float64(d.Microseconds()) / 1000, "ip", s.clientIP(r)}
+				"status", sw.status, "duration_ms", float64(d.Microseconds()) / 1000, "ip", s.ClientIP(r)}
 			if ri.p != nil {
 				attrs = append(attrs, "staff", ri.p.Staff.Login)
 			}
-			s.log.Log(r.Context(), level, "request", attrs...)
+			s.Log.Log(r.Context(), level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -278,7 +278,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-		if s.secure(r) {
+		if s.Secure(r) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
@@ -286,19 +286,19 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 }
 
 // secure reports whether the client reached us over TLS.
-func (s *Server) secure(r *http.Request) bool {
-	return r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+func (s *Server) Secure(r *http.Request) bool {
+	return r.TLS != nil || (s.Config.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
 }
 
 // clientIP is the caller's address. Behind trusted proxies it is the
 // X-Forwarded-For entry the outermost of them appended (ProxyHops from the
 // right); the entries left of it are the client's own words.
-func (s *Server) clientIP(r *http.Request) string {
+func (s *Server) ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	if !s.cfg.TrustProxy {
+	if !s.Config.TrustProxy {
 		return host
 	}
 	var hops []string
@@ -312,7 +312,7 @@ func (s *Server) clientIP(r *http.Request) string {
 	if len(hops) == 0 {
 		return host
 	}
-	n := max(s.cfg.ProxyHops, 1)
+	n := max(s.Config.ProxyHops, 1)
 	// With fewer entries than proxies, every entry was written by one of
 	// them: the leftmost is the nearest to the client.
 	ip := hops[max(len(hops)-n, 0)]
@@ -322,11 +322,11 @@ func (s *Server) clientIP(r *http.Request) string {
 	return ip
 }
 
-func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.secure(r),
+func (s *Server) SetCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.Secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
 }
 
-func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+func ClearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteLaxMode})
 }

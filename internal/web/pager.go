@@ -9,7 +9,7 @@ import (
 // pager is where a list stands, for the shared "pager" partial: the page,
 // the total (or a lower bound of it) and the query that selected the rows,
 // so that its links, a reload and a shared link give the same rows.
-type pager struct {
+type Pager struct {
 	Page    int
 	PerPage int
 	Total   int
@@ -25,7 +25,7 @@ type pager struct {
 // newPager describes page pg of a list of total rows, shown rows of them on
 // this page; atLeast says total is a lower bound. The query keeps every
 // filter of the request but the page and a one-off flash message.
-func newPager(r *http.Request, pg paging, total, shown int, atLeast bool) pager {
+func NewPager(r *http.Request, pg Paging, total, shown int, atLeast bool) Pager {
 	q := url.Values{}
 	for k, v := range r.URL.Query() {
 		if k != "page" && k != "flash" {
@@ -33,12 +33,12 @@ func newPager(r *http.Request, pg paging, total, shown int, atLeast bool) pager 
 		}
 	}
 	per := max(pg.PerPage, 1)
-	return pager{Page: pg.Page, PerPage: per, Total: total, Pages: max((total+per-1)/per, 1),
+	return Pager{Page: pg.Page, PerPage: per, Total: total, Pages: max((total+per-1)/per, 1),
 		AtLeast: atLeast, Full: shown >= per, Query: q}
 }
 
 // HasNext reports whether a next page can hold rows.
-func (p pager) HasNext() bool {
+func (p Pager) HasNext() bool {
 	if p.AtLeast {
 		return p.Full
 	}
@@ -46,7 +46,7 @@ func (p pager) HasNext() bool {
 }
 
 // Link is the query string of page n with the list's filters.
-func (p pager) Link(n int) string {
+func (p Pager) Link(n int) string {
 	q := url.Values{}
 	for k, v := range p.Query {
 		q[k] = v

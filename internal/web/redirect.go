@@ -12,7 +12,7 @@ import (
 // a URL and read a backslash as a slash, so "/\t/evil.com" and "/\evil.com"
 // both become "//evil.com"; any control character, space or backslash is
 // refused rather than cleaned.
-func localTarget(next, prefix string) bool {
+func LocalTarget(next, prefix string) bool {
 	if !strings.HasPrefix(next, prefix) || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return false
 	}
@@ -35,16 +35,16 @@ func localTarget(next, prefix string) bool {
 }
 
 // safeNext keeps a post-login redirect on this site; anything else goes home.
-func safeNext(next string) string {
-	if !localTarget(next, "/") {
+func SafeNext(next string) string {
+	if !LocalTarget(next, "/") {
 		return "/"
 	}
 	return next
 }
 
 // safePortalNext keeps a portal redirect inside the portal.
-func safePortalNext(next string) string {
-	if !localTarget(next, "/m/") {
+func SafePortalNext(next string) string {
+	if !LocalTarget(next, "/m/") {
 		return "/m/"
 	}
 	return next

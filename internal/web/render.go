@@ -5,6 +5,12 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/lead"
+	"estateclub/internal/member"
+	"estateclub/internal/org"
+	"estateclub/internal/request"
 	"fmt"
 	"html/template"
 	"io"
@@ -15,20 +21,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/lead"
-	"estateclub/internal/member"
-	"estateclub/internal/org"
-	"estateclub/internal/request"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
 // page is what every console template receives.
-type page struct {
+type Page struct {
 	Lang      string
 	Title     string
 	Nav       string // the active navigation item
@@ -52,7 +51,7 @@ type page struct {
 var pageLangs = []string{"zh-CN", "en"}
 
 // parseTemplatesAll parses the pages once per language.
-func (s *Server) parseTemplatesAll() (map[string]map[string]*template.Template, error) {
+func (s *Server) ParseTemplatesAll() (map[string]map[string]*template.Template, error) {
 	all := map[string]map[string]*template.Template{}
 	for _, l := range pageLangs {
 		pages, err := s.parseTemplates(l)
@@ -65,7 +64,7 @@ func (s *Server) parseTemplatesAll() (map[string]map[string]*template.Template, 
 }
 
 // page finds a parsed page in the language (Chinese if there is none).
-func (s *Server) page(lang, name string) (*template.Template, bool) {
+func (s *Server) Page(lang, name string) (*template.Template, bool) {
 	set, ok := s.pages[lang]
 	if !ok {
 		set = s.pages["zh-CN"]
@@ -75,23 +74,23 @@ func (s *Server) page(lang, name string) (*template.Template, bool) {
 }
 
 func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template, error) {
-	loc := s.loc
-	words, err := newPhraseBook(s.cat)
+	loc := s.Loc
+	words, err := NewPhraseBook(s.Cat)
 	if err != nil {
 		return nil, err
 	}
 	funcs := template.FuncMap{
 		// Typed data and the system's stored words: see words.go.
 		"typed":        typed,
-		"word":         words.show,
+		"word":         words.Show,
 		"option":       words.option,
 		"tt":           words.withTyped,
 		"memberChange": words.memberChange,
-		"leadAction":   words.leadAction,
-		"leadChange":   words.leadChange,
+		"leadAction":   words.LeadAction,
+		"leadChange":   words.LeadChange,
 		"t": func(lang, id string, kv ...any) string {
 			if len(kv) == 0 {
-				return s.cat.T(lang, id)
+				return s.Cat.T(lang, id)
 			}
 			data := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -100,25 +99,25 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 				switch v := kv[i+1].(type) {
 				case int, int64:
 					if key != "Y" { // a year is not a figure
-						data[key] = num(v)
+						data[key] = Num(v)
 					}
 				case time.Time, *time.Time:
-					data[key] = formatDate(lang, loc, v)
+					data[key] = FormatDate(lang, loc, v)
 				}
 			}
-			return s.cat.T(lang, id, data)
+			return s.Cat.T(lang, id, data)
 		},
 		"roleLabel": func(lang string, r auth.Role) string { return r.Label(lang) },
 		"kindLabel": func(lang string, k org.Kind) string { return k.Label(lang) },
-		"time":      func(t time.Time) string { return formatTime(pageLang, loc, t) },
+		"time":      func(t time.Time) string { return FormatTime(pageLang, loc, t) },
 		"timep": func(t *time.Time) string {
 			if t == nil {
 				return ""
 			}
-			return formatTime(pageLang, loc, *t)
+			return FormatTime(pageLang, loc, *t)
 		},
-		"date":  func(v any) string { return formatDate(pageLang, loc, v) },
-		"num":   num,
+		"date":  func(v any) string { return FormatDate(pageLang, loc, v) },
+		"num":   Num,
 		"can":   func(p *auth.Principal, perm string) bool { return p.Can(auth.Permission(perm)) },
 		"canAt": func(p *auth.Principal, perm, path string) bool { return p.CanAt(auth.Permission(perm), path) },
 		// canGroup: perm over the whole group (the root node's path is /1/).
@@ -154,14 +153,14 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 		"channelLabel": func(lang string, c member.Channel) string { return c.Label(lang) },
 		"statuses":     func() []member.Status { return member.Statuses },
 		"channels":     func() []member.Channel { return member.Channels },
-		"tierLabel":    tierLabel,
+		"tierLabel":    TierLabel,
 		"departmentLabel": func(lang, code string) string {
 			if l := request.DepartmentLabel(code, lang); l != "" {
 				return l
 			}
 			return code // a department the admin added keeps its name
 		},
-		"genderLabel": genderLabel,
+		"genderLabel": GenderLabel,
 		"changeValue": changeValue,
 		"join":        strings.Join,
 		"channel":     func(s string) member.Channel { return member.Channel(s) },
@@ -172,7 +171,7 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 			if l, ok := words.exact(lang, b.Key); ok && b.Kind == "word" {
 				return l
 			}
-			return barLabel(lang, b, s.cat.T(lang, "chart.unlabelled"))
+			return barLabel(lang, b, s.Cat.T(lang, "chart.unlabelled"))
 		},
 		// barTyped: the bar is labelled by typed data (a name, a medium
 		// the project added).
@@ -184,7 +183,7 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 		"chartOf":  func(lang string, c Chart) map[string]any { return map[string]any{"Lang": lang, "C": c} },
 		"roles":    func() []auth.Role { return auth.Roles },
 		"kinds":    func() []org.Kind { return org.Kinds },
-		"yuan":     yuan,
+		"yuan":     Yuan,
 		// Leads.
 		"leadStatuses": func() []lead.Status { return lead.Statuses },
 		"pct":          pct,
@@ -210,10 +209,10 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 	return pages, err
 }
 
-var chinaTime = time.FixedZone("CST", 8*3600)
+var ChinaTime = time.FixedZone("CST", 8*3600)
 
 // genderLabel names a stored gender.
-func genderLabel(lang, g string) string {
+func GenderLabel(lang, g string) string {
 	labels := map[string][2]string{"male": {"男", "Male"}, "female": {"女", "Female"}}
 	l, ok := labels[g]
 	if !ok {
@@ -227,7 +226,7 @@ func genderLabel(lang, g string) string {
 
 // tierLabel names a tier code; the tiers themselves are fixed, only their
 // thresholds and benefits are settings.
-func tierLabel(lang, code string) string {
+func TierLabel(lang, code string) string {
 	names := map[string][2]string{"regular": {"普籍", "Regular"}, "silver": {"银籍", "Silver"}, "gold": {"金籍", "Gold"}, "platinum": {"白金", "Platinum"}}
 	n, ok := names[code]
 	if !ok {
@@ -240,26 +239,26 @@ func tierLabel(lang, code string) string {
 }
 
 // render writes a console page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
-	ri := info(r)
-	t, ok := s.page(ri.lang, name)
+func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, pg Page) {
+	ri := Info(r)
+	t, ok := s.Page(ri.lang, name)
 	if !ok {
-		s.fail(w, r, fmt.Errorf("no template %q", name))
+		s.Fail(w, r, fmt.Errorf("no template %q", name))
 		return
 	}
-	pg.Lang, pg.P, pg.Path, pg.Version, pg.RequestID = ri.lang, ri.p, r.URL.Path, s.cfg.Version, ri.id
-	if ri.sess != nil {
-		pg.CSRF = ri.sess.CSRFToken
+	pg.Lang, pg.P, pg.Path, pg.Version, pg.RequestID = ri.lang, ri.p, r.URL.Path, s.Config.Version, ri.id
+	if ri.Sess != nil {
+		pg.CSRF = ri.Sess.CSRFToken
 	}
 	if pg.Flash == "" {
-		pg.Flash = s.cat.T(ri.lang, r.URL.Query().Get("flash"))
+		pg.Flash = s.Cat.T(ri.lang, r.URL.Query().Get("flash"))
 		if pg.Flash == r.URL.Query().Get("flash") {
 			pg.Flash = ""
 		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
-		s.log.Error("render", "template", name, "err", err)
+		s.Log.Error("render", "template", name, "err", err)
 		http.Error(w, "template error", http.StatusInternalServerError)
 		return
 	}
@@ -272,26 +271,26 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // errorPage shows an error in the console.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, e *apperr.Error) {
 	if e.Code == apperr.Internal {
-		s.log.Error("internal error", "request_id", info(r).id, "err", e.Err)
+		s.Log.Error("internal error", "request_id", Info(r).id, "err", e.Err)
 	}
 	// The message goes in Data: the layout's banner shows page.Error, and
 	// the error page says it once, in its own card, with the request id.
-	s.render(w, r, apperr.HTTPStatus(e.Code), "error", page{Title: s.cat.T(lang(r), "error.title"), Data: e})
+	s.Render(w, r, apperr.HTTPStatus(e.Code), "error", Page{Title: s.Cat.T(Lang(r), "error.title"), Data: e})
 }
 
 // formError re-renders a form page with the error of its submission.
-func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, pg page, err error) {
+func (s *Server) FormError(w http.ResponseWriter, r *http.Request, name string, pg Page, err error) {
 	e := apperr.As(err)
 	if e.Code == apperr.Internal || e.Code == apperr.NotFound || e.Code == apperr.Forbidden {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	pg.Error, pg.Form = e, r.PostForm
-	s.render(w, r, apperr.HTTPStatus(e.Code), name, pg)
+	s.Render(w, r, apperr.HTTPStatus(e.Code), name, pg)
 }
 
 // redirect answers a successful form with a redirect that shows a flash message.
-func redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
+func Redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
 	if flash != "" {
 		sep := "?"
 		if strings.Contains(to, "?") {
@@ -304,7 +303,7 @@ func redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
 
 // --- JSON ---
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -322,24 +321,24 @@ type ErrorBody struct {
 	} `json:"error"`
 }
 
-func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) APIError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
 	if e.Code == apperr.Internal {
-		s.log.Error("internal error", "request_id", info(r).id, "err", e.Err)
+		s.Log.Error("internal error", "request_id", Info(r).id, "err", e.Err)
 	}
 	var body ErrorBody
-	body.Error.Code, body.Error.Message, body.Error.Field = string(e.Code), e.Message(lang(r)), e.Field
+	body.Error.Code, body.Error.Message, body.Error.Field = string(e.Code), e.Message(Lang(r)), e.Field
 	if e.Code == apperr.Unauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="estateclub"`)
 	}
-	writeJSON(w, apperr.HTTPStatus(e.Code), body)
+	WriteJSON(w, apperr.HTTPStatus(e.Code), body)
 }
 
 // maxJSONBody bounds a JSON request body.
 const maxJSONBody = 1 << 20
 
 // decodeJSON reads a JSON body into v, refusing unknown fields and trailing data.
-func decodeJSON(r *http.Request, v any) error {
+func DecodeJSON(r *http.Request, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return &apperr.Error{Code: apperr.UnsupportedMedia, ZH: "请求体须为 JSON（Content-Type: application/json）",
 			EN: "the request body must be JSON (Content-Type: application/json)"}
@@ -364,7 +363,7 @@ func decodeJSON(r *http.Request, v any) error {
 // dayRange reads two query values as China-time days, both included: from
 // is the start of the first day, to the start of the day after the last.
 // An empty value leaves its bound zero (open).
-func dayRange(q url.Values, fromField, toField string) (from, to time.Time, err error) {
+func DayRange(q url.Values, fromField, toField string) (from, to time.Time, err error) {
 	for _, d := range []struct {
 		field string
 		dst   *time.Time
@@ -374,7 +373,7 @@ func dayRange(q url.Values, fromField, toField string) (from, to time.Time, err 
 		if v == "" {
 			continue
 		}
-		t, perr := time.ParseInLocation("2006-01-02", v, chinaTime)
+		t, perr := time.ParseInLocation("2006-01-02", v, ChinaTime)
 		if perr != nil {
 			return from, to, apperr.Field(d.field, "日期格式须为 YYYY-MM-DD", "dates must look like YYYY-MM-DD")
 		}
@@ -387,12 +386,12 @@ func dayRange(q url.Values, fromField, toField string) (from, to time.Time, err 
 }
 
 // paging reads ?page= and ?per_page= (default 50, at most 200).
-type paging struct{ Page, PerPage int }
+type Paging struct{ Page, PerPage int }
 
-func (p paging) offset() int { return (p.Page - 1) * p.PerPage }
+func (p Paging) Offset() int { return (p.Page - 1) * p.PerPage }
 
-func readPaging(r *http.Request) (paging, error) {
-	p := paging{Page: 1, PerPage: 50}
+func ReadPaging(r *http.Request) (Paging, error) {
+	p := Paging{Page: 1, PerPage: 50}
 	q := r.URL.Query()
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -421,7 +420,7 @@ type List[T any] struct {
 	PerPage           int  `json:"per_page"`
 }
 
-func newList[T any](items []T, total int, p paging) List[T] {
+func NewList[T any](items []T, total int, p Paging) List[T] {
 	if items == nil {
 		items = []T{}
 	}

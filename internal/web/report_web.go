@@ -2,14 +2,12 @@ package web
 
 import (
 	"bytes"
-	"net/http"
-	"net/url"
-	"strconv"
-
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/points"
+	"net/http"
+	"strconv"
 )
 
 // The plan effectiveness report (积分计划效用分析): points issued and taken
@@ -19,9 +17,9 @@ import (
 
 // reportFilter reads the report's filters (plan, from, to, kind), shared by
 // the console and the API.
-func reportFilter(r *http.Request) (points.ReportFilter, error) {
+func ReportFilter(r *http.Request) (points.ReportFilter, error) {
 	q := r.URL.Query()
-	f := points.ReportFilter{Within: principal(r).Paths(auth.PointsRead)}
+	f := points.ReportFilter{Within: Principal(r).Paths(auth.PointsRead)}
 	switch k := points.Kind(q.Get("kind")); k {
 	case "", points.Upgrade, points.Reward:
 		f.Kind = k
@@ -35,7 +33,7 @@ func reportFilter(r *http.Request) (points.ReportFilter, error) {
 		}
 		f.PlanID = id
 	}
-	from, to, err := dayRange(q, "from", "to")
+	from, to, err := DayRange(q, "from", "to")
 	if err != nil {
 		return f, err
 	}
@@ -52,97 +50,25 @@ func reportFilter(r *http.Request) (points.ReportFilter, error) {
 	return f, nil
 }
 
-type reportData struct {
-	R      *points.EffectivenessReport
-	Query  url.Values
-	Plans  []points.Plan
-	Charts []Chart
-	Export string
-}
-
-// reportCharts draws the reward points' net issue by plan and the
-// liability by region.
-func reportCharts(rep *points.EffectivenessReport) []Chart {
-	byPlan := Chart{TitleKey: "report.chart_plans"}
-	for _, p := range rep.Plans {
-		if p.Kind == points.Reward && p.Net > 0 && len(byPlan.Bars) < 12 {
-			byPlan.Bars = append(byPlan.Bars, Bar{Kind: "typed", Key: p.Name, N: int(p.Net)})
-		}
-	}
-	byRegion := Chart{TitleKey: "report.chart_liability"}
-	for _, g := range rep.Regions {
-		if g.Kind == points.Reward && g.Closing > 0 {
-			byRegion.Bars = append(byRegion.Bars, Bar{Kind: "typed", Key: g.RegionName, N: int(g.Closing)})
-		}
-	}
-	var out []Chart
-	for _, c := range []Chart{byPlan, byRegion} {
-		if len(c.Bars) > 0 {
-			out = append(out, finish(c))
-		}
-	}
-	return out
-}
-
-func (s *Server) pointsReport(w http.ResponseWriter, r *http.Request) {
-	d := reportData{Query: r.URL.Query()}
-	pg := page{Title: s.cat.T(lang(r), "report.title"), Nav: "plans"}
-	plans, _, err := s.points.Plans(r.Context(), points.PlanFilter{Within: principal(r).Paths(auth.PointsRead), Limit: 500})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d.Plans = plans
-	f, err := reportFilter(r)
-	if err == nil {
-		d.R, err = s.points.Effectiveness(r.Context(), f)
-	}
-	if err == nil {
-		d.Charts = reportCharts(d.R)
-		q := r.URL.Query()
-		q.Del("page")
-		d.Export = "/points/report/export?" + q.Encode()
-	}
-	pg.Data = d
-	if err != nil {
-		s.formError(w, r, "points_report", pg, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "points_report", pg)
-}
-
 // pointsReportExport downloads the report as a workbook: by plan, rule,
 // category and region, and totals.
-func (s *Server) pointsReportExport(w http.ResponseWriter, r *http.Request) {
-	f, err := reportFilter(r)
+func (s *Server) PointsReportExport(w http.ResponseWriter, r *http.Request) {
+	f, err := ReportFilter(r)
 	var rep *points.EffectivenessReport
 	if err == nil {
-		rep, err = s.points.Effectiveness(r.Context(), f)
+		rep, err = s.Points.Effectiveness(r.Context(), f)
 	}
 	var buf bytes.Buffer
 	if err == nil {
-		err = points.WriteEffectivenessXLSX(&buf, rep, lang(r))
+		err = points.WriteEffectivenessXLSX(&buf, rep, Lang(r))
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	name := "积分计划效用分析.xlsx"
-	if lang(r) == "en" {
+	if Lang(r) == "en" {
 		name = "points-plan-effectiveness.xlsx"
 	}
-	sendFile(w, name, buf.Bytes())
-}
-
-func (s *Server) apiPointsReport(w http.ResponseWriter, r *http.Request) {
-	f, err := reportFilter(r)
-	var rep *points.EffectivenessReport
-	if err == nil {
-		rep, err = s.points.Effectiveness(r.Context(), f)
-	}
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	SendFile(w, name, buf.Bytes())
 }

@@ -1,18 +1,14 @@
-// Package web serves the staff console (HTML), the JSON API under /api/v1,
-// and the health, readiness and metrics endpoints. Handlers parse and
-// authorise; the area services hold the rules.
+// Package web is the core of the HTTP side: the server and its services,
+// middleware (sessions, CSRF, locale, security headers, metrics), the
+// permission check, rendering and error mapping, and the route table type.
+// The surfaces mount their own route tables on it: the staff console
+// (web/console), the JSON API (web/api), the member portal (web/portal) and
+// the merchant counter (web/counter); web/site puts them together.
 package web
 
 import (
 	"context"
 	"errors"
-	"html/template"
-	"log/slog"
-	"net/http"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
@@ -28,6 +24,11 @@ import (
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
 	"estateclub/internal/sms"
+	"github.com/prometheus/client_golang/prometheus"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -54,27 +55,27 @@ type Config struct {
 
 // Server is the HTTP side of estateclub.
 type Server struct {
-	cfg     Config
-	db      *db.DB
-	org     *org.Service
-	auth    *auth.Service
-	members *member.Service
-	cards   *card.Service
-	qr      *qrCache // drawn card QR codes (portal)
-	jobs    *jobs.Queue
-	points  *points.Service
-	redeem  *redeem.Service
-	sms     *sms.Service
+	Config  Config
+	DB      *db.DB
+	Org     *org.Service
+	Auth    *auth.Service
+	Members *member.Service
+	Cards   *card.Service
+	QR      *qrCache // drawn card QR codes (portal)
+	Jobs    *jobs.Queue
+	Points  *points.Service
+	Redeem  *redeem.Service
+	SMS     *sms.Service
 	// memberAuth signs members in to the portal (/m/).
-	memberAuth *memberauth.Service
-	requests   *request.Service
-	leads      *lead.Service
-	log        *slog.Logger
-	cat        *i18n.Catalog
+	MemberAuth *memberauth.Service
+	Requests   *request.Service
+	Leads      *lead.Service
+	Log        *slog.Logger
+	Cat        *i18n.Catalog
 	pages      map[string]map[string]*template.Template // language → name → page
-	loc        *time.Location                           // the club's time zone
+	Loc        *time.Location                           // the club's time zone
 	routes     []Route
-	mux        *http.ServeMux
+	Mux        *http.ServeMux
 	metrics    *metrics
 	started    time.Time
 }
@@ -89,51 +90,49 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		db:      d,
-		org:     &org.Service{DB: d},
-		auth:    auth.NewService(d),
-		members: &member.Service{DB: d, Keys: cfg.Keys},
-		cards:   &card.Service{DB: d, Secret: cfg.Keys.CardQRSecret()},
-		qr:      newQRCache(qrCacheSize),
-		jobs:    &jobs.Queue{DB: d, Files: &filestore.Store{DB: d, Keys: cfg.Keys}},
-		log:     log,
-		cat:     cat,
-		mux:     http.NewServeMux(),
+		Config:  cfg,
+		DB:      d,
+		Org:     &org.Service{DB: d},
+		Auth:    auth.NewService(d),
+		Members: &member.Service{DB: d, Keys: cfg.Keys},
+		Cards:   &card.Service{DB: d, Secret: cfg.Keys.CardQRSecret()},
+		QR:      NewQRCache(qrCacheSize),
+		Jobs:    &jobs.Queue{DB: d, Files: &filestore.Store{DB: d, Keys: cfg.Keys}},
+		Log:     log,
+		Cat:     cat,
+		Mux:     http.NewServeMux(),
 		metrics: newMetrics(prometheus.NewRegistry()),
 		started: time.Now(),
 	}
-	s.points = &points.Service{DB: d, Members: s.members}
-	s.redeem = &redeem.Service{DB: d, Points: s.points}
+	s.Points = &points.Service{DB: d, Members: s.Members}
+	s.Redeem = &redeem.Service{DB: d, Points: s.Points}
 	provider := cfg.SMS
 	if provider == nil {
 		provider = sms.Outbox{}
 	}
-	s.sms = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
-	s.memberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.sms, Members: s.members}
-	s.requests = &request.Service{DB: d}
-	s.leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.members, Points: s.points}
-	s.loc = cfg.Location
-	if s.loc == nil {
-		s.loc = chinaTime
+	s.SMS = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
+	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
+	s.Requests = &request.Service{DB: d}
+	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
+	s.Loc = cfg.Location
+	if s.Loc == nil {
+		s.Loc = ChinaTime
 	}
-	if s.pages, err = s.parseTemplatesAll(); err != nil {
+	if s.pages, err = s.ParseTemplatesAll(); err != nil {
 		return nil, err
 	}
-	s.registerRoutes()
+	s.Mount(s.systemRoutes())
+	// Unknown API paths answer JSON, not the console's HTML.
+	s.Mux.Handle("/api/", s.guard(API, auth.Public, func(w http.ResponseWriter, r *http.Request) {
+		s.APIError(w, r, NotFoundErr)
+	}))
 	return s, nil
 }
-
-// MemberAuth exposes the portal's sign-in service (for housekeeping).
-func (s *Server) MemberAuth() *memberauth.Service { return s.memberAuth }
-
-// Auth exposes the auth service (for tests and the command line).
-func (s *Server) Auth() *auth.Service { return s.auth }
 
 // Handler is the server's root handler with every middleware applied.
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
-	var h http.Handler = s.mux
+	var h http.Handler = s.Mux
 	h = cop.Handler(h)
 	h = s.securityHeaders(h)
 	h = s.observe(h)
@@ -142,15 +141,6 @@ func (s *Server) Handler() http.Handler {
 
 // Routes lists every registered route with its permission (for tests and docs).
 func (s *Server) Routes() []Route { return s.routes }
-
-// Leads is the lead service (the command line runs its periodic work).
-func (s *Server) Leads() *lead.Service { return s.leads }
-
-// Points is the points ledger's service (housekeeping advances its report rollup).
-func (s *Server) Points() *points.Service { return s.points }
-
-// Jobs is the queue of background jobs (the command line runs them).
-func (s *Server) Jobs() *jobs.Queue { return s.jobs }
 
 // Shutdown is a hook for background work; the server keeps none in memory.
 func (s *Server) Shutdown(context.Context) error { return nil }

@@ -3,24 +3,22 @@ package web
 import (
 	"context"
 	"embed"
+	"estateclub/internal/apperr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"estateclub/internal/apperr"
 )
 
 //go:embed static
 var staticFS embed.FS
 
 //go:embed openapi.json
-var openapiDoc []byte
+var OpenapiDoc []byte
 
 type metrics struct {
 	reg      *prometheus.Registry
@@ -62,7 +60,7 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
 
 // healthz says the process is alive; it touches nothing else.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version,
+	WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.Config.Version,
 		"uptime_seconds": int(time.Since(s.started).Seconds())})
 }
 
@@ -72,16 +70,16 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Check(ctx, time.Second); err != nil {
-		s.log.Warn("not ready", "err", err)
+	if err := s.DB.Check(ctx, time.Second); err != nil {
+		s.Log.Warn("not ready", "err", err)
 		state := "down"
 		if apperr.Is(err, apperr.Busy) {
 			state = "busy"
 		}
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": state})
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": state})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "database": string(s.db.Dialect())})
+	WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "database": string(s.DB.Dialect())})
 }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
@@ -92,5 +90,5 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openapiDoc)
+	_, _ = w.Write(OpenapiDoc)
 }

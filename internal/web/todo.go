@@ -2,12 +2,11 @@ package web
 
 import (
 	"context"
-	"strings"
-	"time"
-
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/lead"
+	"strings"
+	"time"
 )
 
 // TodoItem is one kind of work waiting for the signed-in staff member (待办),
@@ -95,14 +94,14 @@ func redeemTodo(status, where string) string {
 // do" is an answer).
 func (s *Server) todo(ctx context.Context, p *auth.Principal) ([]TodoItem, error) {
 	var out []TodoItem
-	err := s.db.View(ctx, func(tx *db.Tx) error {
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		for _, c := range todoCounts {
 			if !p.Can(c.perm) {
 				continue
 			}
 			var args []any
 			if c.args != nil {
-				args = c.args(tx.Now, s.loc)
+				args = c.args(tx.Now, s.Loc)
 			}
 			var conds []string
 			for _, col := range c.cols {
@@ -141,7 +140,7 @@ func (s *Server) todo(ctx context.Context, p *auth.Principal) ([]TodoItem, error
 		if l.perm == auth.LeadWrite {
 			l.f.Within = p.Paths(auth.LeadRead) // the lead list's own scope
 		}
-		_, n, err := s.leads.List(ctx, l.f)
+		_, n, err := s.Leads.List(ctx, l.f)
 		if err != nil {
 			return nil, err
 		}

@@ -1,13 +1,12 @@
 package web
 
 import (
+	"estateclub/internal/i18n"
 	"fmt"
 	"html/template"
 	"regexp"
 	"sort"
 	"strings"
-
-	"estateclub/internal/i18n"
 )
 
 // Words on pages (issue 12, items 1 and 2). A page shows two kinds of
@@ -80,7 +79,7 @@ type phrase struct {
 }
 
 // phraseBook finds the system phrase a stored text is.
-type phraseBook struct {
+type PhraseBook struct {
 	cat    *i18n.Catalog
 	exacts map[string]string
 	shaped []phrase
@@ -92,8 +91,8 @@ var phraseParam = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 var phraseParams = []string{"N", "M", "Text", "Item"}
 
 // newPhraseBook reads the phrases' Chinese forms from the catalogue.
-func newPhraseBook(cat *i18n.Catalog) (*phraseBook, error) {
-	b := &phraseBook{cat: cat, exacts: map[string]string{}}
+func NewPhraseBook(cat *i18n.Catalog) (*PhraseBook, error) {
+	b := &PhraseBook{cat: cat, exacts: map[string]string{}}
 	self := map[string]any{}
 	for _, p := range phraseParams {
 		self[p] = "{{." + p + "}}"
@@ -130,15 +129,15 @@ func newPhraseBook(cat *i18n.Catalog) (*phraseBook, error) {
 
 // show writes stored text in lang: a system phrase in the page's
 // language, anything else as typed data.
-func (b *phraseBook) show(lang, stored string) template.HTML {
-	if h, ok := b.phrase(lang, stored); ok {
+func (b *PhraseBook) Show(lang, stored string) template.HTML {
+	if h, ok := b.Phrase(lang, stored); ok {
 		return h
 	}
 	return typed(stored)
 }
 
 // phrase renders stored text if it is a system phrase.
-func (b *phraseBook) phrase(lang, stored string) (template.HTML, bool) {
+func (b *PhraseBook) Phrase(lang, stored string) (template.HTML, bool) {
 	s := strings.TrimSpace(stored)
 	if s == "" {
 		return "", true
@@ -161,7 +160,7 @@ func (b *phraseBook) phrase(lang, stored string) (template.HTML, bool) {
 			v := m[i+1]
 			if isFigure(v) {
 				values[marker] = template.HTML(template.HTMLEscapeString(v))
-			} else if h, ok := b.phrase(lang, v); ok {
+			} else if h, ok := b.Phrase(lang, v); ok {
 				values[marker] = h
 			} else {
 				values[marker] = typed(v)
@@ -185,13 +184,13 @@ func isFigure(s string) bool {
 // option writes a <select>'s choice of a stored value: a system phrase in
 // the page's language, anything else as typed (an <option> holds no
 // markup, so the mark goes on the option).
-func (b *phraseBook) option(lang, value string, selected bool) template.HTML {
+func (b *PhraseBook) option(lang, value string, selected bool) template.HTML {
 	sel := ""
 	if selected {
 		sel = " selected"
 	}
 	v := template.HTMLEscapeString(value)
-	if h, ok := b.phrase(lang, value); ok && value != "" {
+	if h, ok := b.Phrase(lang, value); ok && value != "" {
 		return template.HTML(`<option value="` + v + `"` + sel + `>` + string(h) + `</option>`)
 	}
 	return template.HTML(`<option value="` + v + `"` + sel + ` translate="no">` + v + `</option>`)
@@ -200,7 +199,7 @@ func (b *phraseBook) option(lang, value string, selected bool) template.HTML {
 // memberChange shows an old or new value of a member's history: coded
 // fields by their label, the system's phrases in the page's language
 // (consent lists them: 短信、邮件), anything else as typed.
-func (b *phraseBook) memberChange(lang, field, v string) template.HTML {
+func (b *PhraseBook) memberChange(lang, field, v string) template.HTML {
 	if l := changeValue(lang, field, v); l != v {
 		return template.HTML(template.HTMLEscapeString(l))
 	}
@@ -208,17 +207,17 @@ func (b *phraseBook) memberChange(lang, field, v string) template.HTML {
 		parts := strings.Split(v, "、")
 		out := make([]string, len(parts))
 		for i, p := range parts {
-			out[i] = string(b.show(lang, p))
+			out[i] = string(b.Show(lang, p))
 		}
 		return template.HTML(strings.Join(out, template.HTMLEscapeString(b.cat.T(lang, "word.list_sep"))))
 	}
-	return b.show(lang, v)
+	return b.Show(lang, v)
 }
 
 // withTyped translates id with parameters that are typed data (a staff
 // member's name in "Hello, {{.Name}}"): the message in the page's
 // language, each parameter marked as typed.
-func (b *phraseBook) withTyped(lang, id string, kv ...any) template.HTML {
+func (b *PhraseBook) withTyped(lang, id string, kv ...any) template.HTML {
 	data := map[string]any{}
 	values := map[string]template.HTML{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -235,7 +234,7 @@ func (b *phraseBook) withTyped(lang, id string, kv ...any) template.HTML {
 
 // exact is a stored text's label in lang if it is a system phrase
 // without parameters (a chart's bar is labelled by plain text).
-func (b *phraseBook) exact(lang, stored string) (string, bool) {
+func (b *PhraseBook) exact(lang, stored string) (string, bool) {
 	id, ok := b.exacts[strings.TrimSpace(stored)]
 	if !ok {
 		return "", false

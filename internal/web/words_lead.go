@@ -1,13 +1,12 @@
 package web
 
 import (
+	"estateclub/internal/lead"
+	"estateclub/internal/points"
 	"html/template"
 	"regexp"
 	"strings"
 	"time"
-
-	"estateclub/internal/lead"
-	"estateclub/internal/points"
 )
 
 // A lead's history keeps what changed in the lead package's own terms: an
@@ -16,7 +15,7 @@ import (
 // show one line of it in the page's language.
 
 // leadAction names a history line's action.
-func (b *phraseBook) leadAction(lang, action string) template.HTML {
+func (b *PhraseBook) LeadAction(lang, action string) template.HTML {
 	if f, ok := strings.CutPrefix(action, "field:"); ok {
 		name := b.cat.T(lang, "lead.field."+f)
 		if name == "lead.field."+f {
@@ -38,7 +37,7 @@ var (
 )
 
 // leadValue shows an old or new value of a history line.
-func (b *phraseBook) leadValue(lang, action, v string) template.HTML {
+func (b *PhraseBook) leadValue(lang, action, v string) template.HTML {
 	esc := func(s string) template.HTML { return template.HTML(template.HTMLEscapeString(s)) }
 	switch {
 	case v == "":
@@ -54,32 +53,32 @@ func (b *phraseBook) leadValue(lang, action, v string) template.HTML {
 	case action == "points":
 		return esc(points.EventType(v).Label(lang))
 	case action == "field:gender":
-		return esc(genderLabel(lang, v))
+		return esc(GenderLabel(lang, v))
 	case dayValue.MatchString(v):
 		return b.day(lang, v)
 	case isFigure(v):
 		return esc(v)
 	}
 	if m := nextValue.FindStringSubmatch(v); m != nil && action == "follow_up" {
-		return b.show(lang, m[1]) + " " + b.day(lang, m[2])
+		return b.Show(lang, m[1]) + " " + b.day(lang, m[2])
 	}
 	if m := ownerValue.FindStringSubmatch(v); m != nil {
 		return typed(m[2]) // a staff member by name; the id is for the record
 	}
-	return b.show(lang, v)
+	return b.Show(lang, v)
 }
 
 // day shows a stored day (2026-12-06) as the page's dates read.
-func (b *phraseBook) day(lang, v string) template.HTML {
-	d, err := time.ParseInLocation("2006-01-02", v, chinaTime)
+func (b *PhraseBook) day(lang, v string) template.HTML {
+	d, err := time.ParseInLocation("2006-01-02", v, ChinaTime)
 	if err != nil {
 		return typed(v)
 	}
-	return template.HTML(template.HTMLEscapeString(formatDate(lang, chinaTime, d)))
+	return template.HTML(template.HTMLEscapeString(FormatDate(lang, ChinaTime, d)))
 }
 
 // leadChange shows one line of a lead's history: "old → new · reason".
-func (b *phraseBook) leadChange(lang string, c lead.Change) template.HTML {
+func (b *PhraseBook) LeadChange(lang string, c lead.Change) template.HTML {
 	old, new := b.leadValue(lang, c.Action, c.Old), b.leadValue(lang, c.Action, c.New)
 	var out template.HTML
 	if old != "" {
@@ -90,7 +89,7 @@ func (b *phraseBook) leadChange(lang string, c lead.Change) template.HTML {
 		if out != "" {
 			out += " · "
 		}
-		out += b.show(lang, c.Reason)
+		out += b.Show(lang, c.Reason)
 	}
 	return out
 }

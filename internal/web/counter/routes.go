@@ -1,0 +1,18 @@
+package counter
+
+import (
+	"estateclub/internal/auth"
+	"estateclub/internal/web"
+)
+
+// Routes is the counter's route table: every URL with the permission that guards it.
+func Routes(s *web.Server) []web.Route {
+	h := &handler{s}
+	t := web.NewTable(web.Console)
+	t.Add("GET /cards/verify", auth.MerchantVerify, h.cardCheckPage)
+	t.Add("POST /cards/verify", auth.MerchantVerify, h.cardCheckSubmit)
+	return t.Routes()
+}
+
+// handler serves the counter's routes with the server's services.
+type handler struct{ *web.Server }

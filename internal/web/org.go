@@ -1,0 +1,26 @@
+package web
+
+import (
+	"estateclub/internal/auth"
+	"estateclub/internal/org"
+	"net/http"
+)
+
+type OrgCreateBody struct {
+	Parent string `json:"parent"`
+	Kind   string `json:"kind"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+}
+
+// createNode is shared by the console and the API.
+func (s *Server) CreateNode(r *http.Request, b OrgCreateBody) (*org.Node, error) {
+	if _, err := s.NodeForWrite(r, "parent", b.Parent, auth.OrgWrite); err != nil {
+		return nil, err
+	}
+	kind, err := org.ParseKind(b.Kind)
+	if err != nil {
+		return nil, err
+	}
+	return s.Org.Create(r.Context(), org.NewNode{ParentCode: b.Parent, Kind: kind, Code: b.Code, Name: b.Name})
+}

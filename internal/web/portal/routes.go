@@ -1,0 +1,39 @@
+package portal
+
+import (
+	"net/http"
+
+	"estateclub/internal/web"
+)
+
+// Routes is the portal's route table: every URL with the permission that guards it.
+func Routes(s *web.Server) []web.Route {
+	h := &handler{s}
+	t := web.NewTable(web.Portal)
+	t.Add("GET /m", web.PortalPublic, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/m/", http.StatusMovedPermanently) })
+	t.Add("GET /m/{$}", web.PortalMember, h.mHome)
+	t.Add("GET /m/login", web.PortalPublic, h.mLogin)
+	t.Add("POST /m/login/code", web.PortalPublic, h.mLoginCode)
+	t.Add("POST /m/login", web.PortalPublic, h.mLoginSubmit)
+	t.Add("POST /m/logout", web.PortalSignedIn, h.mLogout)
+	t.Add("GET /m/join", web.PortalSignedIn, h.mJoin)
+	t.Add("POST /m/join", web.PortalSignedIn, h.mJoinSubmit)
+	t.Add("GET /m/card", web.PortalMember, h.mCard)
+	t.Add("GET /m/card/qr.svg", web.PortalMember, h.mCardQR)
+	t.Add("GET /m/points", web.PortalMember, h.mPoints)
+	t.Add("GET /m/rewards", web.PortalMember, h.mRewards)
+	t.Add("POST /m/rewards/{item}", web.PortalMember, h.mRedeem)
+	t.Add("GET /m/orders/{order}", web.PortalMember, h.mOrderShow)
+	t.Add("POST /m/orders/{order}/cancel", web.PortalMember, h.mOrderCancel)
+	t.Add("GET /m/profile", web.PortalMember, h.mProfile)
+	t.Add("POST /m/profile", web.PortalMember, h.mProfileUpdate)
+	t.Add("POST /m/profile/privacy", web.PortalMember, h.mPrivacyRequest)
+	t.Add("GET /m/requests", web.PortalMember, h.mRequests)
+	t.Add("POST /m/requests", web.PortalMember, h.mRequestSubmit)
+	t.Add("GET /m/requests/{request}", web.PortalMember, h.mRequestShow)
+	t.Add("GET /m/requests/{request}/photos/{photo}", web.PortalMember, h.mRequestPhoto)
+	return t.Routes()
+}
+
+// handler serves the portal's routes with the server's services.
+type handler struct{ *web.Server }
