@@ -10,7 +10,7 @@ import (
 	"slices"
 )
 
-// auditFilter reads the audit log filters shared by the console and the API.
+// AuditFilter reads the audit log filters shared by the console and the API.
 // Dates are days in China time, both ends included.
 func AuditFilter(r *http.Request) (audit.Filter, error) {
 	q := r.URL.Query()
@@ -33,5 +33,5 @@ func AuditFilter(r *http.Request) (audit.Filter, error) {
 	return f, nil
 }
 
-// rootPath is the org path of the group node.
+// RootPath is the org path of the group node.
 var RootPath = fmt.Sprintf("/%d/", org.RootID)

@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// authorizeAt checks perm at an object's org path. An object outside every
+// AuthorizeAt checks perm at an object's org path. An object outside every
 // scope of the caller does not exist for them (404); one they can see but
 // may not act on is forbidden (403).
 func AuthorizeAt(r *http.Request, perm auth.Permission, path string) error {
@@ -22,7 +22,7 @@ func AuthorizeAt(r *http.Request, perm auth.Permission, path string) error {
 	return NotFoundErr
 }
 
-// scopedNode loads the node named by the {node} path value and checks perm there.
+// ScopedNode loads the node named by the {node} path value and checks perm there.
 func (s *Server) ScopedNode(r *http.Request, perm auth.Permission) (*org.Node, error) {
 	n, err := s.Org.ByCode(r.Context(), r.PathValue("node"))
 	if err != nil {
@@ -34,7 +34,7 @@ func (s *Server) ScopedNode(r *http.Request, perm auth.Permission) (*org.Node, e
 	return n, nil
 }
 
-// scopedStaff loads the account named by {staff} and checks perm at its home node.
+// ScopedStaff loads the account named by {staff} and checks perm at its home node.
 func (s *Server) ScopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff, error) {
 	id, err := strconv.ParseInt(r.PathValue("staff"), 10, 64)
 	if err != nil {
@@ -62,7 +62,7 @@ func (s *Server) ScopedStaff(r *http.Request, perm auth.Permission) (*auth.Staff
 	return st, nil
 }
 
-// visibleGrants drops the grants at nodes the caller cannot see.
+// VisibleGrants drops the grants at nodes the caller cannot see.
 func VisibleGrants(p *auth.Principal, grants []auth.Grant) []auth.Grant {
 	out := []auth.Grant{}
 	for _, g := range grants {
@@ -73,7 +73,7 @@ func VisibleGrants(p *auth.Principal, grants []auth.Grant) []auth.Grant {
 	return out
 }
 
-// nodeForWrite loads a node named by code (from a form or body) where the
+// NodeForWrite loads a node named by code (from a form or body) where the
 // caller wants to act with perm, as a field error when it does not exist
 // for them.
 func (s *Server) NodeForWrite(r *http.Request, field, code string, perm auth.Permission) (*org.Node, error) {

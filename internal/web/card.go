@@ -9,7 +9,7 @@ import (
 	"net/http"
 )
 
-// scopedCard loads the card with number and checks perm where it belongs:
+// ScopedCard loads the card with number and checks perm where it belongs:
 // at the node of the member who holds (or held) it, else at the city
 // company whose stock it is. A card beyond the caller's reach does not
 // exist for them (404). The holder is returned too, nil for stock.
@@ -32,7 +32,7 @@ func (s *Server) ScopedCard(r *http.Request, number string, perm auth.Permission
 	return c, m, nil
 }
 
-// cardScope is where group-wide card settings (designs) live: the group.
+// CardScope is where group-wide card settings (designs) live: the group.
 func CardScope(r *http.Request) error { return AuthorizeAt(r, auth.CardManage, RootPath) }
 
 // cardHolderFilter makes a member search for a card number (查卡号) a
@@ -58,7 +58,7 @@ func (s *Server) cardHolderFilter(r *http.Request, f *member.Filter) error {
 	return nil
 }
 
-// yuan shows an amount in fen as yuan: 123456 → "1234.56".
+// Yuan shows an amount in fen as yuan: 123456 → "1234.56".
 func Yuan(fen int64) string {
 	sign := ""
 	if fen < 0 {

@@ -44,7 +44,7 @@ const (
 // Height is the SVG height for the chart's bars.
 func (c Chart) Height() int { return len(c.Bars)*chartRow + 4 }
 
-// textWidth estimates a label's width at chartFontPx: CJK and other wide
+// TextWidth estimates a label's width at chartFontPx: CJK and other wide
 // characters a full em, ASCII a narrow one.
 func TextWidth(s string) int {
 	w := 0

@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// conflictFilter reads the filters shared by the page and the API: job,
+// ConflictFilter reads the filters shared by the page and the API: job,
 // status, page and per_page; the scope is where the caller may review.
 func ConflictFilter(r *http.Request, job string) (member.ConflictFilter, Paging, error) {
 	f := member.ConflictFilter{Within: Principal(r).Paths(auth.MemberReview)}

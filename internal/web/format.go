@@ -31,7 +31,7 @@ func groupDigits(n int64) string {
 	return string(out)
 }
 
-// num formats a figure for a page: integers grouped by thousands (through
+// Num formats a figure for a page: integers grouped by thousands (through
 // pointers, nil blank), fractions to one decimal, anything else as the
 // template would print it.
 func Num(v any) string {
@@ -82,7 +82,7 @@ func layoutFor(lang string) [2]string {
 	return dateLayouts["zh-CN"]
 }
 
-// formatTime writes an instant in the club's time zone as the page's
+// FormatTime writes an instant in the club's time zone as the page's
 // language reads it; the zero time is blank.
 func FormatTime(lang string, loc *time.Location, t time.Time) string {
 	if t.IsZero() {
@@ -91,7 +91,7 @@ func FormatTime(lang string, loc *time.Location, t time.Time) string {
 	return t.In(loc).Format(layoutFor(lang)[1])
 }
 
-// formatDate writes a calendar day (a db.Date or the day of an instant).
+// FormatDate writes a calendar day (a db.Date or the day of an instant).
 func FormatDate(lang string, loc *time.Location, v any) string {
 	switch d := v.(type) {
 	case db.Date:

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// memberFilter reads the member list filters shared by the console and the API.
+// MemberFilter reads the member list filters shared by the console and the API.
 func (s *Server) MemberFilter(r *http.Request) (member.Filter, error) {
 	q := r.URL.Query()
 	f := member.Filter{Within: Principal(r).Paths(auth.MemberRead), Q: q.Get("q"), Tier: q.Get("tier"),
@@ -47,7 +47,7 @@ func (s *Server) MemberFilter(r *http.Request) (member.Filter, error) {
 	return f, nil
 }
 
-// submitMember checks where the caller enrols and submits the application.
+// SubmitMember checks where the caller enrols and submits the application.
 func (s *Server) SubmitMember(r *http.Request, a member.Application, application bool) (*member.Member, member.Outcome, error) {
 	if _, err := s.NodeForWrite(r, "org", a.NodeCode, auth.MemberWrite); err != nil {
 		return nil, "", err
@@ -71,7 +71,7 @@ func (s *Server) SubmitMember(r *http.Request, a member.Application, application
 	return s.Members.Enrol(r.Context(), a)
 }
 
-// scopedMember loads the member named by {member} and checks perm at its node.
+// ScopedMember loads the member named by {member} and checks perm at its node.
 func (s *Server) ScopedMember(r *http.Request, perm auth.Permission) (*member.Member, error) {
 	id, err := strconv.ParseInt(r.PathValue("member"), 10, 64)
 	if err != nil {
@@ -87,10 +87,10 @@ func (s *Server) ScopedMember(r *http.Request, perm auth.Permission) (*member.Me
 	return m, nil
 }
 
-// tierScope is where tier settings live: the group, for group-level holders.
+// TierScope is where tier settings live: the group, for group-level holders.
 func TierScope(r *http.Request) error { return AuthorizeAt(r, auth.TierApprove, RootPath) }
 
-// scopedTierChange loads the change named by {change} within the caller's tier.approve scope.
+// ScopedTierChange loads the change named by {change} within the caller's tier.approve scope.
 func (s *Server) ScopedTierChange(r *http.Request) (*member.TierChange, error) {
 	id, err := strconv.ParseInt(r.PathValue("change"), 10, 64)
 	if err != nil {

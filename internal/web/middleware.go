@@ -56,7 +56,7 @@ func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
 		ri.surface = surface
-		ri.lang = s.Cat.FromRequest(r, surface != Console)
+		ri.lang = s.Cat.FromRequest(r, surface != Console && surface != Counter)
 		if surface == System {
 			h(w, r)
 			return
@@ -172,7 +172,7 @@ func csrfMatch(r *http.Request, want string) bool {
 	return tok != "" && want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
 }
 
-// fail answers an error in the form of the request's surface.
+// Fail answers an error in the form of the request's surface.
 func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	ri := Info(r)
 	if ri.surface == API || ri.surface == System {
@@ -285,12 +285,12 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// secure reports whether the client reached us over TLS.
+// Secure reports whether the client reached us over TLS.
 func (s *Server) Secure(r *http.Request) bool {
 	return r.TLS != nil || (s.Config.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
 }
 
-// clientIP is the caller's address. Behind trusted proxies it is the
+// ClientIP is the caller's address. Behind trusted proxies it is the
 // X-Forwarded-For entry the outermost of them appended (ProxyHops from the
 // right); the entries left of it are the client's own words.
 func (s *Server) ClientIP(r *http.Request) string {

@@ -13,7 +13,7 @@ type OrgCreateBody struct {
 	Name   string `json:"name"`
 }
 
-// createNode is shared by the console and the API.
+// CreateNode is shared by the console and the API.
 func (s *Server) CreateNode(r *http.Request, b OrgCreateBody) (*org.Node, error) {
 	if _, err := s.NodeForWrite(r, "parent", b.Parent, auth.OrgWrite); err != nil {
 		return nil, err

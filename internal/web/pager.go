@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// pager is where a list stands, for the shared "pager" partial: the page,
+// Pager is where a list stands, for the shared "pager" partial: the page,
 // the total (or a lower bound of it) and the query that selected the rows,
 // so that its links, a reload and a shared link give the same rows.
 type Pager struct {
@@ -22,7 +22,7 @@ type Pager struct {
 	Query url.Values
 }
 
-// newPager describes page pg of a list of total rows, shown rows of them on
+// NewPager describes page pg of a list of total rows, shown rows of them on
 // this page; atLeast says total is a lower bound. The query keeps every
 // filter of the request but the page and a one-off flash message.
 func NewPager(r *http.Request, pg Paging, total, shown int, atLeast bool) Pager {

@@ -21,7 +21,7 @@ type qrCache struct {
 
 func NewQRCache(max int) *qrCache { return &qrCache{Svg: map[string]string{}, max: max} }
 
-// get returns the SVG of payload, drawing it on a miss.
+// Get returns the SVG of payload, drawing it on a miss.
 func (c *qrCache) Get(payload string) (string, error) {
 	c.mu.Lock()
 	svg, ok := c.Svg[payload]

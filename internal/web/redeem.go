@@ -16,7 +16,7 @@ import (
 // the catalogue is scoped by the item's node, an order by both its item's
 // node and its member's node (redeem.Order).
 
-// scopedItem loads the item named by {item} and checks perm at its node.
+// ScopedItem loads the item named by {item} and checks perm at its node.
 func (s *Server) ScopedItem(r *http.Request, perm auth.Permission) (*redeem.Item, error) {
 	id, err := strconv.ParseInt(r.PathValue("item"), 10, 64)
 	if err != nil {
@@ -29,7 +29,7 @@ func (s *Server) ScopedItem(r *http.Request, perm auth.Permission) (*redeem.Item
 	return it, err
 }
 
-// scopedOrder loads the order named by {order} and checks perm at its
+// ScopedOrder loads the order named by {order} and checks perm at its
 // item's node and at its member's node.
 func (s *Server) ScopedOrder(r *http.Request, perm auth.Permission) (*redeem.Order, error) {
 	id, err := strconv.ParseInt(r.PathValue("order"), 10, 64)
@@ -43,7 +43,7 @@ func (s *Server) ScopedOrder(r *http.Request, perm auth.Permission) (*redeem.Ord
 	return o, err
 }
 
-// authorizeOrder checks perm at both nodes of an order: an order whose
+// AuthorizeOrder checks perm at both nodes of an order: an order whose
 // item or member the caller cannot see does not exist for them (404), as
 // the queue does not list it; one they see at both but may not act on at
 // both is forbidden (403).
@@ -84,7 +84,7 @@ func (s *Server) scopeAt(r *http.Request, perm auth.Permission, code string) ([]
 	return out, nil
 }
 
-// itemFilter reads the catalogue's filters: node, kind, active, q.
+// ItemFilter reads the catalogue's filters: node, kind, active, q.
 func (s *Server) ItemFilter(r *http.Request, q url.Values) (redeem.ItemFilter, error) {
 	var f redeem.ItemFilter
 	var err error
@@ -109,7 +109,7 @@ func (s *Server) ItemFilter(r *http.Request, q url.Values) (redeem.ItemFilter, e
 	return f, nil
 }
 
-// orderFilter reads the queue's filters: status, node, member, from, to
+// OrderFilter reads the queue's filters: status, node, member, from, to
 // (China-time days, both included).
 func (s *Server) OrderFilter(r *http.Request, q url.Values) (redeem.OrderFilter, error) {
 	var f redeem.OrderFilter
@@ -138,7 +138,7 @@ func offered(it *redeem.Item, m *member.Member) bool {
 	return it.NodePath == RootPath || (region != "" && strings.HasPrefix(it.NodePath, region))
 }
 
-// applyFor places an order for the member on the caller's behalf, once
+// ApplyFor places an order for the member on the caller's behalf, once
 // per idempotency key.
 func (s *Server) ApplyFor(r *http.Request, m *member.Member, a redeem.Application) (*redeem.Order, error) {
 	it, err := s.Redeem.Item(r.Context(), a.ItemID)
@@ -155,7 +155,7 @@ func (s *Server) ApplyFor(r *http.Request, m *member.Member, a redeem.Applicatio
 	return s.Redeem.Apply(r.Context(), a)
 }
 
-// redeemSettings are the group's redemption settings.
+// RedeemSettings are the group's redemption settings.
 type RedeemSettings struct {
 	AutoApproveBelow int64 `json:"auto_approve_below"` // 自动审批额度; 0: off
 	SpendAnywhere    bool  `json:"spend_anywhere"`     // reward points spent in every region
@@ -170,6 +170,6 @@ func (s *Server) ReadRedeemSettings(r *http.Request) (RedeemSettings, error) {
 	return st, err
 }
 
-// redeemSettingsScope is where the settings live: the group, for
+// RedeemSettingsScope is where the settings live: the group, for
 // group-level holders of redeem.approve.
 func RedeemSettingsScope(r *http.Request) error { return AuthorizeAt(r, auth.RedeemApprove, RootPath) }

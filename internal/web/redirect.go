@@ -6,7 +6,7 @@ import (
 	"unicode"
 )
 
-// localTarget reports whether next may be sent as a Location after sign-in
+// LocalTarget reports whether next may be sent as a Location after sign-in
 // or a language switch: a path on this site, starting with prefix, that a
 // browser cannot read as another host. Browsers drop tabs and newlines from
 // a URL and read a backslash as a slash, so "/\t/evil.com" and "/\evil.com"
@@ -34,7 +34,7 @@ func LocalTarget(next, prefix string) bool {
 	return base.ResolveReference(u).Host == base.Host
 }
 
-// safeNext keeps a post-login redirect on this site; anything else goes home.
+// SafeNext keeps a post-login redirect on this site; anything else goes home.
 func SafeNext(next string) string {
 	if !LocalTarget(next, "/") {
 		return "/"
@@ -42,7 +42,7 @@ func SafeNext(next string) string {
 	return next
 }
 
-// safePortalNext keeps a portal redirect inside the portal.
+// SafePortalNext keeps a portal redirect inside the portal.
 func SafePortalNext(next string) string {
 	if !LocalTarget(next, "/m/") {
 		return "/m/"

@@ -26,7 +26,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// page is what every console template receives.
+// Page is what every console template receives.
 type Page struct {
 	Lang      string
 	Title     string
@@ -50,7 +50,7 @@ type Page struct {
 // template passing the language along.
 var pageLangs = []string{"zh-CN", "en"}
 
-// parseTemplatesAll parses the pages once per language.
+// ParseTemplatesAll parses the pages once per language.
 func (s *Server) ParseTemplatesAll() (map[string]map[string]*template.Template, error) {
 	all := map[string]map[string]*template.Template{}
 	for _, l := range pageLangs {
@@ -63,7 +63,7 @@ func (s *Server) ParseTemplatesAll() (map[string]map[string]*template.Template, 
 	return all, nil
 }
 
-// page finds a parsed page in the language (Chinese if there is none).
+// Page finds a parsed page in the language (Chinese if there is none).
 func (s *Server) Page(lang, name string) (*template.Template, bool) {
 	set, ok := s.pages[lang]
 	if !ok {
@@ -211,7 +211,7 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 
 var ChinaTime = time.FixedZone("CST", 8*3600)
 
-// genderLabel names a stored gender.
+// GenderLabel names a stored gender.
 func GenderLabel(lang, g string) string {
 	labels := map[string][2]string{"male": {"男", "Male"}, "female": {"女", "Female"}}
 	l, ok := labels[g]
@@ -224,7 +224,7 @@ func GenderLabel(lang, g string) string {
 	return l[0]
 }
 
-// tierLabel names a tier code; the tiers themselves are fixed, only their
+// TierLabel names a tier code; the tiers themselves are fixed, only their
 // thresholds and benefits are settings.
 func TierLabel(lang, code string) string {
 	names := map[string][2]string{"regular": {"普籍", "Regular"}, "silver": {"银籍", "Silver"}, "gold": {"金籍", "Gold"}, "platinum": {"白金", "Platinum"}}
@@ -238,7 +238,7 @@ func TierLabel(lang, code string) string {
 	return n[0]
 }
 
-// render writes a console page.
+// Render writes a console page.
 func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, pg Page) {
 	ri := Info(r)
 	t, ok := s.Page(ri.lang, name)
@@ -278,7 +278,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, e *apperr.Err
 	s.Render(w, r, apperr.HTTPStatus(e.Code), "error", Page{Title: s.Cat.T(Lang(r), "error.title"), Data: e})
 }
 
-// formError re-renders a form page with the error of its submission.
+// FormError re-renders a form page with the error of its submission.
 func (s *Server) FormError(w http.ResponseWriter, r *http.Request, name string, pg Page, err error) {
 	e := apperr.As(err)
 	if e.Code == apperr.Internal || e.Code == apperr.NotFound || e.Code == apperr.Forbidden {
@@ -289,7 +289,7 @@ func (s *Server) FormError(w http.ResponseWriter, r *http.Request, name string, 
 	s.Render(w, r, apperr.HTTPStatus(e.Code), name, pg)
 }
 
-// redirect answers a successful form with a redirect that shows a flash message.
+// Redirect answers a successful form with a redirect that shows a flash message.
 func Redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
 	if flash != "" {
 		sep := "?"
@@ -337,7 +337,7 @@ func (s *Server) APIError(w http.ResponseWriter, r *http.Request, err error) {
 // maxJSONBody bounds a JSON request body.
 const maxJSONBody = 1 << 20
 
-// decodeJSON reads a JSON body into v, refusing unknown fields and trailing data.
+// DecodeJSON reads a JSON body into v, refusing unknown fields and trailing data.
 func DecodeJSON(r *http.Request, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return &apperr.Error{Code: apperr.UnsupportedMedia, ZH: "请求体须为 JSON（Content-Type: application/json）",
@@ -360,7 +360,7 @@ func DecodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// dayRange reads two query values as China-time days, both included: from
+// DayRange reads two query values as China-time days, both included: from
 // is the start of the first day, to the start of the day after the last.
 // An empty value leaves its bound zero (open).
 func DayRange(q url.Values, fromField, toField string) (from, to time.Time, err error) {
@@ -385,7 +385,7 @@ func DayRange(q url.Values, fromField, toField string) (from, to time.Time, err 
 	return from, to, nil
 }
 
-// paging reads ?page= and ?per_page= (default 50, at most 200).
+// Paging reads ?page= and ?per_page= (default 50, at most 200).
 type Paging struct{ Page, PerPage int }
 
 func (p Paging) Offset() int { return (p.Page - 1) * p.PerPage }

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// writeRequestPhoto answers with the photo {photo} of a request the caller
+// WriteRequestPhoto answers with the photo {photo} of a request the caller
 // may see, never cached by a shared cache.
 func (s *Server) WriteRequestPhoto(w http.ResponseWriter, r *http.Request, requestID int64) {
 	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)

@@ -18,7 +18,7 @@ import (
 // background job in chunks of reviewChunk rows, one short transaction
 // each, and reports how many were decided and which failed and why.
 
-// reviewJob is the job kind of a batch review.
+// ReviewJob is the job kind of a batch review.
 const ReviewJob = "member_review"
 
 // reviewChunk is how many applications one transaction of a batch decides.
@@ -27,7 +27,7 @@ const reviewChunk = 100
 // reviewFailuresKept bounds the failures a batch lists one by one.
 const reviewFailuresKept = 200
 
-// reviewParams is what a batch review job needs.
+// ReviewParams is what a batch review job needs.
 type ReviewParams struct {
 	Approve  bool          `json:"approve"`
 	Reason   string        `json:"reason"`
@@ -36,7 +36,7 @@ type ReviewParams struct {
 	Login    string        `json:"login"`
 }
 
-// reviewSummary is a batch review's result.
+// ReviewSummary is a batch review's result.
 type ReviewSummary struct {
 	Approve    bool            `json:"approve"`
 	Expected   int             `json:"expected"` // as confirmed

@@ -16,6 +16,7 @@ const (
 	API     Surface = "api"     // JSON, bearer token (or session cookie + X-CSRF-Token)
 	System  Surface = "system"  // health, metrics, static files, OpenAPI document
 	Portal  Surface = "portal"  // the member portal: HTML, member session cookie
+	Counter Surface = "counter" // the merchant counter: HTML, a merchant's staff session, as the console
 )
 
 // Route is one registered URL: the permission that guards it is declared

@@ -66,7 +66,7 @@ type Server struct {
 	Points  *points.Service
 	Redeem  *redeem.Service
 	SMS     *sms.Service
-	// memberAuth signs members in to the portal (/m/).
+	// MemberAuth signs members in to the portal (/m/).
 	MemberAuth *memberauth.Service
 	Requests   *request.Service
 	Leads      *lead.Service

@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// staffFilter reads the staff list filters shared by the console and the API.
+// StaffFilter reads the staff list filters shared by the console and the API.
 func StaffFilter(r *http.Request) (auth.StaffFilter, error) {
 	q := r.URL.Query()
 	f := auth.StaffFilter{Within: Principal(r).Paths(auth.StaffRead), Query: q.Get("q")}
@@ -46,7 +46,7 @@ type GrantBody struct {
 	Org  string `json:"org"`
 }
 
-// createStaff is shared by the console and the API. An empty password is
+// CreateStaff is shared by the console and the API. An empty password is
 // generated and returned.
 func (s *Server) CreateStaff(r *http.Request, b StaffCreateBody) (*auth.Staff, string, error) {
 	if _, err := s.NodeForWrite(r, "org", b.Org, auth.StaffWrite); err != nil {
@@ -75,7 +75,7 @@ func (s *Server) Grant(r *http.Request, st *auth.Staff, g GrantBody) (*auth.Staf
 	return s.Auth.GrantRole(r.Context(), st.ID, auth.NewGrant{Role: auth.Role(g.Role), NodeCode: g.Org})
 }
 
-// revoke takes away the grant named by {grant}, if the caller reaches its node.
+// Revoke takes away the grant named by {grant}, if the caller reaches its node.
 func (s *Server) Revoke(r *http.Request, st *auth.Staff) (*auth.Staff, error) {
 	gid, err := strconv.ParseInt(r.PathValue("grant"), 10, 64)
 	if err != nil {

@@ -21,14 +21,14 @@ import (
 	"time"
 )
 
-// maxUpload bounds an import file; the job keeps it in the database,
+// MaxUpload bounds an import file; the job keeps it in the database,
 // encrypted in chunks.
 const MaxUpload = 64 << 20
 
 // maxBody bounds any request body: the largest upload and its form.
 const maxBody = MaxUpload + 1<<20
 
-// importJob is the job kind of a member import.
+// ImportJob is the job kind of a member import.
 const ImportJob = "member_import"
 
 // importParams is what an import job needs besides its file.
@@ -39,7 +39,7 @@ type importParams struct {
 	Lang           string `json:"lang"`
 }
 
-// importSummary is an import job's result.
+// ImportSummary is an import job's result.
 type ImportSummary struct {
 	Rows      int `json:"rows"`
 	Created   int `json:"created"`
@@ -89,7 +89,7 @@ func (s *Server) runImport(ctx context.Context, j *jobs.Job, input []byte, progr
 	return res, nil
 }
 
-// jobView is a job as the console shows it.
+// JobView is a job as the console shows it.
 type JobView struct {
 	jobs.Job
 	Summary ImportSummary
@@ -101,7 +101,7 @@ func ViewJob(j jobs.Job) JobView {
 	return v
 }
 
-// enqueueImport reads an uploaded import (multipart: file, org, kind).
+// EnqueueImport reads an uploaded import (multipart: file, org, kind).
 // The body is bounded before it is read (see bodyLimit) and the file is
 // opened as a sheet before it is stored, so a file that is not a member
 // sheet, or is too large once unpacked, is refused at once.
@@ -137,7 +137,7 @@ func (s *Server) EnqueueImport(r *http.Request) (int64, error) {
 		CreatedBy: p.Staff.ID, FileName: filepath.Base(hdr.Filename), Input: data})
 }
 
-// sendFile answers a download.
+// SendFile answers a download.
 func SendFile(w http.ResponseWriter, name string, data []byte) {
 	setDownload(w, name)
 	_, _ = w.Write(data)
@@ -150,7 +150,7 @@ func setDownload(w http.ResponseWriter, name string) {
 	w.Header().Set("Cache-Control", "no-store")
 }
 
-// scopedJob loads the job named by {job} where the caller may import.
+// ScopedJob loads the job named by {job} where the caller may import.
 func (s *Server) ScopedJob(r *http.Request) (*jobs.Job, error) {
 	id, err := strconv.ParseInt(r.PathValue("job"), 10, 64)
 	if err != nil {
@@ -184,7 +184,7 @@ func (s *Server) JobOutput(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// memberExport downloads the filtered member list as .xlsx: masked, or in
+// MemberExport downloads the filtered member list as .xlsx: masked, or in
 // clear (reveal=1) for roles that may reveal; every export is audited.
 func (s *Server) MemberExport(w http.ResponseWriter, r *http.Request) {
 	f, err := s.MemberFilter(r)

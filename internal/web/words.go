@@ -78,7 +78,7 @@ type phrase struct {
 	params []string
 }
 
-// phraseBook finds the system phrase a stored text is.
+// PhraseBook finds the system phrase a stored text is.
 type PhraseBook struct {
 	cat    *i18n.Catalog
 	exacts map[string]string
@@ -90,7 +90,7 @@ var phraseParam = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 // phraseParams are the names a phrase's parameters may have.
 var phraseParams = []string{"N", "M", "Text", "Item"}
 
-// newPhraseBook reads the phrases' Chinese forms from the catalogue.
+// NewPhraseBook reads the phrases' Chinese forms from the catalogue.
 func NewPhraseBook(cat *i18n.Catalog) (*PhraseBook, error) {
 	b := &PhraseBook{cat: cat, exacts: map[string]string{}}
 	self := map[string]any{}
@@ -127,7 +127,7 @@ func NewPhraseBook(cat *i18n.Catalog) (*PhraseBook, error) {
 	return b, nil
 }
 
-// show writes stored text in lang: a system phrase in the page's
+// Show writes stored text in lang: a system phrase in the page's
 // language, anything else as typed data.
 func (b *PhraseBook) Show(lang, stored string) template.HTML {
 	if h, ok := b.Phrase(lang, stored); ok {
@@ -136,7 +136,7 @@ func (b *PhraseBook) Show(lang, stored string) template.HTML {
 	return typed(stored)
 }
 
-// phrase renders stored text if it is a system phrase.
+// Phrase renders stored text if it is a system phrase.
 func (b *PhraseBook) Phrase(lang, stored string) (template.HTML, bool) {
 	s := strings.TrimSpace(stored)
 	if s == "" {

@@ -14,7 +14,7 @@ import (
 // steps with their day) and a reason the system or a person wrote. These
 // show one line of it in the page's language.
 
-// leadAction names a history line's action.
+// LeadAction names a history line's action.
 func (b *PhraseBook) LeadAction(lang, action string) template.HTML {
 	if f, ok := strings.CutPrefix(action, "field:"); ok {
 		name := b.cat.T(lang, "lead.field."+f)
@@ -77,7 +77,7 @@ func (b *PhraseBook) day(lang, v string) template.HTML {
 	return template.HTML(template.HTMLEscapeString(FormatDate(lang, ChinaTime, d)))
 }
 
-// leadChange shows one line of a lead's history: "old → new · reason".
+// LeadChange shows one line of a lead's history: "old → new · reason".
 func (b *PhraseBook) LeadChange(lang string, c lead.Change) template.HTML {
 	old, new := b.leadValue(lang, c.Action, c.Old), b.leadValue(lang, c.Action, c.New)
 	var out template.HTML

@@ -224,7 +224,7 @@ func (s *handler) apiCardReissue(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusCreated, n)
 }
 
-// qrCheck is what merchant staff learn from a member's card QR code (扫码验卡):
+// QRCheck is what merchant staff learn from a member's card QR code (扫码验卡):
 // whether to accept the card, and whose it is with the name masked; no
 // other personal data.
 type QRCheck struct {

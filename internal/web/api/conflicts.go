@@ -22,7 +22,7 @@ func (s *handler) apiImportConflicts(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, web.NewList(list, total, pg))
 }
 
-// conflictOutcome is the answer to a decision on import conflicts.
+// ConflictOutcome is the answer to a decision on import conflicts.
 type ConflictOutcome struct {
 	Decided []int64            `json:"decided"`
 	Failed  []conflictNotTaken `json:"failed"`

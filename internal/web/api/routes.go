@@ -1,3 +1,6 @@
+// Package api is the JSON API under /api/v1: a bearer token (or a session
+// cookie with X-CSRF-Token), JSON in and out, one error shape. Its route
+// table is routes.go; each resource has its own file.
 package api
 
 import (

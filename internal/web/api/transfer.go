@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// apiJob is a background job as the API shows it.
+// APIJob is a background job as the API shows it.
 type APIJob struct {
 	ID         int64              `json:"id"`
 	Kind       string             `json:"kind"`

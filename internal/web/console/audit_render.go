@@ -211,7 +211,7 @@ func (s *handler) objectRef(n *AuditNames, typ, id string) ref {
 	return ref{Label: typeLabel, Sub: id, SubTyped: true}
 }
 
-// decodeStored reads a stored before/after value (nil when there is none).
+// DecodeStored reads a stored before/after value (nil when there is none).
 func DecodeStored(s string) any {
 	if s == "" {
 		return nil

@@ -47,7 +47,7 @@ type changeLine struct {
 	Code            bool // the values are a login, shown as one
 }
 
-// auditNames resolves the people and objects a set of entries names, in one
+// AuditNames resolves the people and objects a set of entries names, in one
 // read, for one viewer and language.
 type AuditNames struct {
 	Lang    string
@@ -57,7 +57,7 @@ type AuditNames struct {
 	members map[string]namedRow
 	nodes   map[string]namedRow // by code
 	tables  map[string]map[string]namedRow
-	// misses are the fields and summaries shown without words (tests).
+	// Misses are the fields and summaries shown without words (tests).
 	Misses map[string]bool
 }
 

@@ -1,3 +1,6 @@
+// Package console is the staff console (管理后台): HTML pages under /, a
+// staff cookie session and a CSRF token in every form. Its route table is
+// routes.go; each resource has its own file.
 package console
 
 import (

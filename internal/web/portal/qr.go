@@ -10,14 +10,14 @@ import (
 	"strings"
 )
 
-// qrETag is the validator of a payload's image: a digest, so the payload
+// QRETag is the validator of a payload's image: a digest, so the payload
 // itself never appears in a header.
 func QRETag(payload string) string {
 	sum := sha256.Sum256([]byte(payload))
 	return `"qr-` + hex.EncodeToString(sum[:16]) + `"`
 }
 
-// etagMatches reports whether an If-None-Match header names etag.
+// EtagMatches reports whether an If-None-Match header names etag.
 func EtagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/"))

@@ -1,3 +1,6 @@
+// Package portal is the member portal (会员之家) under /m/: mobile-first
+// HTML pages for members, signed in by a code sent to their mobile, never a
+// staff session. Its route table is routes.go.
 package portal
 
 import (

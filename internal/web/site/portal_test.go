@@ -339,7 +339,7 @@ func TestPortalWalk(t *testing.T) {
 			return res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/m/login")
 		}
 		walked := 0
-		for _, rt := range e.srv.Routes() {
+		for _, rt := range reviewedRoutes(t, e.srv) {
 			if rt.Surface != web.Portal {
 				continue
 			}

@@ -398,7 +398,7 @@ func mustBeRefused(t *testing.T, who string, rt web.Route, a answer, want int) {
 // the route that ends the session last.
 func walkedRoutes(t *testing.T, srv *web.Server) (routes []web.Route, logout web.Route) {
 	t.Helper()
-	for _, rt := range srv.Routes() {
+	for _, rt := range reviewedRoutes(t, srv) {
 		switch {
 		case rt.Surface == web.System, rt.Surface == web.Portal: // the portal has its own walk: TestPortalWalk
 		case rt.Pattern() == "POST /logout":
@@ -446,7 +446,7 @@ func TestRoutesDeclarePermissions(t *testing.T) {
 			if !strings.HasPrefix(rt.Path, "/api/v1/") {
 				t.Errorf("API route %s is outside /api/v1/", rt.Pattern())
 			}
-		case web.Console:
+		case web.Console, web.Counter:
 			if strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/m/") {
 				t.Errorf("console route %s is under /api/ or the portal's /m/", rt.Pattern())
 			}

@@ -9,7 +9,7 @@ import (
 	"net/http"
 )
 
-// importLeads reads an uploaded sheet (multipart: file, project,
+// ImportLeads reads an uploaded sheet (multipart: file, project,
 // all_or_nothing) and imports it where the caller may assign leads.
 func (s *Server) ImportLeads(r *http.Request) (*lead.ImportReport, error) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil { // the body is bounded by bodyLimit
@@ -34,7 +34,7 @@ func (s *Server) ImportLeads(r *http.Request) (*lead.ImportReport, error) {
 		AllOrNothing: aon == "on" || aon == "1" || aon == "true", Within: Principal(r).Paths(auth.LeadAssign)})
 }
 
-// leadExport downloads the leads of the list's filters as .xlsx (mobiles
+// LeadExport downloads the leads of the list's filters as .xlsx (mobiles
 // masked; the export is audited).
 func (s *Server) LeadExport(w http.ResponseWriter, r *http.Request) {
 	f, err := LeadFilter(r, Principal(r).Paths(auth.LeadAssign))

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// eventFilter reads the filters of the event list.
+// EventFilter reads the filters of the event list.
 func EventFilter(r *http.Request, pg Paging) (points.EventFilter, error) {
 	q := r.URL.Query()
 	f := points.EventFilter{Within: Principal(r).Paths(auth.PointsRead), Offset: pg.Offset(), Limit: pg.PerPage}
@@ -37,7 +37,7 @@ func EventFilter(r *http.Request, pg Paging) (points.EventFilter, error) {
 	return f, nil
 }
 
-// batchReportView is a batch report with each row's error readable, as
+// BatchReportView is a batch report with each row's error readable, as
 // the console and the API show it.
 type BatchReportView struct {
 	*points.BatchReport
@@ -89,7 +89,7 @@ func memberNumbers(text string) []points.BatchRow {
 	return rows
 }
 
-// awardBatchFromForm reads the batch form: the event, and the members either
+// AwardBatchFromForm reads the batch form: the event, and the members either
 // pasted or in an uploaded .xlsx.
 func AwardBatchFromForm(r *http.Request) (points.BatchInput, error) {
 	in := points.BatchInput{Type: points.EventType(r.FormValue("event_type")), Ref: r.FormValue("ref"), Note: r.FormValue("note"),

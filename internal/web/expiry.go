@@ -19,7 +19,7 @@ import (
 // progress the page shows. The job is idempotent and resumable, so
 // running it again never expires a point twice.
 
-// expiryRun is one year-end job with its report.
+// ExpiryRun is one year-end job with its report.
 type ExpiryRun struct {
 	jobs.Job
 	Year   int                  `json:"year"`
@@ -96,7 +96,7 @@ func (s *Server) ExpiryData(r *http.Request) (expiryData, error) {
 	return d, nil
 }
 
-// authorizeGroup checks perm at the group's root: the expiry policy and
+// AuthorizeGroup checks perm at the group's root: the expiry policy and
 // the year-end belong to the group as a whole.
 func (s *Server) AuthorizeGroup(r *http.Request, perm auth.Permission) (*org.Node, error) {
 	root, err := s.groupRoot(r)
@@ -115,7 +115,7 @@ func ParseYears(field, v string) (int, error) {
 	return n, nil
 }
 
-// enqueueExpiry checks a year-end request and queues its job: a real run
+// EnqueueExpiry checks a year-end request and queues its job: a real run
 // only for a year that has ended, and not while another run is under way.
 func (s *Server) EnqueueExpiry(r *http.Request, year int, dryRun bool) (int64, error) {
 	root, err := s.AuthorizeGroup(r, auth.PlanApprove)

@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// assignableLeads reads the leads of an assignment and checks that the
+// AssignableLeads reads the leads of an assignment and checks that the
 // caller may assign each of them.
 func (s *Server) AssignableLeads(r *http.Request, raw []string) ([]int64, error) {
 	var ids []int64
@@ -32,7 +32,7 @@ func (s *Server) AssignableLeads(r *http.Request, raw []string) ([]int64, error)
 	return ids, nil
 }
 
-// assignLeads gives leads to a consultant by hand, or by the rotation or
+// AssignLeads gives leads to a consultant by hand, or by the rotation or
 // the rules (mode).
 func (s *Server) AssignLeads(r *http.Request, ids []int64, mode lead.AssignMode, to int64, reason string) ([]lead.Assignment, error) {
 	if mode != lead.ByHand {
@@ -44,7 +44,7 @@ func (s *Server) AssignLeads(r *http.Request, ids []int64, mode lead.AssignMode,
 	return s.Leads.Assign(r.Context(), ids, to, reason)
 }
 
-// handover moves every lead of a departing consultant within the caller's reach: the departing consultant, who takes
+// Handover moves every lead of a departing consultant within the caller's reach: the departing consultant, who takes
 // the leads (0: each project's rotation) and why.
 func (s *Server) Handover(r *http.Request, from, to int64, reason string) ([]lead.Assignment, error) {
 	if from == 0 {
@@ -60,7 +60,7 @@ func (s *Server) Handover(r *http.Request, from, to int64, reason string) ([]lea
 	return s.Leads.Handover(r.Context(), lead.Handover{From: from, To: to, Within: Principal(r).Paths(auth.LeadAssign), Reason: reason})
 }
 
-// scopedClaim finds the claim {claim} among those the caller may decide.
+// ScopedClaim finds the claim {claim} among those the caller may decide.
 func (s *Server) ScopedClaim(r *http.Request) (*lead.Claim, error) {
 	id, err := strconv.ParseInt(r.PathValue("claim"), 10, 64)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // region; the outstanding liability — for the caller's scope and a period,
 // on the page with charts and as a workbook.
 
-// reportFilter reads the report's filters (plan, from, to, kind), shared by
+// ReportFilter reads the report's filters (plan, from, to, kind), shared by
 // the console and the API.
 func ReportFilter(r *http.Request) (points.ReportFilter, error) {
 	q := r.URL.Query()
@@ -50,7 +50,7 @@ func ReportFilter(r *http.Request) (points.ReportFilter, error) {
 	return f, nil
 }
 
-// pointsReportExport downloads the report as a workbook: by plan, rule,
+// PointsReportExport downloads the report as a workbook: by plan, rule,
 // category and region, and totals.
 func (s *Server) PointsReportExport(w http.ResponseWriter, r *http.Request) {
 	f, err := ReportFilter(r)

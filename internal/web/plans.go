@@ -13,7 +13,7 @@ import (
 // returns it; an approved plan changes only through a change request
 // someone else approves; either can cancel it.
 
-// scopedPlan loads the plan named by {plan}. Reading needs perm at a node
+// ScopedPlan loads the plan named by {plan}. Reading needs perm at a node
 // the plan reaches (a plan above the caller awards their members) or
 // below them; changing it needs perm at the plan's own node.
 func (s *Server) ScopedPlan(r *http.Request, perm auth.Permission) (*points.Plan, error) {
@@ -50,7 +50,7 @@ func reaches(paths []string, path string) bool {
 	return false
 }
 
-// scopedRule is the rule {rule} of the plan {plan}.
+// ScopedRule is the rule {rule} of the plan {plan}.
 func ScopedRule(r *http.Request, p *points.Plan) (*points.Rule, error) {
 	id, err := strconv.ParseInt(r.PathValue("rule"), 10, 64)
 	if err != nil {
@@ -64,7 +64,7 @@ func ScopedRule(r *http.Request, p *points.Plan) (*points.Rule, error) {
 	return nil, NotFoundErr
 }
 
-// scopedPlanChange loads the change {revision} and checks perm at its plan.
+// ScopedPlanChange loads the change {revision} and checks perm at its plan.
 func (s *Server) ScopedPlanChange(r *http.Request, perm auth.Permission) (*points.PlanChange, *points.Plan, error) {
 	id, err := strconv.ParseInt(r.PathValue("revision"), 10, 64)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-// pointsFilter reads a statement's filters (kind, from, to as China-time
+// PointsFilter reads a statement's filters (kind, from, to as China-time
 // days, both ends included) shared by the console and the API.
 func PointsFilter(r *http.Request) (points.Filter, error) {
 	q := r.URL.Query()

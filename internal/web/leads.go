@@ -16,7 +16,7 @@ import (
 // its filters and bulk assignment, and a lead's page with its status,
 // follow-ups, deals and claims. The rules live in internal/lead.
 
-// scopedLead loads the lead named by {lead} and checks perm at its project.
+// ScopedLead loads the lead named by {lead} and checks perm at its project.
 func (s *Server) ScopedLead(r *http.Request, perm auth.Permission) (*lead.Lead, error) {
 	id, err := strconv.ParseInt(r.PathValue("lead"), 10, 64)
 	if err != nil {
@@ -32,7 +32,7 @@ func (s *Server) ScopedLead(r *http.Request, perm auth.Permission) (*lead.Lead, 
 	return l, nil
 }
 
-// leadFilter reads the list filters shared by the list, the export and the API.
+// LeadFilter reads the list filters shared by the list, the export and the API.
 func LeadFilter(r *http.Request, within []string) (lead.Filter, error) {
 	q := r.URL.Query()
 	f := lead.Filter{Within: within, ProjectCode: q.Get("project"), Query: strings.TrimSpace(q.Get("q")),
@@ -65,7 +65,7 @@ func LeadFilter(r *http.Request, within []string) (lead.Filter, error) {
 	return f, nil
 }
 
-// ownerView is what the ownership check (判客) shows: enough to know who
+// OwnerView is what the ownership check (判客) shows: enough to know who
 // has the customer, nothing of the customer's personal data.
 type OwnerView struct {
 	Mobile string     `json:"mobile"` // masked
@@ -107,7 +107,7 @@ func (s *Server) ViewOwnership(r *http.Request, o *lead.Ownership) *OwnerView {
 	return v
 }
 
-// formDay reads a day of a form or query; blank is def.
+// FormDay reads a day of a form or query; blank is def.
 func FormDay(v, field string, def db.Date) (db.Date, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -120,7 +120,7 @@ func FormDay(v, field string, def db.Date) (db.Date, error) {
 	return db.Date{Time: t}, nil
 }
 
-// chinaDay is the China calendar day d days from now.
+// ChinaDay is the China calendar day d days from now.
 func ChinaDay(d int) db.Date {
 	t := time.Now().In(ChinaTime).AddDate(0, 0, d)
 	return db.DateOf(t.Year(), t.Month(), t.Day())

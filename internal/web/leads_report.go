@@ -14,7 +14,7 @@ import (
 // consultant and medium; the funnel; lost reasons; follow-up timeliness.
 // The console draws them as SVG charts and exports the tables as .xlsx.
 
-// leadReport is every table of the reports page for one period.
+// LeadReport is every table of the reports page for one period.
 type LeadReport struct {
 	Project      string              `json:"project,omitempty"`
 	From         string              `json:"from"`
@@ -28,7 +28,7 @@ type LeadReport struct {
 	Timeliness   []lead.Timeliness   `json:"timeliness"`
 }
 
-// reportFilter reads ?project=&from=&to= (default: the last 30 days).
+// ReportFilter reads ?project=&from=&to= (default: the last 30 days).
 func (s *Server) reportFilter(r *http.Request) (lead.ReportFilter, error) {
 	q := r.URL.Query()
 	f := lead.ReportFilter{Within: Principal(r).Paths(auth.ReportRead), ProjectCode: q.Get("project")}
@@ -75,7 +75,7 @@ func (s *Server) LeadReport(r *http.Request) (*LeadReport, error) {
 	return rep, nil
 }
 
-// leadReportExport writes the report's tables, a sheet each.
+// LeadReportExport writes the report's tables, a sheet each.
 func (s *Server) LeadReportExport(w http.ResponseWriter, r *http.Request) {
 	rep, err := s.LeadReport(r)
 	if err != nil {

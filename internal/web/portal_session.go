@@ -22,9 +22,9 @@ const MemberCookie = "ec_member"
 const (
 	// Visitor pages need no sign-in (sign-in, the code form).
 	PortalPublic = auth.Public
-	// portalSignedIn pages need a member session, member or not yet.
+	// PortalSignedIn pages need a member session, member or not yet.
 	PortalSignedIn auth.Permission = "portal.session"
-	// portalMember pages need a session of a person who is a member.
+	// PortalMember pages need a session of a person who is a member.
 	PortalMember auth.Permission = "portal.member"
 )
 
@@ -81,7 +81,7 @@ func (s *Server) portalGuard(perm auth.Permission, h http.HandlerFunc) http.Hand
 // maxPortalUpload bounds a portal form with a photo (one photo of up to 6 MB).
 const maxPortalUpload = 8 << 20
 
-// mpage is what every portal template receives.
+// Mpage is what every portal template receives.
 type Mpage struct {
 	Lang      string
 	Title     string
@@ -97,7 +97,7 @@ type Mpage struct {
 	RequestID string
 }
 
-// renderPortal writes a portal page (templates m_*.html in the portal layout).
+// RenderPortal writes a portal page (templates m_*.html in the portal layout).
 func (s *Server) RenderPortal(w http.ResponseWriter, r *http.Request, status int, name string, pg Mpage) {
 	ri := Info(r)
 	t, ok := s.Page(ri.lang, name)

@@ -1,7 +1,0 @@
-package web
-
-import (
-	"regexp"
-)
-
-var ownerRe = regexp.MustCompile(`^#(\d+) (.*)$`)
