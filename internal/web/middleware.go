@@ -31,10 +31,12 @@ type reqInfo struct {
 	Sess    *auth.Session       // nil for bearer tokens and anonymous requests
 	Ms      *memberauth.Session // the member portal's session, if any
 	surface Surface
+	perm    auth.Permission // the permission the route declares
 }
 
 type ctxKey struct{}
 
+// Info is what the middleware learned about the request.
 func Info(r *http.Request) *reqInfo {
 	if ri, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
 		return ri
@@ -42,10 +44,18 @@ func Info(r *http.Request) *reqInfo {
 	return &reqInfo{lang: "zh-CN"}
 }
 
+// Principal is the signed-in staff member (nil when anonymous).
 func Principal(r *http.Request) *auth.Principal { return Info(r).p }
 
+// Lang is the language the request is answered in.
 func Lang(r *http.Request) string { return Info(r).lang }
 
+// RoutePerm is the permission the request's route declares: the one an
+// object the route loads is checked against.
+func RoutePerm(r *http.Request) auth.Permission { return Info(r).perm }
+
+// NotFoundErr answers a page or an object that does not exist, or that the
+// caller may not know of.
 var NotFoundErr = &apperr.Error{Code: apperr.NotFound, ZH: "页面或对象不存在", EN: "not found"}
 
 var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 校验失败），请刷新页面后重试", EN: "the form has expired (CSRF check failed); reload the page and try again"}
@@ -55,7 +65,7 @@ var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 
 func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
-		ri.surface = surface
+		ri.surface, ri.perm = surface, perm
 		ri.lang = s.Cat.FromRequest(r, surface != Console && surface != Counter)
 		if surface == System {
 			h(w, r)

@@ -36,7 +36,7 @@ var ErrPortalSignIn = &apperr.Error{Code: apperr.Unauthorized, ZH: "请先登录
 func (s *Server) portalGuard(perm auth.Permission, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
-		ri.surface = Portal
+		ri.surface, ri.perm = Portal, perm
 		ri.lang = s.Cat.FromRequest(r, false)
 		if ck, err := r.Cookie(MemberCookie); err == nil && ck.Value != "" {
 			sess, err := s.MemberAuth.Session(r.Context(), ck.Value)

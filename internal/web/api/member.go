@@ -4,257 +4,139 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
 	"estateclub/internal/web"
-	"net/http"
 )
 
-func (s *handler) apiMemberList(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) memberList(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f, err := s.MemberFilter(r)
+	f, err := s.MemberFilter(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
 	list, total, err := s.Members.List(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	out := web.NewList(list, total, pg)
 	out.TotalIsLowerBound = total > member.CountCap
-	web.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
-func (s *handler) apiMemberCreate(application bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var a member.Application
-		if err := web.DecodeJSON(r, &a); err != nil {
-			s.APIError(w, r, err)
-			return
-		}
-		m, out, err := s.SubmitMember(r, a, application)
+// memberCreate enrols a member (application false) or files an
+// application for review (true); a duplicate merges into the member.
+func (s *handler) memberCreate(application bool) func(r *request[member.Application]) (any, error) {
+	return func(r *request[member.Application]) (any, error) {
+		m, out, err := s.SubmitMember(r.Request, r.Body, application)
 		if err != nil {
-			s.APIError(w, r, err)
-			return
+			return nil, err
 		}
-		status := http.StatusCreated
+		body := map[string]any{"outcome": out, "member": m}
 		if out == member.Merged {
-			status = http.StatusOK
+			return body, nil
 		}
-		web.WriteJSON(w, status, map[string]any{"outcome": out, "member": m})
+		return created(body), nil
 	}
 }
 
-func (s *handler) apiMemberGet(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, m)
+func (s *handler) memberGet(_ *request[none], m *member.Member) (any, error) { return m, nil }
+
+func (s *handler) memberUpdate(r *request[member.Update], m *member.Member) (any, error) {
+	return s.Members.Update(r.Context(), m.ID, r.Body)
 }
 
-func (s *handler) apiMemberUpdate(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberWrite)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var u member.Update
-	if err := web.DecodeJSON(r, &u); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if m, err = s.Members.Update(r.Context(), m.ID, u); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, m)
+type revealBody struct {
+	Reason string `json:"reason"`
 }
 
-func (s *handler) apiMemberReveal(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberReveal)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	if r.ContentLength != 0 {
-		if err := web.DecodeJSON(r, &b); err != nil {
-			s.APIError(w, r, err)
-			return
-		}
-	}
-	p, err := s.Members.Reveal(r.Context(), m.ID, b.Reason)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, p)
+func (s *handler) memberReveal(r *request[optional[revealBody]], m *member.Member) (any, error) {
+	return s.Members.Reveal(r.Context(), m.ID, r.Body.V.Reason)
 }
 
-func (s *handler) apiMemberReview(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberReview)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Approve bool   `json:"approve"`
-		Reason  string `json:"reason"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if m, err = s.Members.Review(r.Context(), m.ID, b.Approve, b.Reason); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, m)
+type reviewBody struct {
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason"`
 }
 
-func (s *handler) apiMemberHistory(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+func (s *handler) memberReview(r *request[reviewBody], m *member.Member) (any, error) {
+	return s.Members.Review(r.Context(), m.ID, r.Body.Approve, r.Body.Reason)
+}
+
+func (s *handler) memberHistory(r *request[none], m *member.Member) (any, error) {
 	h, err := s.Members.History(r.Context(), m.ID)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(h, len(h), web.Paging{Page: 1, PerPage: max(len(h), 1)}))
+	return whole(h), nil
 }
 
-func (s *handler) apiMemberProperty(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberWrite)
+func (s *handler) memberProperty(r *request[member.PropertyInput], m *member.Member) (any, error) {
+	if _, err := s.NodeForWrite(r.Request, "project", r.Body.ProjectCode, auth.MemberWrite); err != nil {
+		return nil, err
+	}
+	m, err := s.Members.AddProperty(r.Context(), m.ID, r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	var in member.PropertyInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if _, err := s.NodeForWrite(r, "project", in.ProjectCode, auth.MemberWrite); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if m, err = s.Members.AddProperty(r.Context(), m.ID, in); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusCreated, m)
+	return created(m), nil
 }
 
-func (s *handler) apiTierChangeRequest(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberWrite)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Tier   string `json:"tier"`
-		Reason string `json:"reason"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	c, err := s.Members.RequestTierChange(r.Context(), m.ID, b.Tier, b.Reason)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusCreated, c)
+type tierChangeBody struct {
+	Tier   string `json:"tier"`
+	Reason string `json:"reason"`
 }
 
-func (s *handler) apiTierList(w http.ResponseWriter, r *http.Request) {
+func (s *handler) tierChangeRequest(r *request[tierChangeBody], m *member.Member) (any, error) {
+	c, err := s.Members.RequestTierChange(r.Context(), m.ID, r.Body.Tier, r.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return created(c), nil
+}
+
+func (s *handler) tierList(r *request[none]) (any, error) {
 	t, err := s.Members.Tiers(r.Context())
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	months, err := s.Members.EvaluationMonths(r.Context())
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": t, "evaluation_months": months})
+	return map[string]any{"items": t, "evaluation_months": months}, nil
 }
 
-func (s *handler) apiTierPeriod(w http.ResponseWriter, r *http.Request) {
-	if err := web.TierScope(r); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Months int `json:"evaluation_months"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if err := s.Members.SetEvaluationMonths(r.Context(), b.Months); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"evaluation_months": b.Months})
+type tierPeriodBody struct {
+	Months int `json:"evaluation_months"`
 }
 
-func (s *handler) apiTierUpdate(w http.ResponseWriter, r *http.Request) {
-	if err := web.TierScope(r); err != nil {
-		s.APIError(w, r, err)
-		return
+func (s *handler) tierPeriod(r *request[tierPeriodBody]) (any, error) {
+	if err := web.TierScope(r.Request); err != nil {
+		return nil, err
 	}
-	var u member.TierUpdate
-	if err := web.DecodeJSON(r, &u); err != nil {
-		s.APIError(w, r, err)
-		return
+	if err := s.Members.SetEvaluationMonths(r.Context(), r.Body.Months); err != nil {
+		return nil, err
 	}
-	t, err := s.Members.UpdateTier(r.Context(), r.PathValue("tier"), u)
+	return map[string]any{"evaluation_months": r.Body.Months}, nil
+}
+
+func (s *handler) tierUpdate(r *request[member.TierUpdate]) (any, error) {
+	if err := web.TierScope(r.Request); err != nil {
+		return nil, err
+	}
+	return s.Members.UpdateTier(r.Context(), r.PathValue("tier"), r.Body)
+}
+
+func (s *handler) tierChanges(r *request[none]) (any, error) {
+	list, err := s.Members.TierChanges(r.Context(), 0, r.P.Paths(auth.TierApprove))
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, t)
+	return whole(list), nil
 }
 
-func (s *handler) apiTierChanges(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Members.TierChanges(r.Context(), 0, web.Principal(r).Paths(auth.TierApprove))
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(list, len(list), web.Paging{Page: 1, PerPage: max(len(list), 1)}))
-}
-
-func (s *handler) apiTierDecide(w http.ResponseWriter, r *http.Request) {
-	c, err := s.ScopedTierChange(r)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Approve bool   `json:"approve"`
-		Note    string `json:"note"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if c, err = s.Members.DecideTierChange(r.Context(), c.ID, b.Approve, b.Note); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, c)
+func (s *handler) tierDecide(r *request[decisionBody], c *member.TierChange) (any, error) {
+	return s.Members.DecideTierChange(r.Context(), c.ID, r.Body.Approve, r.Body.Note)
 }

@@ -128,12 +128,6 @@ func (s *handler) apiPlanSubmit(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// decisionBody is the body of an approve/return decision.
-type decisionBody struct {
-	Approve bool   `json:"approve"`
-	Note    string `json:"note"`
-}
-
 func (s *handler) apiPlanDecide(w http.ResponseWriter, r *http.Request) {
 	var b decisionBody
 	s.apiPlanStep(w, r, auth.PlanApprove, http.StatusOK, &b, func(p *points.Plan) (any, error) {
