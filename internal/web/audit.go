@@ -1,13 +1,14 @@
 package web
 
 import (
+	"fmt"
+	"net/http"
+	"slices"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
-	"fmt"
-	"net/http"
-	"slices"
 )
 
 // AuditFilter reads the audit log filters shared by the console and the API.

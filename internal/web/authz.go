@@ -1,11 +1,12 @@
 package web
 
 import (
+	"net/http"
+	"strconv"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
-	"net/http"
-	"strconv"
 )
 
 // AuthorizeAt checks perm at an object's org path. An object outside every

@@ -4,14 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/points"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/points"
 )
 
 // EventFilter reads the filters of the event list.

@@ -1,12 +1,13 @@
 package web
 
 import (
+	"fmt"
+	"net/http"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
 	"estateclub/internal/member"
-	"fmt"
-	"net/http"
 )
 
 // ScopedCard loads the card with number and checks perm where it belongs:

@@ -2,10 +2,11 @@ package web
 
 import (
 	"context"
-	"estateclub/internal/db"
-	"estateclub/internal/member"
 	"strings"
 	"time"
+
+	"estateclub/internal/db"
+	"estateclub/internal/member"
 )
 
 // Chart is a bar chart the console draws as SVG, server-side: no script,

@@ -1,11 +1,12 @@
 package web
 
 import (
+	"net/http"
+	"strconv"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
-	"net/http"
-	"strconv"
 )
 
 // ConflictFilter reads the filters shared by the page and the API: job,

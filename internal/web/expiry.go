@@ -2,15 +2,16 @@ package web
 
 import (
 	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/jobs"
 	"estateclub/internal/org"
 	"estateclub/internal/points"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // Year-end expiry (积分结转): the group sets how long reward points stay

@@ -1,12 +1,13 @@
 package web
 
 import (
-	"estateclub/internal/db"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
 	"time"
+
+	"estateclub/internal/db"
 )
 
 // groupDigits writes an integer with thousands separators: 4,071,200.

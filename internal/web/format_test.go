@@ -1,9 +1,10 @@
 package web
 
 import (
-	"estateclub/internal/db"
 	"testing"
 	"time"
+
+	"estateclub/internal/db"
 )
 
 func TestNum(t *testing.T) {

@@ -1,14 +1,15 @@
 package web
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/lead"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/lead"
 )
 
 // Leads (客户线索) in the console: the consultant's phone-sized

@@ -1,11 +1,12 @@
 package web
 
 import (
+	"net/http"
+	"strconv"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/lead"
-	"net/http"
-	"strconv"
 )
 
 // AssignableLeads reads the leads of an assignment and checks that the

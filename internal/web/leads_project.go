@@ -2,11 +2,12 @@ package web
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/lead"
-	"io"
-	"net/http"
 )
 
 // ImportLeads reads an uploaded sheet (multipart: file, project,

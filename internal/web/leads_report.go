@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"net/http"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/lead"
-	"github.com/xuri/excelize/v2"
-	"net/http"
-	"strconv"
 )
 
 // The sales reports (案场报表): visits and calls per day, project,

@@ -2,11 +2,12 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"time"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/org"
-	"fmt"
-	"time"
 )
 
 // Dashboard holds the real counts shown on the console's first page, each

@@ -1,12 +1,13 @@
 package web
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/member"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
 )
 
 // MemberFilter reads the member list filters shared by the console and the API.

@@ -6,10 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/memberauth"
 	"fmt"
 	"mime"
 	"net"
@@ -19,6 +15,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/memberauth"
 )
 
 const SessionCookie = "ec_session"

@@ -1,9 +1,10 @@
 package web
 
 import (
+	"net/http"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
-	"net/http"
 )
 
 type OrgCreateBody struct {

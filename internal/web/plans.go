@@ -1,11 +1,12 @@
 package web
 
 import (
-	"estateclub/internal/auth"
-	"estateclub/internal/points"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/points"
 )
 
 // Point plans (积分计划) in the console and the API: a specialist drafts a

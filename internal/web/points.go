@@ -1,9 +1,10 @@
 package web
 
 import (
+	"net/http"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/points"
-	"net/http"
 )
 
 // PointsFilter reads a statement's filters (kind, from, to as China-time

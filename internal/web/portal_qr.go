@@ -1,8 +1,9 @@
 package web
 
 import (
-	"estateclub/internal/card"
 	"sync"
+
+	"estateclub/internal/card"
 )
 
 // qrCacheSize bounds the drawn QR codes kept in memory: a few KB each.

@@ -3,12 +3,13 @@ package web
 import (
 	"bytes"
 	"errors"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
 )
 
 // The member portal (会员自助) under /m/: members sign in with their

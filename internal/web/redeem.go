@@ -1,15 +1,16 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
 	"estateclub/internal/points"
 	"estateclub/internal/redeem"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 )
 
 // Redemption (奖励兑换) on the API and the helpers the console shares:

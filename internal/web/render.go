@@ -5,12 +5,6 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/lead"
-	"estateclub/internal/member"
-	"estateclub/internal/org"
-	"estateclub/internal/request"
 	"fmt"
 	"html/template"
 	"io"
@@ -21,6 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/lead"
+	"estateclub/internal/member"
+	"estateclub/internal/org"
+	"estateclub/internal/request"
 )
 
 //go:embed templates/*.html

@@ -2,12 +2,13 @@ package web
 
 import (
 	"bytes"
+	"net/http"
+	"strconv"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/points"
-	"net/http"
-	"strconv"
 )
 
 // The plan effectiveness report (积分计划效用分析): points issued and taken

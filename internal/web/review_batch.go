@@ -3,11 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
 	"estateclub/internal/jobs"
 	"estateclub/internal/member"
-	"fmt"
 )
 
 // The review queue (待审核) and its batch review (批量审核). The queue

@@ -9,6 +9,13 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
@@ -24,11 +31,6 @@ import (
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
 	"estateclub/internal/sms"
-	"github.com/prometheus/client_golang/prometheus"
-	"html/template"
-	"log/slog"
-	"net/http"
-	"time"
 )
 
 // Config is the part of the service configuration the web layer needs.

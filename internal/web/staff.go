@@ -1,10 +1,11 @@
 package web
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
 	"net/http"
 	"strconv"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
 )
 
 // StaffFilter reads the staff list filters shared by the console and the API.

@@ -2,11 +2,12 @@ package web
 
 import (
 	"context"
+	"strings"
+	"time"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/lead"
-	"strings"
-	"time"
 )
 
 // TodoItem is one kind of work waiting for the signed-in staff member (待办),

@@ -4,13 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/lead"
-	"estateclub/internal/member/transfer"
-	"estateclub/internal/points"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +12,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
+	"estateclub/internal/member/transfer"
+	"estateclub/internal/points"
 )
 
 // MaxUpload bounds an import file; the job keeps it in the database,

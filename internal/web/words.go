@@ -1,12 +1,13 @@
 package web
 
 import (
-	"estateclub/internal/i18n"
 	"fmt"
 	"html/template"
 	"regexp"
 	"sort"
 	"strings"
+
+	"estateclub/internal/i18n"
 )
 
 // Words on pages (issue 12, items 1 and 2). A page shows two kinds of

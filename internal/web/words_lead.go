@@ -1,12 +1,13 @@
 package web
 
 import (
-	"estateclub/internal/lead"
-	"estateclub/internal/points"
 	"html/template"
 	"regexp"
 	"strings"
 	"time"
+
+	"estateclub/internal/lead"
+	"estateclub/internal/points"
 )
 
 // A lead's history keeps what changed in the lead package's own terms: an

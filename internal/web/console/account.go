@@ -1,12 +1,13 @@
 package console
 
 import (
-	"estateclub/internal/auth"
-	"estateclub/internal/i18n"
-	"estateclub/internal/web"
 	"net/http"
 	"strconv"
 	"time"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/i18n"
+	"estateclub/internal/web"
 )
 
 type accountData struct {

@@ -1,11 +1,12 @@
 package console
 
 import (
-	"estateclub/internal/audit"
-	"estateclub/internal/web"
 	"net/http"
 	"net/url"
 	"sort"
+
+	"estateclub/internal/audit"
+	"estateclub/internal/web"
 )
 
 type auditData struct {

@@ -3,6 +3,13 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
@@ -14,12 +21,6 @@ import (
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
 	"estateclub/internal/web"
-	"net/http"
-	"regexp"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // auditRows turns entries into the rows a page shows to p in lang.

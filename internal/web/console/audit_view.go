@@ -2,14 +2,15 @@ package console
 
 import (
 	"context"
-	"estateclub/internal/audit"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/audit"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
 )
 
 // The audit log and the histories as people read them (issue 12, items 1

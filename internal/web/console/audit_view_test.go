@@ -1,11 +1,12 @@
 package console
 
 import (
+	"strings"
+	"testing"
+
 	"estateclub/internal/audit"
 	"estateclub/internal/i18n"
 	"estateclub/internal/web"
-	"strings"
-	"testing"
 )
 
 // Every action the code records has words in both languages, and an

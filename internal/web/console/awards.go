@@ -2,14 +2,16 @@ package console
 
 import (
 	"bytes"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/points"
 	"estateclub/internal/web"
-	"github.com/xuri/excelize/v2"
-	"net/http"
-	"net/url"
-	"time"
 )
 
 // Qualifying events (积分事件) and batch awards (批量发放): a specialist

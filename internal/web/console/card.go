@@ -1,6 +1,12 @@
 package console
 
 import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
@@ -9,11 +15,6 @@ import (
 	"estateclub/internal/org"
 	"estateclub/internal/validate"
 	"estateclub/internal/web"
-	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // memberCard loads the card named by {card} of the member m: another

@@ -1,15 +1,16 @@
 package console
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/member"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/web"
 )
 
 // Import conflicts (导入冲突): rows of a member import that disagreed with

@@ -1,12 +1,13 @@
 package console
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/web"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/web"
 )
 
 func (s *handler) expiryPage(w http.ResponseWriter, r *http.Request, status int, ferr error) {

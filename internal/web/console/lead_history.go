@@ -1,11 +1,12 @@
 package console
 
 import (
+	"net/http"
+	"strings"
+
 	"estateclub/internal/audit"
 	"estateclub/internal/lead"
 	"estateclub/internal/web"
-	"net/http"
-	"strings"
 )
 
 // leadHistoryRow is one line of a lead's history as the page shows it:

@@ -2,17 +2,18 @@ package console
 
 import (
 	"context"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/lead"
-	"estateclub/internal/org"
-	"estateclub/internal/web"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/lead"
+	"estateclub/internal/org"
+	"estateclub/internal/web"
 )
 
 // leadProjects lists the projects where the caller holds perm.

@@ -1,13 +1,14 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/lead"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strings"
 )
 
 // The sales manager's side of leads (案场经理): each consultant's workload

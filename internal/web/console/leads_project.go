@@ -1,17 +1,18 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/lead"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 )
 
 // A project's lead rules (线索规则), the sales admin's daily reconciliation

@@ -1,13 +1,14 @@
 package console
 
 import (
+	"fmt"
+	"net/http"
+	"net/url"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/lead"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"fmt"
-	"net/http"
-	"net/url"
 )
 
 type leadReportData struct {

@@ -1,12 +1,13 @@
 package console
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/i18n"
-	"estateclub/internal/web"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/i18n"
+	"estateclub/internal/web"
 )
 
 type loginData struct {

@@ -1,11 +1,12 @@
 package console
 
 import (
-	"estateclub/internal/audit"
-	"estateclub/internal/web"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"estateclub/internal/audit"
+	"estateclub/internal/web"
 )
 
 // Operators on every page (issue 12, item 1): a page's rows store who

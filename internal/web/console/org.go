@@ -1,11 +1,12 @@
 package console
 
 import (
+	"net/http"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"net/http"
 )
 
 type orgTreeData struct {

@@ -1,6 +1,10 @@
 package console
 
 import (
+	"net/http"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
@@ -8,9 +12,6 @@ import (
 	"estateclub/internal/points"
 	"estateclub/internal/validate"
 	"estateclub/internal/web"
-	"net/http"
-	"strconv"
-	"strings"
 )
 
 // --- console ---

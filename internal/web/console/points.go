@@ -1,15 +1,16 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
 	"estateclub/internal/points"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 )
 
 type pointsPageData struct {

@@ -2,6 +2,12 @@ package console
 
 import (
 	"crypto/rand"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
@@ -9,11 +15,6 @@ import (
 	"estateclub/internal/points"
 	"estateclub/internal/redeem"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // itemView is a catalogue item with its validity as China-time days.

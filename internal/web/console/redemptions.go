@@ -1,15 +1,16 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
 	"estateclub/internal/redeem"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 )
 
 type redemptionsData struct {

@@ -1,11 +1,12 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/points"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
 )
 
 type reportData struct {

@@ -1,6 +1,10 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
@@ -8,9 +12,6 @@ import (
 	"estateclub/internal/pii"
 	"estateclub/internal/request"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strconv"
 )
 
 // The staff side of requests and complaints (诉求): the queue of the

@@ -4,16 +4,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/jobs"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 )
 
 // reviewFilters are the query fields of the queue's filter.

@@ -1,13 +1,14 @@
 package console
 
 import (
+	"net/http"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/jobs"
 	"estateclub/internal/web"
-	"net/http"
-	"strconv"
-	"strings"
 )
 
 // settingsPageData is the system settings (系统设置) an admin changes.

@@ -1,13 +1,14 @@
 package console
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"net/http"
-	"net/url"
-	"strings"
 )
 
 type staffListData struct {

@@ -2,13 +2,14 @@ package console
 
 import (
 	"bytes"
+	"net/http"
+	"strconv"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/jobs"
 	"estateclub/internal/member/transfer"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"net/http"
-	"strconv"
 )
 
 type importPageData struct {

@@ -1,13 +1,14 @@
 package counter
 
 import (
+	"net/http"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/card"
 	"estateclub/internal/member"
 	"estateclub/internal/pii"
 	"estateclub/internal/web"
-	"net/http"
-	"strings"
 )
 
 // The card check (会员卡核验) at an alliance merchant's counter: the

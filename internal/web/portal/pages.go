@@ -3,6 +3,12 @@ package portal
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/card"
 	"estateclub/internal/member"
@@ -12,11 +18,6 @@ import (
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
 	"estateclub/internal/web"
-	"io"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 )
 
 // --- home and card ---

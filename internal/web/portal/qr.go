@@ -3,11 +3,12 @@ package portal
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"estateclub/internal/card"
-	"estateclub/internal/web"
 	"io"
 	"net/http"
 	"strings"
+
+	"estateclub/internal/card"
+	"estateclub/internal/web"
 )
 
 // QRETag is the validator of a payload's image: a digest, so the payload

@@ -1,13 +1,14 @@
 package portal
 
 import (
+	"net/http"
+	"strings"
+	"time"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/member"
 	"estateclub/internal/memberauth"
 	"estateclub/internal/web"
-	"net/http"
-	"strings"
-	"time"
 )
 
 // memberSession is the portal session of the request, if any.

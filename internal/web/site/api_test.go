@@ -3,12 +3,6 @@ package site
 import (
 	"context"
 	"encoding/json"
-	"estateclub/internal/apperr"
-	"estateclub/internal/audit"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/org"
-	"estateclub/internal/web"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,6 +13,13 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/org"
+	"estateclub/internal/web"
 )
 
 // fakeClock is the database clock of a test that moves time by hand.

@@ -2,15 +2,16 @@ package site
 
 import (
 	"bytes"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/member"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/member"
 )
 
 // lockedBuffer is a log sink the server's goroutines write while the test reads.

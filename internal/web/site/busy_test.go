@@ -2,16 +2,17 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/apperr"
-	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
-	"estateclub/internal/web"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/web"
 )
 
 // While another process holds SQLite's write lock, a write answers 503 with

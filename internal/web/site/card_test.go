@@ -3,6 +3,13 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
@@ -10,12 +17,6 @@ import (
 	"estateclub/internal/member"
 	"estateclub/internal/web"
 	"estateclub/internal/web/api"
-	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"testing"
 )
 
 // --- helpers ---

@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/i18n"
-	"estateclub/internal/member"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/i18n"
+	"estateclub/internal/member"
+	"estateclub/internal/web"
 )
 
 func TestDashboardCharts(t *testing.T) {

@@ -1,14 +1,15 @@
 package site
 
 import (
-	"estateclub/internal/memberauth"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"estateclub/internal/memberauth"
+	"estateclub/internal/web"
 )
 
 func TestClientIP(t *testing.T) {

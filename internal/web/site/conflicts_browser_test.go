@@ -2,13 +2,15 @@ package site
 
 import (
 	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/browsertest"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
-	"github.com/chromedp/chromedp"
-	"strings"
-	"testing"
 )
 
 // On a phone, a supervisor opens an import's conflicts, which fit the

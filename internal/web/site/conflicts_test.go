@@ -2,12 +2,6 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/member"
-	"estateclub/internal/web"
-	"estateclub/internal/web/api"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/member"
+	"estateclub/internal/web"
+	"estateclub/internal/web/api"
 )
 
 // conflictCSV gives 林晓雨's mobile to 张三丰 and brings one new member.

@@ -4,12 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
-	"estateclub/internal/org"
-	"estateclub/internal/pii"
-	"estateclub/internal/web"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +14,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/org"
+	"estateclub/internal/pii"
+	"estateclub/internal/web"
 )
 
 // testPassword is the password of every account the harness makes.

@@ -1,17 +1,18 @@
 package site
 
 import (
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/pii"
-	"estateclub/internal/request"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/pii"
+	"estateclub/internal/request"
+	"estateclub/internal/web"
 )
 
 // todoCountOf reads the count of one kind of work from a home page ("" if

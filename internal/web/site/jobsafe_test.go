@@ -5,12 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
-	"estateclub/internal/jobs"
-	"estateclub/internal/web"
-	"estateclub/internal/web/api"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +16,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/jobs"
+	"estateclub/internal/web"
+	"estateclub/internal/web/api"
 )
 
 // syncBuffer is a log destination the server and the test share.

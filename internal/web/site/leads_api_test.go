@@ -2,13 +2,15 @@ package site
 
 import (
 	"bytes"
-	"estateclub/internal/auth"
-	"estateclub/internal/web"
 	"fmt"
-	"github.com/xuri/excelize/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/web"
 )
 
 // specLeads calls every lead operation: a consultant registers (and a

@@ -1,12 +1,13 @@
 package site
 
 import (
-	"estateclub/internal/lead"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"estateclub/internal/lead"
 )
 
 // Issue 12, item 10: the console form and the API refuse a lead that lacks

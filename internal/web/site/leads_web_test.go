@@ -2,11 +2,6 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/lead"
-	"estateclub/internal/web"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +10,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
+	"estateclub/internal/web"
 )
 
 // leadEnv is the sales site of SH-PD: consultants wang and li, manager

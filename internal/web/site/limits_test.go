@@ -2,14 +2,15 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/member"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
 )
 
 // TestBodyLimitsAndContentType: an oversized console or portal form is

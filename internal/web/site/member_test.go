@@ -2,11 +2,6 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/apperr"
-	"estateclub/internal/audit"
-	"estateclub/internal/auth"
-	"estateclub/internal/member"
-	"estateclub/internal/web"
 	"html"
 	"net/http"
 	"net/url"
@@ -15,6 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/web"
 )
 
 // The members of these tests. 张三 (SH-PD) and 赵四 (HZ-XH) share the

@@ -2,14 +2,16 @@ package site
 
 import (
 	"context"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/browsertest"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/chromedp"
-	"testing"
 )
 
 // menuState is what the console's menu looks like in the browser.

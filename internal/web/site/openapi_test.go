@@ -5,18 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"estateclub/internal/auth"
-	"estateclub/internal/card"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/points"
-	"estateclub/internal/web"
 	"fmt"
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/xuri/excelize/v2"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +16,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/xuri/excelize/v2"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/card"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/points"
+	"estateclub/internal/web"
 )
 
 // specPublicOps are the System routes the API document describes; they

@@ -1,8 +1,6 @@
 package site
 
 import (
-	"estateclub/internal/auth"
-	"estateclub/internal/web"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/web"
 )
 
 func TestPagerLinks(t *testing.T) {

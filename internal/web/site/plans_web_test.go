@@ -1,10 +1,6 @@
 package site
 
 import (
-	"estateclub/internal/auth"
-	"estateclub/internal/jobs"
-	"estateclub/internal/points"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/jobs"
+	"estateclub/internal/points"
+	"estateclub/internal/web"
 )
 
 // mustRedirect checks that a form was accepted and returns where it led.

@@ -2,15 +2,16 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/points"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/points"
 )
 
 func TestMemberPointsPage(t *testing.T) {

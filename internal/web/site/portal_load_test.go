@@ -1,8 +1,6 @@
 package site
 
 import (
-	"estateclub/internal/member"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"estateclub/internal/member"
+	"estateclub/internal/web"
 )
 
 // TestPortalLoad is the portal's load check (issue 12): members signed in

@@ -1,10 +1,11 @@
 package site
 
 import (
+	"testing"
+
 	"estateclub/internal/card"
 	"estateclub/internal/web"
 	"estateclub/internal/web/portal"
-	"testing"
 )
 
 func TestQRCacheKeepsItsBound(t *testing.T) {

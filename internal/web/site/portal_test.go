@@ -3,15 +3,6 @@ package site
 import (
 	"bytes"
 	"context"
-	"estateclub/internal/auth"
-	"estateclub/internal/card"
-	"estateclub/internal/member"
-	"estateclub/internal/org"
-	"estateclub/internal/points"
-	"estateclub/internal/redeem"
-	"estateclub/internal/request"
-	"estateclub/internal/sms"
-	"estateclub/internal/web"
 	"fmt"
 	"image"
 	"image/color"
@@ -22,6 +13,16 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/card"
+	"estateclub/internal/member"
+	"estateclub/internal/org"
+	"estateclub/internal/points"
+	"estateclub/internal/redeem"
+	"estateclub/internal/request"
+	"estateclub/internal/sms"
+	"estateclub/internal/web"
 )
 
 var codeRe = regexp.MustCompile(`\d{6}`)

@@ -3,10 +3,6 @@ package site
 import (
 	"context"
 	"encoding/json"
-	"estateclub/internal/auth"
-	"estateclub/internal/points"
-	"estateclub/internal/redeem"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,6 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/points"
+	"estateclub/internal/redeem"
+	"estateclub/internal/web"
 )
 
 // mustFixtureItem makes a gift of 10 points, 100 in stock, at the scope's node.

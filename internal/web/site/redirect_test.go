@@ -1,10 +1,11 @@
 package site
 
 import (
-	"estateclub/internal/web"
 	"net/http"
 	"net/url"
 	"testing"
+
+	"estateclub/internal/web"
 )
 
 // The known ways to turn a "next" parameter into a redirect off the site:

@@ -2,11 +2,6 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/member"
-	"estateclub/internal/web"
 	"fmt"
 	"html"
 	"net/http"
@@ -16,6 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/member"
+	"estateclub/internal/web"
 )
 
 // mustPending files n applications at org node code in one batch, with

@@ -1,13 +1,15 @@
 package site
 
 import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/browsertest"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
-	"github.com/chromedp/chromedp"
-	"strings"
-	"testing"
 )
 
 // On a phone, a supervisor ticks a page of the review queue at once, then

@@ -3,14 +3,6 @@ package site
 import (
 	"context"
 	"encoding/json"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/lead"
-	"estateclub/internal/member"
-	"estateclub/internal/points"
-	"estateclub/internal/request"
-	"estateclub/internal/web"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +13,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/lead"
+	"estateclub/internal/member"
+	"estateclub/internal/points"
+	"estateclub/internal/request"
+	"estateclub/internal/web"
 )
 
 // The permission walk: every registered route, called as every role, must

@@ -1,14 +1,15 @@
 package site
 
 import (
-	"estateclub/internal/auth"
-	"estateclub/internal/redeem"
-	"estateclub/internal/web"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/redeem"
+	"estateclub/internal/web"
 )
 
 // A redemption order belongs to its item's node and to its member's node:

@@ -2,15 +2,17 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/audit"
-	"estateclub/internal/db"
-	"estateclub/internal/web/console"
-	"golang.org/x/net/html"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
+
+	"estateclub/internal/audit"
+	"estateclub/internal/db"
+	"estateclub/internal/web/console"
 )
 
 func init() { siteChecks = append(siteChecks, siteCheck{"audit", checkAuditPages}) }

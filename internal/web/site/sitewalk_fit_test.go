@@ -2,12 +2,7 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/browsertest"
-	"estateclub/internal/db"
 	"fmt"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +12,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"estateclub/internal/browsertest"
+	"estateclub/internal/db"
 )
 
 // Every page fits its screen (item 3 of issue 12): each walked page, one

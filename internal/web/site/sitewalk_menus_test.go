@@ -1,10 +1,11 @@
 package site
 
 import (
-	"golang.org/x/net/html"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func init() {

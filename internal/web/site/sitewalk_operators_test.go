@@ -2,14 +2,16 @@ package site
 
 import (
 	"context"
-	"estateclub/internal/db"
-	"estateclub/internal/demo"
 	"fmt"
-	"golang.org/x/net/html"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
+
+	"golang.org/x/net/html"
+
+	"estateclub/internal/db"
+	"estateclub/internal/demo"
 )
 
 func init() { siteChecks = append(siteChecks, siteCheck{"operators", checkOperators}) }

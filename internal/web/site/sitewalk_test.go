@@ -3,13 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
-	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
-	"estateclub/internal/demo"
-	"estateclub/internal/pii"
-	"estateclub/internal/web"
 	"fmt"
-	"golang.org/x/net/html"
 	"io"
 	"log/slog"
 	"mime"
@@ -21,6 +15,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
+
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/demo"
+	"estateclub/internal/pii"
+	"estateclub/internal/web"
 )
 
 // The site walk: the demo club (internal/demo) behind a real Server, and

@@ -2,12 +2,13 @@ package site
 
 import (
 	"fmt"
-	"golang.org/x/net/html"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 	"unicode"
+
+	"golang.org/x/net/html"
 )
 
 // The words on the walked pages (issue 12, items 1 and 2): English pages

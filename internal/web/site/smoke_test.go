@@ -1,10 +1,11 @@
 package site
 
 import (
-	"estateclub/internal/auth"
 	"net/http"
 	"strings"
 	"testing"
+
+	"estateclub/internal/auth"
 )
 
 func TestLoginDashboardLogout(t *testing.T) {

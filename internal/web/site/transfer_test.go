@@ -3,11 +3,6 @@ package site
 import (
 	"bytes"
 	"context"
-	"estateclub/internal/auth"
-	"estateclub/internal/db"
-	"estateclub/internal/jobs"
-	"estateclub/internal/web"
-	"github.com/xuri/excelize/v2"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -15,6 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/db"
+	"estateclub/internal/jobs"
+	"estateclub/internal/web"
 )
 
 // mustSheet builds a small member spreadsheet with a title row, one bad row

@@ -1,11 +1,12 @@
 package site
 
 import (
+	"strings"
+	"testing"
+
 	"estateclub/internal/i18n"
 	"estateclub/internal/lead"
 	"estateclub/internal/web"
-	"strings"
-	"testing"
 )
 
 func mustPhraseBook(t *testing.T) *web.PhraseBook {
