@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"estateclub/internal/auth"
 	"estateclub/internal/member"
 	"estateclub/internal/web"
@@ -112,20 +114,20 @@ type tierPeriodBody struct {
 	Months int `json:"evaluation_months"`
 }
 
-func (s *handler) tierPeriod(r *request[tierPeriodBody]) (any, error) {
-	if err := web.TierScope(r.Request); err != nil {
-		return nil, err
-	}
+// tiers is the loader of the routes that change the tier scheme: it
+// checks the caller approves tiers group-wide before the body is read.
+func (s *handler) tiers(r *http.Request, _ auth.Permission) (struct{}, error) {
+	return struct{}{}, web.TierScope(r)
+}
+
+func (s *handler) tierPeriod(r *request[tierPeriodBody], _ struct{}) (any, error) {
 	if err := s.Members.SetEvaluationMonths(r.Context(), r.Body.Months); err != nil {
 		return nil, err
 	}
 	return map[string]any{"evaluation_months": r.Body.Months}, nil
 }
 
-func (s *handler) tierUpdate(r *request[member.TierUpdate]) (any, error) {
-	if err := web.TierScope(r.Request); err != nil {
-		return nil, err
-	}
+func (s *handler) tierUpdate(r *request[member.TierUpdate], _ struct{}) (any, error) {
 	return s.Members.UpdateTier(r.Context(), r.PathValue("tier"), r.Body)
 }
 

@@ -101,8 +101,8 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("GET /api/v1/members/{member}/redemptions", auth.PointsRead, h.apiMemberRedemptions)
 	t.Add("POST /api/v1/members/{member}/redemptions", auth.RedeemManage, h.apiMemberRedeem)
 	t.Add("GET /api/v1/tiers", auth.MemberRead, do(h, h.tierList))
-	t.Add("PUT /api/v1/tiers/period", auth.TierApprove, do(h, h.tierPeriod))
-	t.Add("PATCH /api/v1/tiers/{tier}", auth.TierApprove, do(h, h.tierUpdate))
+	t.Add("PUT /api/v1/tiers/period", auth.TierApprove, on(h, h.tiers, h.tierPeriod))
+	t.Add("PATCH /api/v1/tiers/{tier}", auth.TierApprove, on(h, h.tiers, h.tierUpdate))
 	t.Add("GET /api/v1/tier-changes", auth.TierApprove, do(h, h.tierChanges))
 	t.Add("POST /api/v1/tier-changes/{change}/decision", auth.TierApprove, on(h, h.tierChange, h.tierDecide))
 	// Leads (客户线索).

@@ -347,7 +347,7 @@ func call(t *testing.T, e *testEnv, cl *client, rt web.Route, caller *auth.Staff
 	switch {
 	case rt.Method == http.MethodGet:
 		res = cl.get(path)
-	case rt.Surface == web.Console:
+	case rt.Surface == web.Console || rt.Surface == web.Counter:
 		res = cl.postForm(path, nil)
 	default:
 		res = cl.do(rt.Method, path, nil, "application/json")
@@ -379,7 +379,7 @@ func mustBeAllowed(t *testing.T, who string, rt web.Route, a answer) {
 	switch {
 	case a.status == http.StatusUnauthorized, a.status == http.StatusForbidden, a.status == http.StatusNotFound, a.status >= 500:
 		t.Errorf("%s: %s answered %d (code %q), want the handler's answer", who, rt.Pattern(), a.status, a.code)
-	case rt.Surface == web.Console && a.signInRedirect():
+	case (rt.Surface == web.Console || rt.Surface == web.Counter) && a.signInRedirect():
 		t.Errorf("%s: %s redirected to sign-in (%s), want the handler's answer", who, rt.Pattern(), a.location)
 	}
 }
