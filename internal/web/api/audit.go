@@ -3,25 +3,21 @@ package api
 import (
 	"estateclub/internal/audit"
 	"estateclub/internal/web"
-	"net/http"
 )
 
-func (s *handler) apiAuditList(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) auditList(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f, err := web.AuditFilter(r)
+	f, err := web.AuditFilter(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
 	entries, total, err := audit.List(r.Context(), s.DB, f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(entries, total, pg))
+	return web.NewList(entries, total, pg), nil
 }

@@ -1,14 +1,15 @@
 package api
 
 import (
+	"net/http"
+	"strconv"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
 	"estateclub/internal/member"
 	"estateclub/internal/pii"
 	"estateclub/internal/web"
-	"net/http"
-	"strconv"
 )
 
 func queryID(r *http.Request, name string) (int64, error) {
@@ -23,108 +24,85 @@ func queryID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-func (s *handler) apiCardStock(w http.ResponseWriter, r *http.Request) {
-	design, err := queryID(r, "design_id")
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	lines, err := s.Cards.Stock(r.Context(), card.StockFilter{Within: web.Principal(r).Paths(auth.CardManage),
-		City: r.URL.Query().Get("city"), DesignID: design})
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": lines})
+// card loads the card named by {number}, checked where it belongs (see
+// web.Server.ScopedCard).
+func (s *handler) card(r *http.Request, perm auth.Permission) (*card.Card, error) {
+	c, _, err := s.ScopedCard(r, r.PathValue("number"), perm)
+	return c, err
 }
 
-func (s *handler) apiCardDesigns(w http.ResponseWriter, r *http.Request) {
+// cardGroup checks, before the body is read, that the caller manages
+// cards for the whole group: card designs belong to it.
+func cardGroup(r *http.Request, _ auth.Permission) (none, error) {
+	return none{}, web.CardScope(r)
+}
+
+func (s *handler) cardStock(r *request[none]) (any, error) {
+	design, err := queryID(r.Request, "design_id")
+	if err != nil {
+		return nil, err
+	}
+	lines, err := s.Cards.Stock(r.Context(), card.StockFilter{Within: r.P.Paths(auth.CardManage),
+		City: r.URL.Query().Get("city"), DesignID: design})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"items": lines}, nil
+}
+
+func (s *handler) cardDesigns(r *request[none]) (any, error) {
 	q := r.URL.Query()
 	list, _, err := s.Cards.ListDesigns(r.Context(), card.DesignFilter{ActiveOnly: q.Get("active") == "true", Tier: q.Get("tier")})
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
+	return map[string]any{"items": list}, nil
 }
 
-func (s *handler) apiCardDesignCreate(w http.ResponseWriter, r *http.Request) {
-	if err := web.CardScope(r); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var in card.NewDesign
-	if err := web.DecodeJSON(r, &in); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	d, err := s.Cards.CreateDesign(r.Context(), in)
+func (s *handler) cardDesignCreate(r *request[card.NewDesign], _ none) (any, error) {
+	d, err := s.Cards.CreateDesign(r.Context(), r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, d)
+	return created(d), nil
 }
 
-func (s *handler) apiCardBatches(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) cardBatches(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	design, err := queryID(r, "design_id")
+	design, err := queryID(r.Request, "design_id")
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	list, total, err := s.Cards.ListBatches(r.Context(), card.BatchFilter{Within: web.Principal(r).Paths(auth.CardManage),
+	list, total, err := s.Cards.ListBatches(r.Context(), card.BatchFilter{Within: r.P.Paths(auth.CardManage),
 		City: r.URL.Query().Get("city"), DesignID: design, Offset: pg.Offset(), Limit: pg.PerPage})
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(list, total, pg))
+	return web.NewList(list, total, pg), nil
 }
 
-func (s *handler) apiCardBatchCreate(w http.ResponseWriter, r *http.Request) {
-	var in card.NewBatch
-	if err := web.DecodeJSON(r, &in); err != nil {
-		s.APIError(w, r, err)
-		return
+func (s *handler) cardBatchCreate(r *request[card.NewBatch]) (any, error) {
+	if _, err := s.NodeForWrite(r.Request, "city", r.Body.City, auth.CardManage); err != nil {
+		return nil, err
 	}
-	if _, err := s.NodeForWrite(r, "city", in.City, auth.CardManage); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	b, err := s.Cards.CreateBatch(r.Context(), in)
+	b, err := s.Cards.CreateBatch(r.Context(), r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, b)
+	return created(b), nil
 }
 
-func (s *handler) apiCardGet(w http.ResponseWriter, r *http.Request) {
-	c, _, err := s.ScopedCard(r, r.PathValue("number"), auth.CardManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, c)
-}
+func (s *handler) cardGet(_ *request[none], c *card.Card) (any, error) { return c, nil }
 
-func (s *handler) apiMemberCards(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.MemberRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+func (s *handler) memberCards(r *request[none], m *member.Member) (any, error) {
 	list, err := s.Cards.CardsOf(r.Context(), m.ID)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
+	return map[string]any{"items": list}, nil
 }
 
 // cardIssue is the body of an issue (发卡): the member is in the path and
@@ -136,92 +114,50 @@ type cardIssue struct {
 	Tracking string        `json:"tracking"`
 }
 
-func (s *handler) apiMemberCardIssue(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.CardManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b cardIssue
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+func (s *handler) memberCardIssue(r *request[cardIssue], m *member.Member) (any, error) {
 	// A member holds one usable card: a second issue is refused (409), so
 	// a retried request never hands out two cards.
+	b := r.Body
 	c, err := s.Cards.Issue(r.Context(), card.IssueRequest{MemberID: m.ID, Number: b.Number, DesignID: b.DesignID,
 		Delivery: b.Delivery, Tracking: b.Tracking})
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, c)
+	return created(c), nil
 }
 
-func (s *handler) apiCardDelivery(w http.ResponseWriter, r *http.Request) {
-	c, _, err := s.ScopedCard(r, r.PathValue("number"), auth.CardManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		DeliveryStatus card.DeliveryStatus `json:"delivery_status"`
-		Tracking       string              `json:"tracking"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if c, err = s.Cards.UpdateDelivery(r.Context(), c.Number, b.DeliveryStatus, b.Tracking); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, c)
+type cardDeliveryBody struct {
+	DeliveryStatus card.DeliveryStatus `json:"delivery_status"`
+	Tracking       string              `json:"tracking"`
 }
 
-func (s *handler) apiCardLost(w http.ResponseWriter, r *http.Request) {
-	c, _, err := s.ScopedCard(r, r.PathValue("number"), auth.CardManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if c, err = s.Cards.ReportLost(r.Context(), c.Number, b.Reason); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, c)
+func (s *handler) cardDelivery(r *request[cardDeliveryBody], c *card.Card) (any, error) {
+	return s.Cards.UpdateDelivery(r.Context(), c.Number, r.Body.DeliveryStatus, r.Body.Tracking)
 }
 
-func (s *handler) apiCardReissue(w http.ResponseWriter, r *http.Request) {
-	c, _, err := s.ScopedCard(r, r.PathValue("number"), auth.CardManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Reason   string        `json:"reason"`
-		FeeFen   int64         `json:"fee_fen"`
-		Delivery card.Delivery `json:"delivery"`
-		Tracking string        `json:"tracking"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+type cardLostBody struct {
+	Reason string `json:"reason"`
+}
+
+func (s *handler) cardLost(r *request[cardLostBody], c *card.Card) (any, error) {
+	return s.Cards.ReportLost(r.Context(), c.Number, r.Body.Reason)
+}
+
+type cardReissueBody struct {
+	Reason   string        `json:"reason"`
+	FeeFen   int64         `json:"fee_fen"`
+	Delivery card.Delivery `json:"delivery"`
+	Tracking string        `json:"tracking"`
+}
+
+func (s *handler) cardReissue(r *request[cardReissueBody], c *card.Card) (any, error) {
+	b := r.Body
 	n, err := s.Cards.Reissue(r.Context(), card.ReissueRequest{Number: c.Number, Reason: b.Reason, FeeFen: b.FeeFen,
 		Delivery: b.Delivery, Tracking: b.Tracking})
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, n)
+	return created(n), nil
 }
 
 // QRCheck is what merchant staff learn from a member's card QR code (扫码验卡):
@@ -236,28 +172,23 @@ type QRCheck struct {
 	Tier        string      `json:"tier"`
 }
 
-func (s *handler) apiCardVerifyQR(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Payload string `json:"payload"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	c, err := s.Cards.ScanQR(r.Context(), b.Payload)
+type qrBody struct {
+	Payload string `json:"payload"`
+}
+
+func (s *handler) cardVerifyQR(r *request[qrBody]) (any, error) {
+	c, err := s.Cards.ScanQR(r.Context(), r.Body.Payload)
 	if apperr.Is(err, apperr.NotFound) {
 		// A code signed by us names a card that exists; say no more than "invalid".
 		err = apperr.Field("payload", "二维码无效", "invalid QR code")
 	}
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	m, err := s.Members.Get(r.Context(), *c.MemberID)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, QRCheck{Number: c.Number, Status: c.Status, StatusLabel: c.Status.Label(web.Lang(r)),
-		Usable: c.Usable() && m.Status == member.Active, MemberName: pii.MaskName(m.Name), Tier: m.Tier})
+	return QRCheck{Number: c.Number, Status: c.Status, StatusLabel: c.Status.Label(web.Lang(r.Request)),
+		Usable: c.Usable() && m.Status == member.Active, MemberName: pii.MaskName(m.Name), Tier: m.Tier}, nil
 }

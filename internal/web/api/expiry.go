@@ -1,99 +1,91 @@
 package api
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/points"
-	"estateclub/internal/web"
 	"net/http"
 	"strconv"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/jobs"
+	"estateclub/internal/org"
+	"estateclub/internal/points"
+	"estateclub/internal/web"
 )
 
-// --- API ---
+// The expiry policy and the year-end runs belong to the group: the routes
+// that change them load the group's root with s.AuthorizeGroup, checking
+// the route's permission there before the body is read.
 
 type expiryPolicy struct {
 	Years int             `json:"years"`
 	Runs  []web.ExpiryRun `json:"runs"`
 }
 
-func (s *handler) apiExpiry(w http.ResponseWriter, r *http.Request) {
+// expiryView is the expiry policy with the runs the caller may see.
+func (s *handler) expiryView(r *http.Request) (any, error) {
 	d, err := s.ExpiryData(r)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, expiryPolicy{Years: d.Years, Runs: d.Runs})
+	return expiryPolicy{Years: d.Years, Runs: d.Runs}, nil
 }
 
-func (s *handler) apiExpiryPut(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.AuthorizeGroup(r, auth.PlanApprove); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Years *int `json:"years"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+func (s *handler) expiry(r *request[none]) (any, error) { return s.expiryView(r.Request) }
+
+type expiryYearsBody struct {
+	Years *int `json:"years"`
+}
+
+func (b expiryYearsBody) Validate() error {
 	if b.Years == nil {
-		s.APIError(w, r, apperr.Field("years", "请填写有效期（年）", "years is required"))
-		return
+		return apperr.Field("years", "请填写有效期（年）", "years is required")
 	}
-	years, err := web.ParseYears("years", strconv.Itoa(*b.Years))
-	if err == nil {
-		err = s.Points.SetExpiryYears(r.Context(), years)
-	}
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	s.apiExpiry(w, r)
+	_, err := web.ParseYears("years", strconv.Itoa(*b.Years))
+	return err
 }
 
-func (s *handler) apiExpiryRun(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Year   int  `json:"year"`
-		DryRun bool `json:"dry_run"`
+// expiryPut sets the validity in years and answers the policy as it now is.
+func (s *handler) expiryPut(r *request[expiryYearsBody], _ *org.Node) (any, error) {
+	if err := s.Points.SetExpiryYears(r.Context(), *r.Body.Years); err != nil {
+		return nil, err
 	}
-	if _, err := s.AuthorizeGroup(r, auth.PlanApprove); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	id, err := s.EnqueueExpiry(r, b.Year, b.DryRun)
+	return s.expiryView(r.Request)
+}
+
+type expiryRunBody struct {
+	Year   int  `json:"year"`
+	DryRun bool `json:"dry_run"`
+}
+
+// expiryRun queues a year-end run (or a dry run) and answers 202 with it.
+func (s *handler) expiryRun(r *request[expiryRunBody], _ *org.Node) (any, error) {
+	id, err := s.EnqueueExpiry(r.Request, r.Body.Year, r.Body.DryRun)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	j, err := s.Jobs.Get(r.Context(), id)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusAccepted, web.ViewExpiryRun(*j))
+	return withStatus(http.StatusAccepted, web.ViewExpiryRun(*j)), nil
 }
 
-func (s *handler) apiExpiryRunGet(w http.ResponseWriter, r *http.Request) {
+// expiryRunJob loads the year-end run named by {run}, checked at its node.
+func (s *handler) expiryRunJob(r *http.Request, perm auth.Permission) (*jobs.Job, error) {
 	id, err := strconv.ParseInt(r.PathValue("run"), 10, 64)
 	if err != nil {
-		s.APIError(w, r, web.NotFoundErr)
-		return
+		return nil, web.NotFoundErr
 	}
 	j, err := s.Jobs.Get(r.Context(), id)
-	if err == nil && j.Kind != points.ExpiryJobKind {
-		err = web.NotFoundErr
-	}
-	if err == nil {
-		err = web.AuthorizeAt(r, auth.PointsRead, j.NodePath)
-	}
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.ViewExpiryRun(*j))
+	if j.Kind != points.ExpiryJobKind {
+		return nil, web.NotFoundErr
+	}
+	return j, web.AuthorizeAt(r, perm, j.NodePath)
+}
+
+func (s *handler) expiryRunGet(_ *request[none], j *jobs.Job) (any, error) {
+	return web.ViewExpiryRun(*j), nil
 }

@@ -1,18 +1,17 @@
 package api
 
 import (
+	"strconv"
+	"time"
+
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/web"
-	"net/http"
-	"strconv"
-	"time"
 )
 
-func (s *handler) apiMe(w http.ResponseWriter, r *http.Request) {
-	p := web.Principal(r)
+func (s *handler) me(r *request[none]) (any, error) {
 	perms := map[auth.Permission]bool{}
-	for _, g := range p.Grants {
+	for _, g := range r.P.Grants {
 		for _, perm := range g.Role.Permissions() {
 			perms[perm] = true
 		}
@@ -21,73 +20,61 @@ func (s *handler) apiMe(w http.ResponseWriter, r *http.Request) {
 	for perm := range perms {
 		list = append(list, perm)
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"staff": p.Staff, "permissions": list})
+	return map[string]any{"staff": r.P.Staff, "permissions": list}, nil
 }
 
-func (s *handler) apiMePassword(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Current string `json:"current_password"`
-		New     string `json:"new_password"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+type passwordBody struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
+}
+
+// mePassword changes the caller's password and ends their other
+// sessions; the one it is sent with, if any, stays signed in.
+func (s *handler) mePassword(r *request[passwordBody]) (any, error) {
 	keep := ""
-	if sess := web.Info(r).Sess; sess != nil {
+	if sess := web.Info(r.Request).Sess; sess != nil {
 		keep = sess.IDHash
 	}
-	if err := s.Auth.ChangePassword(r.Context(), web.Principal(r).Staff.ID, b.Current, b.New, keep); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, s.Auth.ChangePassword(r.Context(), r.P.Staff.ID, r.Body.Current, r.Body.New, keep)
 }
 
-func (s *handler) apiTokenList(w http.ResponseWriter, r *http.Request) {
-	toks, err := s.Auth.ListTokens(r.Context(), web.Principal(r).Staff.ID)
+func (s *handler) tokenList(r *request[none]) (any, error) {
+	toks, err := s.Auth.ListTokens(r.Context(), r.P.Staff.ID)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(toks, len(toks), web.Paging{Page: 1, PerPage: max(len(toks), 1)}))
+	return whole(toks), nil
 }
 
-func (s *handler) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Name    string `json:"name"`
-		TTLDays int    `json:"ttl_days"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+type tokenBody struct {
+	Name    string `json:"name"`
+	TTLDays int    `json:"ttl_days"`
+}
+
+func (b tokenBody) Validate() error {
 	if b.TTLDays < 0 || b.TTLDays > 3650 {
-		s.APIError(w, r, apperr.Field("ttl_days", "有效天数须为 0–3650（0 为不过期）", "ttl_days must be 0–3650 (0: never expires)"))
-		return
+		return apperr.Field("ttl_days", "有效天数须为 0–3650（0 为不过期）", "ttl_days must be 0–3650 (0: never expires)")
 	}
-	raw, t, err := s.Auth.CreateToken(r.Context(), web.Principal(r).Staff.ID, b.Name, time.Duration(b.TTLDays)*24*time.Hour)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusCreated, map[string]any{"token": raw, "info": t})
+	return nil
 }
 
-func (s *handler) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *handler) tokenCreate(r *request[tokenBody]) (any, error) {
+	raw, t, err := s.Auth.CreateToken(r.Context(), r.P.Staff.ID, r.Body.Name, time.Duration(r.Body.TTLDays)*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return created(map[string]any{"token": raw, "info": t}), nil
+}
+
+func (s *handler) tokenRevoke(r *request[none]) (any, error) {
 	id, err := strconv.ParseInt(r.PathValue("token"), 10, 64)
 	if err != nil {
-		s.APIError(w, r, web.NotFoundErr)
-		return
+		return nil, web.NotFoundErr
 	}
-	if err := s.Auth.RevokeToken(r.Context(), web.Principal(r).Staff.ID, id); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, s.Auth.RevokeToken(r.Context(), r.P.Staff.ID, id)
 }
 
-func (s *handler) apiRoles(w http.ResponseWriter, r *http.Request) {
+func (s *handler) roles(r *request[none]) (any, error) {
 	type role struct {
 		Code        auth.Role         `json:"code"`
 		Label       string            `json:"label"`
@@ -95,16 +82,11 @@ func (s *handler) apiRoles(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]role, 0, len(auth.Roles))
 	for _, ro := range auth.Roles {
-		out = append(out, role{ro, ro.Label(web.Lang(r)), ro.Permissions()})
+		out = append(out, role{ro, ro.Label(web.Lang(r.Request)), ro.Permissions()})
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+	return map[string]any{"items": out}, nil
 }
 
-func (s *handler) apiDashboard(w http.ResponseWriter, r *http.Request) {
-	d, err := s.DashboardData(r.Context(), web.Principal(r))
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, d)
+func (s *handler) dashboard(r *request[none]) (any, error) {
+	return s.DashboardData(r.Context(), r.P)
 }

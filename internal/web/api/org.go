@@ -4,71 +4,41 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/org"
 	"estateclub/internal/web"
-	"net/http"
 )
 
-func (s *handler) apiOrgList(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) orgList(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f := org.Filter{Within: web.Principal(r).Paths(auth.OrgRead), Query: r.URL.Query().Get("q"),
+	f := org.Filter{Within: r.P.Paths(auth.OrgRead), Query: r.URL.Query().Get("q"),
 		Offset: pg.Offset(), Limit: pg.PerPage}
 	if k := r.URL.Query().Get("kind"); k != "" {
 		if f.Kind, err = org.ParseKind(k); err != nil {
-			s.APIError(w, r, err)
-			return
+			return nil, err
 		}
 	}
 	nodes, total, err := s.Org.List(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(nodes, total, pg))
+	return web.NewList(nodes, total, pg), nil
 }
 
-func (s *handler) apiOrgCreate(w http.ResponseWriter, r *http.Request) {
-	var b web.OrgCreateBody
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	n, err := s.CreateNode(r, b)
+func (s *handler) orgCreate(r *request[web.OrgCreateBody]) (any, error) {
+	n, err := s.CreateNode(r.Request, r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, n)
+	return created(n), nil
 }
 
-func (s *handler) apiOrgGet(w http.ResponseWriter, r *http.Request) {
-	n, err := s.ScopedNode(r, auth.OrgRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, n)
+func (s *handler) orgGet(_ *request[none], n *org.Node) (any, error) { return n, nil }
+
+type orgUpdateBody struct {
+	Name *string `json:"name"`
 }
 
-func (s *handler) apiOrgUpdate(w http.ResponseWriter, r *http.Request) {
-	n, err := s.ScopedNode(r, auth.OrgWrite)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Name *string `json:"name"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	n, err = s.Org.Update(r.Context(), n.Code, org.Update{Name: b.Name})
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, n)
+func (s *handler) orgUpdate(r *request[orgUpdateBody], n *org.Node) (any, error) {
+	return s.Org.Update(r.Context(), n.Code, org.Update{Name: r.Body.Name})
 }

@@ -1,20 +1,11 @@
 package api
 
-import (
-	"estateclub/internal/points"
-	"estateclub/internal/web"
-	"net/http"
-)
+import "estateclub/internal/web"
 
-func (s *handler) apiPointsReport(w http.ResponseWriter, r *http.Request) {
-	f, err := web.ReportFilter(r)
-	var rep *points.EffectivenessReport
-	if err == nil {
-		rep, err = s.Points.Effectiveness(r.Context(), f)
-	}
+func (s *handler) pointsReport(r *request[none]) (any, error) {
+	f, err := web.ReportFilter(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, rep)
+	return s.Points.Effectiveness(r.Context(), f)
 }

@@ -4,114 +4,66 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/web"
-	"net/http"
 )
 
-func (s *handler) apiStaffList(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) staffList(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f, err := web.StaffFilter(r)
+	f, err := web.StaffFilter(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
 	list, total, err := s.Auth.ListStaff(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	for i := range list {
-		list[i].Grants = web.VisibleGrants(web.Principal(r), list[i].Grants)
+		list[i].Grants = web.VisibleGrants(r.P, list[i].Grants)
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(list, total, pg))
+	return web.NewList(list, total, pg), nil
 }
 
-func (s *handler) apiStaffCreate(w http.ResponseWriter, r *http.Request) {
-	var b web.StaffCreateBody
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	st, generated, err := s.CreateStaff(r, b)
+// staffCreate answers the new account with its password when one was
+// generated (shown this once).
+func (s *handler) staffCreate(r *request[web.StaffCreateBody]) (any, error) {
+	st, generated, err := s.CreateStaff(r.Request, r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	out := struct {
+	return created(struct {
 		*auth.Staff
 		Password string `json:"password,omitempty"`
-	}{st, generated}
-	web.WriteJSON(w, http.StatusCreated, out)
+	}{st, generated}), nil
 }
 
-func (s *handler) apiStaffGet(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ScopedStaff(r, auth.StaffRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, st)
+func (s *handler) staffGet(_ *request[none], st *auth.Staff) (any, error) { return st, nil }
+
+type staffUpdateBody struct {
+	Name   *string `json:"name"`
+	Email  *string `json:"email"`
+	Locale *string `json:"locale"`
+	Active *bool   `json:"active"`
 }
 
-func (s *handler) apiStaffUpdate(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ScopedStaff(r, auth.StaffWrite)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+func (s *handler) staffUpdate(r *request[staffUpdateBody], st *auth.Staff) (any, error) {
+	b := r.Body
+	if b.Active != nil && !*b.Active && st.ID == r.P.Staff.ID {
+		return nil, apperr.Field("active", "不能停用自己的账号", "you cannot disable your own account")
 	}
-	var b struct {
-		Name   *string `json:"name"`
-		Email  *string `json:"email"`
-		Locale *string `json:"locale"`
-		Active *bool   `json:"active"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if b.Active != nil && !*b.Active && st.ID == web.Principal(r).Staff.ID {
-		s.APIError(w, r, apperr.Field("active", "不能停用自己的账号", "you cannot disable your own account"))
-		return
-	}
-	st, err = s.Auth.UpdateStaff(r.Context(), st.ID, auth.StaffUpdate{Name: b.Name, Email: b.Email, Locale: b.Locale, Active: b.Active})
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, st)
+	return s.Auth.UpdateStaff(r.Context(), st.ID, auth.StaffUpdate{Name: b.Name, Email: b.Email, Locale: b.Locale, Active: b.Active})
 }
 
-func (s *handler) apiStaffGrant(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ScopedStaff(r, auth.StaffWrite)
+func (s *handler) staffGrant(r *request[web.GrantBody], st *auth.Staff) (any, error) {
+	st, err := s.Grant(r.Request, st, r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	var b web.GrantBody
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if st, err = s.Grant(r, st, b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusCreated, st)
+	return created(st), nil
 }
 
-func (s *handler) apiStaffRevoke(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ScopedStaff(r, auth.StaffWrite)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if st, err = s.Revoke(r, st); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, st)
+func (s *handler) staffRevoke(r *request[none], st *auth.Staff) (any, error) {
+	return s.Revoke(r.Request, st)
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
-	"estateclub/internal/jobs"
-	"estateclub/internal/web"
 	"net/http"
 	"strconv"
 	"time"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/jobs"
+	"estateclub/internal/web"
 )
 
 // APIJob is a background job as the API shows it.
@@ -34,15 +36,21 @@ func toAPIJob(j *jobs.Job) APIJob {
 	return out
 }
 
-// apiMemberImport takes an upload (multipart: file, org, kind) and answers
-// 202 with the job to follow.
-func (s *handler) apiMemberImport(w http.ResponseWriter, r *http.Request) {
+// importJob loads the import job named by {job} where the caller may import
+// (web.Server.ScopedJob checks member.write, the route's permission).
+func (s *handler) importJob(r *http.Request, _ auth.Permission) (*jobs.Job, error) {
+	return s.ScopedJob(r)
+}
+
+// memberImport takes an upload (multipart: file, org, kind) and answers
+// 202 with the job to follow, and its address in Location. It reads a
+// multipart body and sets a header, so it stays a plain handler.
+func (s *handler) memberImport(w http.ResponseWriter, r *http.Request) {
 	id, err := s.EnqueueImport(r)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+	var j *jobs.Job
+	if err == nil {
+		j, err = s.Jobs.Get(r.Context(), id)
 	}
-	j, err := s.Jobs.Get(r.Context(), id)
 	if err != nil {
 		s.APIError(w, r, err)
 		return
@@ -51,11 +59,4 @@ func (s *handler) apiMemberImport(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusAccepted, toAPIJob(j))
 }
 
-func (s *handler) apiJob(w http.ResponseWriter, r *http.Request) {
-	j, err := s.ScopedJob(r)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, toAPIJob(j))
-}
+func (s *handler) jobGet(_ *request[none], j *jobs.Job) (any, error) { return toAPIJob(j), nil }
