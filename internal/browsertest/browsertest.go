@@ -8,6 +8,13 @@
 //	}
 //	browsertest.Screenshot(t, ctx, "portal-home")
 //
+// Every tab fails its test on a problem of its pages: an uncaught exception,
+// a console error, a CSP violation, a failed load, a missing script, style
+// sheet or image (see Kind). A test that provokes one on purpose says so
+// first, narrowly:
+//
+//	browsertest.Expect(t, ctx, browsertest.BadStatus, "/photos/999")
+//
 // Without Chromium the tests are skipped loudly, except in CI (CI=true),
 // where they fail.
 package browsertest

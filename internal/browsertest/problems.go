@@ -39,17 +39,6 @@ const (
 	BadStatus Kind = "bad status"
 )
 
-// Problem is one thing that went wrong in a tab.
-type Problem struct {
-	Kind Kind
-	Page string // the URL of the page open in the tab at the time
-	Text string // what the browser said, with the URL of the resource
-}
-
-func (p Problem) String() string {
-	return fmt.Sprintf("browser %s in %s: %s", p.Kind, p.Page, p.Text)
-}
-
 // flushTimeout bounds the round trip that lets the last events of a tab
 // arrive before its problems are checked.
 const flushTimeout = 5 * time.Second
@@ -90,9 +79,9 @@ type expectation struct {
 type watch struct {
 	t        testing.TB
 	mu       sync.Mutex
-	stopped  bool // the test's cleanup began: report nothing more
-	page     string
-	main     cdp.FrameID
+	stopped  bool                         // the tab's check is done: report nothing more
+	page     string                       // the URL of the page open in the tab
+	main     cdp.FrameID                  // the tab's top frame
 	loaders  map[cdp.FrameID]cdp.LoaderID // the last navigation of each frame
 	requests map[network.RequestID]*request
 	held     map[cdp.FrameID]string // a cancelled navigation, until the frame's next event
@@ -136,25 +125,28 @@ func (w *watch) logf(format string, args ...any) {
 	}
 }
 
-// problem reports p: logged when a Expect names it, an error otherwise.
+// problem reports a problem of the page open now, with the page's URL and
+// text, what the browser said: logged when an Expect names it, an error
+// otherwise.
 func (w *watch) problem(kind Kind, text string) {
-	p := Problem{Kind: kind, Page: w.page, Text: text}
 	if w.stopped {
 		return
 	}
 	for _, e := range w.expected {
 		if e.kind == kind && strings.Contains(text, e.contains) {
 			e.seen++
-			w.t.Logf("%s (expected)", p)
+			w.t.Logf("browser %s in %s: %s (expected)", kind, w.page, text)
 			return
 		}
 	}
-	w.t.Errorf("%s", p)
+	w.t.Errorf("browser %s in %s: %s", kind, w.page, text)
 }
 
 // finish lets the events sent before now arrive (one round trip to the
 // page), stops reporting, and fails the test for every expected problem that
-// did not happen. It runs at the cleanup of the tab, before it closes.
+// did not happen (unless the test has failed already, which may be why).
+// It runs at the cleanup of the tab, before the tab closes. A request still
+// on its way then is not judged.
 func (w *watch) finish(ctx context.Context) {
 	var err error
 	// A tab that never opened is not opened now.
@@ -171,7 +163,7 @@ func (w *watch) finish(ctx context.Context) {
 	for frame := range w.held {
 		w.reportHeld(frame)
 	}
-	if !w.t.Skipped() {
+	if !w.t.Skipped() && !w.t.Failed() {
 		for _, e := range w.expected {
 			if e.seen == 0 {
 				w.t.Errorf("browser %s containing %q was expected in %s, but did not happen", e.kind, e.contains, w.page)
