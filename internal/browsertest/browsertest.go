@@ -8,6 +8,13 @@
 //	}
 //	browsertest.Screenshot(t, ctx, "portal-home")
 //
+// Every tab fails its test on a problem of its pages: an uncaught exception,
+// a console error, a CSP violation, a failed load, a missing script, style
+// sheet or image (see Kind). A test that provokes one on purpose says so
+// first, narrowly:
+//
+//	browsertest.Expect(t, ctx, browsertest.BadStatus, "/photos/999")
+//
 // Without Chromium the tests are skipped loudly, except in CI (CI=true),
 // where they fail.
 package browsertest
@@ -25,7 +32,6 @@ import (
 	"testing"
 	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -65,8 +71,12 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // New starts a fresh headless Chromium with its own profile and returns a
-// chromedp context for one tab. The browser is stopped at t.Cleanup. Console
-// errors, uncaught exceptions and failed loads of the page go to t.Logf.
+// chromedp context for one tab. The browser is stopped at t.Cleanup.
+//
+// The tab fails the test (t.Errorf, with the page's URL) on every problem of
+// its pages: an uncaught exception or promise rejection, a console error, an
+// error the browser logs (a CSP violation), a failed load and a bad status
+// (see Kind). A test that provokes one on purpose declares it with Expect.
 func New(t testing.TB, opts ...Option) context.Context {
 	t.Helper()
 	cfg := config{width: DefaultWidth, height: DefaultHeight, timeout: DefaultTimeout}
@@ -78,7 +88,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 	// Created before the cleanup below is registered, so the profile is
 	// removed only after the browser has stopped (cleanups run last first).
 	profile := t.TempDir()
-	logs := &testLog{t: t}
+	w := newWatch(t)
 
 	root, cancelRoot := context.WithTimeout(context.Background(), cfg.timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root,
@@ -99,11 +109,11 @@ func New(t testing.TB, opts ...Option) context.Context {
 		chromedp.WindowSize(cfg.width, cfg.height),
 	)
 	ctx, cancelTab := chromedp.NewContext(allocCtx,
-		chromedp.WithListener(logs.event),
-		chromedp.WithErrorf(logs.logf),
+		chromedp.WithListener(w.event),
+		chromedp.WithErrorf(w.logf),
 	)
 	t.Cleanup(func() {
-		logs.stop()
+		w.finish(ctx)
 		cancelTab()
 		cancelAlloc()
 		cancelRoot()
@@ -118,7 +128,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 	if err := chromedp.Do(ctx, emulateViewport(cfg)); err != nil {
 		t.Fatalf("emulate a %dx%d viewport: %v", cfg.width, cfg.height, err)
 	}
-	return context.WithValue(ctx, configKey{}, cfg)
+	return context.WithValue(context.WithValue(ctx, configKey{}, cfg), watchKey{}, w)
 }
 
 // configKey keys the config of New in the contexts it returns, for Tab.
@@ -127,19 +137,24 @@ type configKey struct{}
 // Tab opens another tab in the browser of ctx (a context from New) with
 // the first tab's viewport. The tab lives in a browser context of its own,
 // as in a separate private window: its own cookies and storage, so tabs
-// may be signed in as different users. It is closed at t.Cleanup.
+// may be signed in as different users. It is closed at t.Cleanup. Its
+// problems fail t, as New's do.
 func Tab(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
 	cfg, ok := ctx.Value(configKey{}).(config)
 	if !ok {
 		t.Fatal("browsertest.Tab: the context does not come from browsertest.New")
 	}
-	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
+	w := newWatch(t)
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(w.event))
+	t.Cleanup(func() {
+		w.finish(tab)
+		cancel()
+	})
 	if err := chromedp.Do(tab, emulateViewport(cfg)); err != nil {
 		t.Fatalf("open a %dx%d tab: %v", cfg.width, cfg.height, err)
 	}
-	return tab
+	return context.WithValue(tab, watchKey{}, w)
 }
 
 // Screenshot saves a full-page PNG of the tab as name.png, in the folder
@@ -249,57 +264,6 @@ func findChromium() (string, error) {
 }
 
 func inCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
-
-// testLog forwards what the browser reports to t.Logf until the test's
-// cleanup starts; testing panics on a log after the test has completed.
-type testLog struct {
-	t       testing.TB
-	mu      sync.Mutex
-	stopped bool
-}
-
-func (l *testLog) logf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.stopped {
-		l.t.Logf(format, args...)
-	}
-}
-
-func (l *testLog) stop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stopped = true
-}
-
-// event runs on the tab's read loop, so it must return fast and send no
-// command (see chromedp.WithListener).
-func (l *testLog) event(ev any) {
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			l.logf("browser console.%s: %s%s", ev.Type, argsText(ev.Args), stackPlace(ev.StackTrace))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		place := fmt.Sprintf(" (%s:%d:%d)", d.URL, d.LineNumber+1, d.ColumnNumber+1)
-		text := d.Text
-		if d.Exception != nil {
-			// An Error's description ends with its stack, places included.
-			value := argsText([]*runtime.RemoteObject{d.Exception})
-			text += " " + value
-			if strings.Contains(value, "\n    at ") {
-				place = ""
-			}
-		}
-		l.logf("browser exception: %s%s", text, place)
-	case *cdplog.EventEntryAdded:
-		// Chromium asks every page for /favicon.ico; a missing one is noise.
-		if e := ev.Entry; e != nil && e.Level == cdplog.EntryLevelError && !strings.HasSuffix(e.URL, "/favicon.ico") {
-			l.logf("browser %s error: %s (%s)", e.Source, e.Text, e.URL)
-		}
-	}
-}
 
 func argsText(args []*runtime.RemoteObject) string {
 	parts := make([]string, 0, len(args))

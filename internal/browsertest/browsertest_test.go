@@ -81,7 +81,10 @@ func TestClickChinesePage(t *testing.T) {
 	if got := mustRun(t, ctx, chromedp.Evaluate[[]int]("[innerWidth, innerHeight]")); got[0] != browsertest.DefaultWidth || got[1] != browsertest.DefaultHeight {
 		t.Errorf("viewport = %dx%d, want %dx%d", got[0], got[1], browsertest.DefaultWidth, browsertest.DefaultHeight)
 	}
-	// The page's error shows up in the test log (see -v); it must not break the tab.
+	// The button's errors are provoked on purpose: declared, they are logged
+	// (see -v) and must not break the tab.
+	browsertest.Expect(t, ctx, browsertest.ConsoleError, "出错了 42")
+	browsertest.Expect(t, ctx, browsertest.Exception, "undefinedFunction is not defined")
 	mustDo(t, ctx, chromedp.Click(chromedp.ID("e")))
 
 	path := browsertest.Screenshot(t, ctx, "desktop")
