@@ -1,61 +1,48 @@
 package api
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/points"
-	"estateclub/internal/web"
 	"net/http"
 	"strings"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/points"
+	"estateclub/internal/web"
 )
 
-// --- API ---
-
-func (s *handler) apiMemberEvent(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.PointsAward)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var in points.EventInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+// memberEvent records an event for the member: 201, or 200 when its
+// idempotency key replays an event already recorded.
+func (s *handler) memberEvent(r *request[points.EventInput], m *member.Member) (any, error) {
+	in := r.Body
 	if in.MemberID != 0 && in.MemberID != m.ID {
-		s.APIError(w, r, apperr.Field("member_id", "会员ID与路径不符", "member_id does not match the path"))
-		return
+		return nil, apperr.Field("member_id", "会员ID与路径不符", "member_id does not match the path")
 	}
 	in.MemberID = m.ID
 	ev, err := s.Points.RecordEvent(r.Context(), in)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	status := http.StatusCreated
 	if ev.Replayed {
-		status = http.StatusOK
+		return ev, nil
 	}
-	web.WriteJSON(w, status, ev)
+	return created(ev), nil
 }
 
-func (s *handler) apiPointEvents(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) pointEvents(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f, err := web.EventFilter(r, pg)
+	f, err := web.EventFilter(r.Request, pg)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	items, total, err := s.Points.Events(r.Context(), f)
+	list, total, err := s.Points.Events(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(items, total, pg))
+	return web.NewList(list, total, pg), nil
 }
 
 // batchError is the API's answer to a refused batch: the error, and the
@@ -65,62 +52,56 @@ type batchError struct {
 	Report *web.BatchReportView `json:"report"`
 }
 
-func (s *handler) apiBatchResult(w http.ResponseWriter, r *http.Request, report *points.BatchReport, err error) {
+// batchResult is the answer to a batch: its report (201, or 200 for a dry
+// run), or for a batch refused with a report, the error beside the report
+// with the error's status.
+func batchResult(r *http.Request, report *points.BatchReport, err error) (any, error) {
 	if err != nil {
 		e := apperr.As(err)
 		if report == nil || e.Code == apperr.Internal {
-			s.APIError(w, r, err)
-			return
+			return nil, err
 		}
 		var body batchError
 		body.Error.Code, body.Error.Message, body.Error.Field = string(e.Code), e.Message(web.Lang(r)), e.Field
 		body.Report = web.ViewBatch(report, web.Lang(r))
-		web.WriteJSON(w, apperr.HTTPStatus(e.Code), body)
-		return
+		return withStatus(apperr.HTTPStatus(e.Code), body), nil
 	}
-	status := http.StatusCreated
 	if report.DryRun {
-		status = http.StatusOK
+		return web.ViewBatch(report, web.Lang(r)), nil
 	}
-	web.WriteJSON(w, status, web.ViewBatch(report, web.Lang(r)))
+	return created(web.ViewBatch(report, web.Lang(r))), nil
 }
 
-// apiPointBatch awards a batch sent as JSON, or as an uploaded .xlsx
-// (multipart/form-data with the fields of the console's form).
-func (s *handler) apiPointBatch(w http.ResponseWriter, r *http.Request) {
-	var in points.BatchInput
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(web.MaxUpload); err != nil {
-			s.APIError(w, r, apperr.Field("file", "上传的文件无法读取", "the uploaded file cannot be read"))
-			return
-		}
-		var err error
-		if in, err = web.AwardBatchFromForm(r); err != nil {
-			s.APIError(w, r, err)
-			return
-		}
-	} else if err := web.DecodeJSON(r, &in); err != nil {
+// pointBatch awards a batch sent as JSON, or as an uploaded .xlsx
+// (multipart/form-data with the fields of the console's form). It reads
+// its body itself, so it stays a plain handler.
+func (s *handler) pointBatch(w http.ResponseWriter, r *http.Request) {
+	in, err := batchInput(r)
+	if err != nil {
 		s.APIError(w, r, err)
 		return
 	}
 	in.Within = web.Principal(r).Paths(auth.PointsAward)
 	report, err := s.Points.AwardBatch(r.Context(), in)
-	s.apiBatchResult(w, r, report, err)
+	out, err := batchResult(r, report, err)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	write(w, out)
 }
 
-func (s *handler) apiMemberExpiries(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.PointsRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+// batchInput reads the batch from the JSON or the multipart body.
+func batchInput(r *http.Request) (in points.BatchInput, err error) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return in, web.DecodeJSON(r, &in)
 	}
-	items, err := s.Points.UpcomingExpiries(r.Context(), m.ID)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+	if err := r.ParseMultipartForm(web.MaxUpload); err != nil {
+		return in, apperr.Field("file", "上传的文件无法读取", "the uploaded file cannot be read")
 	}
-	if items == nil {
-		items = []points.UpcomingExpiry{}
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	return web.AwardBatchFromForm(r)
+}
+
+func (s *handler) memberExpiries(r *request[none], m *member.Member) (any, error) {
+	return items(s.Points.UpcomingExpiries(r.Context(), m.ID))
 }

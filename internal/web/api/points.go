@@ -1,123 +1,83 @@
 package api
 
 import (
-	"estateclub/internal/apperr"
-	"estateclub/internal/auth"
-	"estateclub/internal/points"
-	"estateclub/internal/web"
 	"net/http"
 	"strconv"
+
+	"estateclub/internal/apperr"
+	"estateclub/internal/auth"
+	"estateclub/internal/member"
+	"estateclub/internal/points"
+	"estateclub/internal/web"
 )
 
-func (s *handler) apiMemberPoints(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.PointsRead)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	b, err := s.Points.Balances(r.Context(), m.ID)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if b == nil {
-		b = []points.Balance{}
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": b})
+func (s *handler) memberPoints(r *request[none], m *member.Member) (any, error) {
+	return items(s.Points.Balances(r.Context(), m.ID))
 }
 
-func (s *handler) apiMemberStatement(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.PointsRead)
+func (s *handler) memberStatement(r *request[none], m *member.Member) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	pg, err := web.ReadPaging(r)
+	f, err := web.PointsFilter(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	f, err := web.PointsFilter(r)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
 	lines, total, err := s.Points.Statement(r.Context(), m.ID, f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(lines, total, pg))
+	return web.NewList(lines, total, pg), nil
 }
 
-func (s *handler) apiAdjustPropose(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.AdjustPropose)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var in points.AdjustmentInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
+func (s *handler) adjustPropose(r *request[points.AdjustmentInput], m *member.Member) (any, error) {
+	in := r.Body
 	in.MemberID = m.ID
 	a, err := s.Points.ProposeAdjustment(r.Context(), in)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, a)
+	return created(a), nil
 }
 
-func (s *handler) apiAdjustments(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+func (s *handler) adjustments(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f := points.AdjustmentFilter{Within: web.Principal(r).Paths(auth.AdjustApprove), Offset: pg.Offset(), Limit: pg.PerPage}
+	f := points.AdjustmentFilter{Within: r.P.Paths(auth.AdjustApprove), Offset: pg.Offset(), Limit: pg.PerPage}
 	switch st := points.AdjustmentStatus(r.URL.Query().Get("status")); st {
 	case "", points.AdjustmentPending, points.AdjustmentApproved, points.AdjustmentRejected:
 		f.Status = st
 	default:
-		s.APIError(w, r, apperr.Field("status", "状态须为 pending、approved 或 rejected", "status must be pending, approved or rejected"))
-		return
+		return nil, apperr.Field("status", "状态须为 pending、approved 或 rejected", "status must be pending, approved or rejected")
 	}
-	items, total, err := s.Points.Adjustments(r.Context(), f)
+	list, total, err := s.Points.Adjustments(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(items, total, pg))
+	return web.NewList(list, total, pg), nil
 }
 
-func (s *handler) apiAdjustDecide(w http.ResponseWriter, r *http.Request) {
+// adjustment loads the adjustment {adjustment} and checks perm at its
+// member's node.
+func (s *handler) adjustment(r *http.Request, perm auth.Permission) (*points.Adjustment, error) {
 	id, err := strconv.ParseInt(r.PathValue("adjustment"), 10, 64)
 	if err != nil {
-		s.APIError(w, r, web.NotFoundErr)
-		return
+		return nil, web.NotFoundErr
 	}
 	a, err := s.Points.Adjustment(r.Context(), id)
-	if err == nil {
-		err = web.AuthorizeAt(r, auth.AdjustApprove, a.NodePath)
-	}
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	var b struct {
-		Approve bool   `json:"approve"`
-		Note    string `json:"note"`
+	if err := web.AuthorizeAt(r, perm, a.NodePath); err != nil {
+		return nil, err
 	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if a, err = s.Points.DecideAdjustment(r.Context(), id, b.Approve, b.Note); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, a)
+	return a, nil
+}
+
+func (s *handler) adjustDecide(r *request[decisionBody], a *points.Adjustment) (any, error) {
+	return s.Points.DecideAdjustment(r.Context(), a.ID, r.Body.Approve, r.Body.Note)
 }

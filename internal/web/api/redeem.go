@@ -1,252 +1,147 @@
 package api
 
 import (
+	"net/http"
+
 	"estateclub/internal/auth"
+	"estateclub/internal/member"
 	"estateclub/internal/redeem"
 	"estateclub/internal/web"
-	"net/http"
 )
 
-func (s *handler) apiRedeemItems(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+// reasonBody is the body of a step that only gives its reason (a
+// cancellation, a claim).
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
+func (s *handler) redeemItems(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	f, err := s.ItemFilter(r, r.URL.Query())
+	f, err := s.ItemFilter(r.Request, r.URL.Query())
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
-	items, total, err := s.Redeem.Items(r.Context(), f)
+	list, total, err := s.Redeem.Items(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(items, total, pg))
+	return web.NewList(list, total, pg), nil
 }
 
-func (s *handler) apiRedeemItemCreate(w http.ResponseWriter, r *http.Request) {
-	var in redeem.NewItem
-	if err := web.DecodeJSON(r, &in); err != nil {
-		s.APIError(w, r, err)
-		return
+func (s *handler) redeemItemCreate(r *request[redeem.NewItem]) (any, error) {
+	if _, err := s.NodeForWrite(r.Request, "node_code", r.Body.NodeCode, auth.RedeemManage); err != nil {
+		return nil, err
 	}
-	if _, err := s.NodeForWrite(r, "node_code", in.NodeCode, auth.RedeemManage); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	it, err := s.Redeem.CreateItem(r.Context(), in)
+	it, err := s.Redeem.CreateItem(r.Context(), r.Body)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusCreated, it)
+	return created(it), nil
 }
 
-func (s *handler) apiRedeemItemGet(w http.ResponseWriter, r *http.Request) {
-	it, err := s.ScopedItem(r, auth.RedeemManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, it)
+func (s *handler) redeemItemGet(_ *request[none], it *redeem.Item) (any, error) { return it, nil }
+
+func (s *handler) redeemItemUpdate(r *request[redeem.ItemUpdate], it *redeem.Item) (any, error) {
+	return s.Redeem.UpdateItem(r.Context(), it.ID, r.Body)
 }
 
-func (s *handler) apiRedeemItemUpdate(w http.ResponseWriter, r *http.Request) {
-	it, err := s.ScopedItem(r, auth.RedeemManage)
+func (s *handler) redemptions(r *request[none]) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	var u redeem.ItemUpdate
-	if err := web.DecodeJSON(r, &u); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if it, err = s.Redeem.UpdateItem(r.Context(), it.ID, u); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, it)
-}
-
-func (s *handler) apiRedemptions(w http.ResponseWriter, r *http.Request) {
-	pg, err := web.ReadPaging(r)
+	f, err := s.OrderFilter(r.Request, r.URL.Query())
 	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	f, err := s.OrderFilter(r, r.URL.Query())
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
 	orders, total, err := s.Redeem.Orders(r.Context(), f)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(orders, total, pg))
+	return web.NewList(orders, total, pg), nil
 }
 
-func (s *handler) apiRedemptionGet(w http.ResponseWriter, r *http.Request) {
-	o, err := s.ScopedOrder(r, auth.RedeemManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, o)
-}
+func (s *handler) redemptionGet(_ *request[none], o *redeem.Order) (any, error) { return o, nil }
 
-// apiMemberRedemptions lists a member's orders, whichever node's items.
-func (s *handler) apiMemberRedemptions(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.PointsRead)
+// memberRedemptions lists a member's orders, whichever node's items.
+func (s *handler) memberRedemptions(r *request[none], m *member.Member) (any, error) {
+	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	pg, err := web.ReadPaging(r)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
 	orders, total, err := s.Redeem.Orders(r.Context(), redeem.OrderFilter{MemberID: m.ID, Offset: pg.Offset(), Limit: pg.PerPage})
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	web.WriteJSON(w, http.StatusOK, web.NewList(orders, total, pg))
+	return web.NewList(orders, total, pg), nil
 }
 
-// apiMemberRedeem applies for the member; the Idempotency-Key header makes
-// a retry return the first order (200) instead of ordering again (201).
-func (s *handler) apiMemberRedeem(w http.ResponseWriter, r *http.Request) {
-	m, err := s.ScopedMember(r, auth.RedeemManage)
+type redeemBody struct {
+	ItemID   int64  `json:"item_id"`
+	Quantity int    `json:"quantity"`
+	Note     string `json:"note"`
+}
+
+// memberRedeem applies for the member; the Idempotency-Key header makes a
+// retry return the first order (200) instead of ordering again (201).
+func (s *handler) memberRedeem(r *request[redeemBody], m *member.Member) (any, error) {
+	o, err := s.ApplyFor(r.Request, m, redeem.Application{ItemID: r.Body.ItemID, Quantity: r.Body.Quantity,
+		Note: r.Body.Note, IdempotencyKey: r.Header.Get("Idempotency-Key")})
 	if err != nil {
-		s.APIError(w, r, err)
-		return
+		return nil, err
 	}
-	var b struct {
-		ItemID   int64  `json:"item_id"`
-		Quantity int    `json:"quantity"`
-		Note     string `json:"note"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	o, err := s.ApplyFor(r, m, redeem.Application{ItemID: b.ItemID, Quantity: b.Quantity, Note: b.Note,
-		IdempotencyKey: r.Header.Get("Idempotency-Key")})
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	status := http.StatusCreated
 	if o.Replayed {
-		status = http.StatusOK
+		return o, nil
 	}
-	web.WriteJSON(w, status, o)
+	return created(o), nil
 }
 
-func (s *handler) apiRedemptionDecide(w http.ResponseWriter, r *http.Request) {
-	o, err := s.ScopedOrder(r, auth.RedeemApprove)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
+func (s *handler) redemptionDecide(r *request[decisionBody], o *redeem.Order) (any, error) {
+	if r.Body.Approve {
+		return s.Redeem.Approve(r.Context(), o.ID, r.Body.Note)
 	}
-	var b struct {
-		Approve bool   `json:"approve"`
-		Note    string `json:"note"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if b.Approve {
-		o, err = s.Redeem.Approve(r.Context(), o.ID, b.Note)
-	} else {
-		o, err = s.Redeem.Reject(r.Context(), o.ID, b.Note)
-	}
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, o)
+	return s.Redeem.Reject(r.Context(), o.ID, r.Body.Note)
 }
 
-func (s *handler) apiRedemptionFulfil(w http.ResponseWriter, r *http.Request) {
-	o, err := s.ScopedOrder(r, auth.RedeemManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var f redeem.Fulfilment
-	if err := web.DecodeJSON(r, &f); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if o, err = s.Redeem.Fulfil(r.Context(), o.ID, f); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, o)
+func (s *handler) redemptionFulfil(r *request[redeem.Fulfilment], o *redeem.Order) (any, error) {
+	return s.Redeem.Fulfil(r.Context(), o.ID, r.Body)
 }
 
-func (s *handler) apiRedemptionCancel(w http.ResponseWriter, r *http.Request) {
-	o, err := s.ScopedOrder(r, auth.RedeemManage)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	if o, err = s.Redeem.Cancel(r.Context(), o.ID, b.Reason); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, o)
+func (s *handler) redemptionCancel(r *request[reasonBody], o *redeem.Order) (any, error) {
+	return s.Redeem.Cancel(r.Context(), o.ID, r.Body.Reason)
 }
 
-func (s *handler) apiRedeemSettings(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ReadRedeemSettings(r)
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, st)
+func (s *handler) redeemSettings(r *request[none]) (any, error) {
+	return s.ReadRedeemSettings(r.Request)
 }
 
-func (s *handler) apiRedeemSettingsPut(w http.ResponseWriter, r *http.Request) {
-	if err := web.RedeemSettingsScope(r); err != nil {
-		s.APIError(w, r, err)
-		return
+// settingsScope checks, before the body is read, that the caller may
+// change the redemption settings (they hold for the whole group).
+func (s *handler) settingsScope(r *http.Request, _ auth.Permission) (struct{}, error) {
+	return struct{}{}, web.RedeemSettingsScope(r)
+}
+
+type settingsBody struct {
+	AutoApproveBelow *int64 `json:"auto_approve_below"`
+	SpendAnywhere    *bool  `json:"spend_anywhere"`
+}
+
+// redeemSettingsPut changes the settings sent and answers them all.
+func (s *handler) redeemSettingsPut(r *request[settingsBody], _ struct{}) (any, error) {
+	if b := r.Body.AutoApproveBelow; b != nil {
+		if err := s.Redeem.SetAutoApproveBelow(r.Context(), *b); err != nil {
+			return nil, err
+		}
 	}
-	var b struct {
-		AutoApproveBelow *int64 `json:"auto_approve_below"`
-		SpendAnywhere    *bool  `json:"spend_anywhere"`
+	if b := r.Body.SpendAnywhere; b != nil {
+		if err := s.Points.SetSpendAnywhere(r.Context(), *b); err != nil {
+			return nil, err
+		}
 	}
-	if err := web.DecodeJSON(r, &b); err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	var err error
-	if b.AutoApproveBelow != nil {
-		err = s.Redeem.SetAutoApproveBelow(r.Context(), *b.AutoApproveBelow)
-	}
-	if err == nil && b.SpendAnywhere != nil {
-		err = s.Points.SetSpendAnywhere(r.Context(), *b.SpendAnywhere)
-	}
-	if err != nil {
-		s.APIError(w, r, err)
-		return
-	}
-	s.apiRedeemSettings(w, r)
+	return s.ReadRedeemSettings(r.Request)
 }
