@@ -71,7 +71,7 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	q := cfg.Queue
 	if cfg.Schedule != nil {
-		if err := cfg.Schedule.check(); err != nil {
+		if err := cfg.Schedule.Check(); err != nil {
 			return nil, err
 		}
 	}

@@ -120,8 +120,8 @@ func (s *Scheduler) find(name string) (*Periodic, bool) {
 	return nil, false
 }
 
-// check reports a declaration that cannot run.
-func (s *Scheduler) check() error {
+// Check reports a declaration that cannot run (Start refuses it).
+func (s *Scheduler) Check() error {
 	seen := map[string]bool{}
 	for _, p := range s.Jobs {
 		switch {
