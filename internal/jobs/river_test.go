@@ -169,3 +169,39 @@ func TestDeadServersJobIsTakenOver(t *testing.T) {
 		})
 	}
 }
+
+// A job queued before River (by a server of the earlier version) gets its
+// River job when a server starts, and runs; a job that has one gets no
+// second.
+func TestStartAdoptsJobsQueuedBeforeRiver(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		q := newQueue(t, d)
+		withRiver, err := q.Enqueue(ctx, jobs.New{Kind: "echo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before int64
+		err = d.Update(ctx, func(tx *db.Tx) (err error) {
+			before, err = tx.InsertID(ctx, "INSERT INTO jobs (kind, status, params, created_at) VALUES ('echo', 'queued', '{}', ?)", tx.Now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runs atomic.Int32
+		mustStart(t, jobs.Config{Queue: q, Log: quiet(), Poll: 100 * time.Millisecond, Handlers: map[string]jobs.Handler{
+			"echo": func(context.Context, *jobs.Job, []byte, func(int64, int64)) (*jobs.Result, error) {
+				runs.Add(1)
+				return &jobs.Result{Summary: "{}"}, nil
+			}}})
+		for _, id := range []int64{withRiver, before} {
+			if j := waitStatus(t, q, id, jobs.Done, 30*time.Second); j.Attempts != 1 {
+				t.Fatalf("job %d: %+v", id, j)
+			}
+		}
+		if n := countRows(t, d, "SELECT count(*) FROM river_job WHERE kind = 'job'"); n != 2 || runs.Load() != 2 {
+			t.Fatalf("%d River jobs, %d runs for 2 jobs", n, runs.Load())
+		}
+	})
+}
