@@ -101,6 +101,11 @@ func TestClientRunsQueuedJobs(t *testing.T) {
 				runs.Add(1)
 				return nil, errors.New("坏文件 / bad file")
 			}}})
+		// A kind this server does not know waits for one that does.
+		unknown, err := q.Enqueue(ctx, jobs.New{Kind: "from.a.newer.version"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		var worst time.Duration
 		for i := range 5 {
 			start := time.Now()
@@ -126,8 +131,14 @@ func TestClientRunsQueuedJobs(t *testing.T) {
 		if n := runs.Load(); n != 6 {
 			t.Fatalf("handlers ran %d times, want 6", n)
 		}
-		if n := countRows(t, d, "SELECT count(*) FROM river_job WHERE kind = 'job'"); n != 6 {
-			t.Fatalf("%d River jobs for 6 jobs", n)
+		if n := countRows(t, d, "SELECT count(*) FROM river_job WHERE kind = 'job'"); n != 7 {
+			t.Fatalf("%d River jobs for 7 jobs", n)
+		}
+		if j, err := q.Get(ctx, unknown); err != nil || j.Status != jobs.Queued || j.Attempts != 0 {
+			t.Fatalf("a job of an unknown kind: %+v %v", j, err)
+		}
+		if n := countRows(t, d, "SELECT count(*) FROM river_job WHERE kind = 'job' AND state NOT IN ('completed', 'discarded', 'cancelled')"); n != 1 {
+			t.Fatalf("%d River jobs wait to try again, want 1", n)
 		}
 	})
 }

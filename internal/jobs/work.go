@@ -95,10 +95,11 @@ func (e *executor) claimNext(ctx context.Context, kinds []string) (*Job, *int64,
 // server's heartbeat is stale, and returns it with its input file. A job
 // started MaxAttempts times already fails instead. Nil: nothing to run.
 func (e *executor) claim(ctx context.Context, tx *db.Tx, id int64) (*Job, *int64, error) {
+	var kind string
 	var status Status
 	var attempts int
 	var beat *time.Time
-	err := tx.QueryRow(ctx, "SELECT status, attempts, heartbeat_at FROM jobs WHERE id = ?"+tx.ForUpdate(), id).Scan(&status, &attempts, &beat)
+	err := tx.QueryRow(ctx, "SELECT kind, status, attempts, heartbeat_at FROM jobs WHERE id = ?"+tx.ForUpdate(), id).Scan(&kind, &status, &attempts, &beat)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil
 	}
@@ -108,6 +109,11 @@ func (e *executor) claim(ctx context.Context, tx *db.Tx, id int64) (*Job, *int64
 	stale := status == Running && (beat == nil || beat.Before(tx.Now.Add(-e.staleAfter)))
 	if status != Queued && !stale {
 		return nil, nil, nil // ended, or running on a live server
+	}
+	if _, ok := e.handlers[kind]; !ok {
+		// A server of another version: River tries again later, perhaps
+		// on a server that knows the kind.
+		return nil, nil, fmt.Errorf("job %d: this server has no handler for jobs of kind %q", id, kind)
 	}
 	if attempts >= MaxAttempts {
 		return nil, nil, endJob(ctx, tx, id, Failed, tooManyAttempts)
