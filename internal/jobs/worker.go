@@ -1,11 +1,13 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -164,4 +166,52 @@ func (q *Queue) adopt(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("adopt queued jobs: %w", err)
 	}
 	return len(ids), nil
+}
+
+// requeue hands a job that worker runs back to the queue, with a new River
+// job to run it, and adds attempts to its count (-1: that start does not
+// count). It does nothing to a job another server holds.
+func (q *Queue) requeue(ctx context.Context, id int64, worker string, attempts int) error {
+	return q.DB.Update(ctx, func(tx *db.Tx) error {
+		_, err := requeueTx(ctx, tx, q, id, worker, attempts)
+		return err
+	})
+}
+
+func requeueTx(ctx context.Context, tx *db.Tx, q *Queue, id int64, worker string, attempts int) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE jobs SET status = 'queued', worker = '', attempts = attempts + ?
+		WHERE id = ? AND worker = ? AND status = 'running'`, attempts, id, worker)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	return true, q.queueRun(ctx, tx, id)
+}
+
+// Runner runs queued jobs in the calling goroutine, one at a time, with
+// the same code as the servers' River workers: for tests and tools that
+// want a job done now. Servers run jobs through Client.
+type Runner struct {
+	Queue    *Queue
+	Worker   string
+	Handlers map[string]Handler
+	Log      *slog.Logger
+	// StaleAfter is how long a running job's heartbeat may be quiet before
+	// RunOne takes it over (DefaultStaleAfter).
+	StaleAfter time.Duration
+}
+
+// RunOne runs the oldest queued job of the kinds (or one whose server's
+// heartbeat is stale), if there is one, and reports whether it did. The
+// job's River job is left to find it ended.
+func (r *Runner) RunOne(ctx context.Context, kinds []string) (bool, error) {
+	e := &executor{q: r.Queue, worker: r.Worker, handlers: r.Handlers, log: r.Log,
+		staleAfter: cmp.Or(r.StaleAfter, DefaultStaleAfter), heartbeat: DefaultHeartbeat}
+	j, input, err := e.claimNext(ctx, kinds)
+	if err != nil || j == nil {
+		return false, err
+	}
+	return true, e.work(ctx, j, input)
 }
