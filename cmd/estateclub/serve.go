@@ -78,9 +78,16 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	// Background and periodic jobs run on River; a job this host's
+	// previous run left running is taken back at once.
+	jc, err := jobs.Start(context.WithoutCancel(ctx), jobs.Config{Queue: srv.Jobs, Handlers: srv.JobHandlers(), Schedule: srv.Schedule,
+		Worker: jobs.LocalWorker(), Log: log})
 	if err != nil {
 		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return errors.Join(err, jc.Stop(context.Background()))
 	}
 	url := "http://" + ln.Addr().String()
 	// Tests and scripts read this line to find the port.
@@ -92,23 +99,21 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	go runJobs(ctx, srv, log)
-	// A job this host's previous run left running is taken back at once.
-	worker := jobs.LocalWorker()
-	runner := &jobs.Runner{Queue: srv.Jobs, Worker: worker, Dead: jobs.DeadLocal(worker), Handlers: srv.JobHandlers(), Log: log}
-	go runner.Run(ctx)
 	select {
 	case err := <-errc:
-		return err
+		return errors.Join(err, jc.Stop(context.Background()))
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	err = hs.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
 	}
-	return nil
+	// Jobs under way are cancelled and go back to the queue for another
+	// server or the next start.
+	return errors.Join(err, jc.Stop(sctx))
 }
 
 func printDemo(url string) {

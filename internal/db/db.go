@@ -151,6 +151,26 @@ func (d *DB) Close() error {
 // SQL exposes the writer handle for tools (migrations, backups).
 func (d *DB) SQL() *sql.DB { return d.write }
 
+// OpenWriterPool opens, on SQLite, another pool of conns writer
+// connections to the database file, for a library that manages its own
+// connections beside ours (River): its transactions take the write lock
+// at BEGIN and wait for it up to wait, as another process's would. On
+// PostgreSQL it returns the shared pool, which the caller must not close.
+func (d *DB) OpenWriterPool(conns int, wait time.Duration) (*sql.DB, error) {
+	if d.dialect != SQLite {
+		return d.write, nil
+	}
+	dsn := strings.Replace(d.migrDSN, "busy_timeout(10000)", fmt.Sprintf("busy_timeout(%d)", wait.Milliseconds()), 1) +
+		"&_timefmt=" + url.QueryEscape(sqliteTime)
+	c, err := openGuarded(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pool := sql.OpenDB(c)
+	pool.SetMaxOpenConns(conns)
+	return pool, nil
+}
+
 // Update runs fn in a read-write transaction, committing if fn returns nil.
 // On SQLite it waits for the writer no longer than LockWait (see
 // WithLockWait) and then fails with apperr.Busy.
@@ -345,6 +365,11 @@ func (tx *Tx) note(err error) {
 
 // Dialect reports the SQL engine.
 func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
+
+// SQLTx is the transaction itself, for a library that joins it through
+// database/sql (River inserts its jobs in the transaction that records
+// them). Statements sent through it bypass the ? rebinding.
+func (tx *Tx) SQLTx() *sql.Tx { return tx.tx }
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

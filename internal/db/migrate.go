@@ -95,7 +95,8 @@ func (d *DB) provider() (*goose.Provider, func(), error) {
 			return nil, nil, err
 		}
 		// Branches written side by side may land their migrations out of order.
-		p, err := goose.NewProvider(goose.DialectPostgres, d.write, sub, goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
+		p, err := goose.NewProvider(goose.DialectPostgres, d.write, sub, goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true),
+			goose.WithGoMigrations(riverMigrations(Postgres)...))
 		return p, func() {}, err
 	}
 	conn, err := sql.Open("sqlite3", d.migrDSN)
@@ -103,7 +104,7 @@ func (d *DB) provider() (*goose.Provider, func(), error) {
 		return nil, nil, err
 	}
 	conn.SetMaxOpenConns(1)
-	p, err := goose.NewProvider(goose.DialectSQLite3, conn, sub, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, conn, sub, goose.WithAllowOutofOrder(true), goose.WithGoMigrations(riverMigrations(SQLite)...))
 	if err != nil {
 		conn.Close()
 		return nil, nil, err

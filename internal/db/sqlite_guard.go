@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync/atomic"
 
 	"github.com/ncruces/go-sqlite3"
@@ -156,7 +157,7 @@ func (s *guardStmt) Query(args []driver.Value) (driver.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &guardRows{s.c, rows}, nil
+	return &guardRows{c: s.c, inner: rows}, nil
 }
 
 func (s *guardStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -168,7 +169,7 @@ func (s *guardStmt) QueryContext(ctx context.Context, args []driver.NamedValue) 
 	if err != nil {
 		return nil, err
 	}
-	return &guardRows{s.c, rows}, nil
+	return &guardRows{c: s.c, inner: rows}, nil
 }
 
 func (s *guardStmt) CheckNamedValue(nv *driver.NamedValue) error {
@@ -181,13 +182,48 @@ func (s *guardStmt) CheckNamedValue(nv *driver.NamedValue) error {
 type guardRows struct {
 	c     *guardConn
 	inner driver.Rows
+	times []bool // which columns are declared TIMESTAMP or DATETIME
 }
 
 func (r *guardRows) Columns() []string { return r.inner.Columns() }
 func (r *guardRows) Close() error      { return r.c.guard(r.inner.Close) }
 
 func (r *guardRows) Next(dest []driver.Value) error {
-	return r.c.guard(func() error { return r.inner.Next(dest) })
+	if err := r.c.guard(func() error { return r.inner.Next(dest) }); err != nil {
+		return err
+	}
+	r.readForeignTimes(dest)
+	return nil
+}
+
+// readForeignTimes turns the text of a TIMESTAMP column written in
+// another format than ours into a time: the driver reads only our format
+// (sqliteTime), and River writes "2006-01-02 15:04:05.000" into its own
+// tables, which it scans into time.Time. Our own columns always hold our
+// format, which the driver has decoded already.
+func (r *guardRows) readForeignTimes(dest []driver.Value) {
+	for i, v := range dest {
+		s, ok := v.(string)
+		if !ok || len(s) < len("2006-01-02 15:04:05") || s[4] != '-' || !r.isTime(i) {
+			continue
+		}
+		if t, err := sqlite3.TimeFormatAuto.Decode(s); err == nil {
+			dest[i] = t
+		}
+	}
+}
+
+func (r *guardRows) isTime(i int) bool {
+	if r.times == nil {
+		r.times = make([]bool, len(r.inner.Columns()))
+		for j := range r.times {
+			switch strings.ToUpper(r.ColumnTypeDatabaseTypeName(j)) {
+			case "TIMESTAMP", "DATETIME":
+				r.times[j] = true
+			}
+		}
+	}
+	return i < len(r.times) && r.times[i]
 }
 
 func (r *guardRows) ColumnTypeDatabaseTypeName(i int) string {

@@ -141,43 +141,30 @@ func TestDeadLocal(t *testing.T) {
 }
 
 // A restarted server takes back the jobs its previous run left running at
-// once, without waiting for their heartbeat to age (the clock stands still).
+// once, without waiting for their heartbeat to go stale (the clock stands
+// still), and runs them on River.
 func TestRestartTakesBackItsJobs(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		now := time.Now()
 		d.Clock = func() time.Time { return now }
 		q := newQueue(t, d)
 		id, _ := q.Enqueue(ctx, jobs.New{Kind: "import", Input: []byte("data")})
 		host, _ := os.Hostname()
 		before := host + ":" + strconv.Itoa(deadPID(t)) + ":0001"
 		defer crashed(t, q, before, "import")()
-		var got []byte
-		restarted := &jobs.Runner{Queue: q, Worker: jobs.LocalWorker(), Log: quiet(), Poll: time.Millisecond, Handlers: map[string]jobs.Handler{
-			"import": func(_ context.Context, _ *jobs.Job, in []byte, _ func(int64, int64)) (*jobs.Result, error) {
-				got = in
+		got := make(chan []byte, 1)
+		start := time.Now()
+		mustStart(t, jobs.Config{Queue: q, Worker: jobs.LocalWorker(), Log: quiet(), Poll: 100 * time.Millisecond,
+			Handlers: map[string]jobs.Handler{"import": func(_ context.Context, _ *jobs.Job, in []byte, _ func(int64, int64)) (*jobs.Result, error) {
+				got <- in
 				return &jobs.Result{Summary: "{}"}, nil
-			}}}
-		restarted.Dead = jobs.DeadLocal(restarted.Worker)
-		rctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { restarted.Run(rctx); close(done) }()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			j, _ := q.Get(ctx, id)
-			if j.Status == jobs.Done {
-				if j.Attempts != 2 || string(got) != "data" {
-					t.Fatalf("after restart: %+v, input %q", j, got)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the restarted server did not take the job back: %+v", j)
-			}
-			time.Sleep(10 * time.Millisecond)
+			}}})
+		j := waitStatus(t, q, id, jobs.Done, 30*time.Second)
+		t.Logf("taken back and done %v after the start", time.Since(start).Round(time.Millisecond))
+		if j.Attempts != 2 || string(<-got) != "data" {
+			t.Fatalf("after restart: %+v", j)
 		}
-		cancel()
-		<-done
 	})
 }
 

@@ -30,6 +30,7 @@ import (
 	"estateclub/internal/points"
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
+	"estateclub/internal/schedule"
 	"estateclub/internal/sms"
 )
 
@@ -65,9 +66,11 @@ type Server struct {
 	Cards   *card.Service
 	QR      *qrCache // drawn card QR codes (portal)
 	Jobs    *jobs.Queue
-	Points  *points.Service
-	Redeem  *redeem.Service
-	SMS     *sms.Service
+	// Schedule is the periodic jobs (internal/schedule) with their runs.
+	Schedule *jobs.Scheduler
+	Points   *points.Service
+	Redeem   *redeem.Service
+	SMS      *sms.Service
 	// MemberAuth signs members in to the portal (/m/).
 	MemberAuth *memberauth.Service
 	Requests   *request.Service
@@ -120,6 +123,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	if s.Loc == nil {
 		s.Loc = ChinaTime
 	}
+	s.Schedule = &jobs.Scheduler{Queue: s.Jobs, Jobs: schedule.List(schedule.Deps{Auth: s.Auth, MemberAuth: s.MemberAuth,
+		Leads: s.Leads, Points: s.Points, Jobs: s.Jobs, Zone: s.Loc})}
 	if s.pages, err = s.ParseTemplatesAll(); err != nil {
 		return nil, err
 	}
