@@ -57,6 +57,7 @@ var Actions = []string{
 	"member.update",
 	"org.create",
 	"org.update",
+	"periodic.run_now",
 	"points.adjust.approved",
 	"points.adjust.propose",
 	"points.adjust.rejected",

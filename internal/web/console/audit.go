@@ -74,7 +74,7 @@ func (s *handler) actionGroups(lang string) []actionGroup {
 // ObjectTypes are the kinds of object the log records, in words.
 var ObjectTypes = []string{"api_token", "card", "card_batch", "card_design", "expiry", "job", "lead", "lead_claim",
 	"lead_settings", "lead_sheet", "lead_signoff", "member", "member_batch", "member_session", "org_node",
-	"point_adjustment", "point_award_batch", "point_plan", "redeem_item", "redeem_order", "request", "setting",
+	"periodic_job", "point_adjustment", "point_award_batch", "point_plan", "redeem_item", "redeem_order", "request", "setting",
 	"staff", "tier", "tier_change"}
 
 func (s *handler) objectTypes(lang string) []option {

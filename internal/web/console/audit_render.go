@@ -180,6 +180,14 @@ func (s *handler) objectRef(n *AuditNames, typ, id string) ref {
 		return ref{Label: typeLabel}
 	case "card":
 		return ref{Label: id, Sub: typeLabel, LabelTyped: true}
+	case "periodic_job":
+		if label, ok := s.periodicLabel(n.Lang, id); ok {
+			r := ref{Label: label, Sub: typeLabel}
+			if n.p != nil && n.p.CanAt(auth.SettingsWrite, web.RootPath) {
+				r.Href = "/schedule"
+			}
+			return r
+		}
 	}
 	if tbl, ok := objectTables[typ]; ok {
 		if row, found := n.tables[typ][id]; found && row.Name != "" {

@@ -32,6 +32,8 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("GET /audit", auth.AuditRead, h.auditList)
 	t.Add("GET /settings", auth.SettingsWrite, h.settings)
 	t.Add("POST /settings", auth.SettingsWrite, h.settingsSave)
+	t.Add("GET /schedule", auth.SettingsWrite, h.schedule)
+	t.Add("POST /schedule/{task}/run", auth.SettingsWrite, h.scheduleRunNow)
 	t.Add("GET /members", auth.MemberRead, h.memberList)
 	t.Add("GET /members/new", auth.MemberWrite, h.memberNew)
 	t.Add("POST /members", auth.MemberWrite, h.memberCreate)

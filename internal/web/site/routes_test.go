@@ -75,6 +75,7 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	},
 	// Tier settings belong to the group: see groupWide.
 	"tier": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "silver" },
+	"task": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "points.report_rollup" },
 	"change": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		m := mustFixtureMember(t, e, sc.node)
 		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})

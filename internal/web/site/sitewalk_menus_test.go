@@ -16,7 +16,7 @@ func init() {
 // (DOMAIN.md, "Staff roles"); the link check makes sure that every entry
 // it sees opens.
 var roleMenus = map[string][]string{
-	"admin":         {"/org", "/staff", "/settings"},
+	"admin":         {"/org", "/staff", "/settings", "/schedule"},
 	"supervisor":    {"/members", "/members/review", "/points/adjustments", "/redeem/orders", "/tiers", "/requests", "/leads", "/audit"},
 	"specialist":    {"/members", "/points/plans", "/tiers"},
 	"auditor":       {"/members", "/requests", "/leads", "/audit", "/staff"},
