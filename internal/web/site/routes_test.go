@@ -279,7 +279,8 @@ func mustFixtureLead(t *testing.T, e *testEnv, sc walkScope) *lead.Lead {
 // without naming one in the path: card designs, tier, expiry and redemption settings.
 var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period",
 	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs",
-	"POST /redeem/settings", "PUT /api/v1/redeem/settings", "GET /sms/outbox", "GET /settings", "POST /settings"}
+	"POST /redeem/settings", "PUT /api/v1/redeem/settings", "GET /sms/outbox", "GET /settings", "POST /settings",
+	"GET /schedule", "POST /schedule/{task}/run"}
 
 // groupWide reports whether rt acts on an object that belongs to the group
 // as a whole (tier settings, card designs): out of every city's scope.
