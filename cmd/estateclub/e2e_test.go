@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func mustCLI(t *testing.T, stdin string, args ...string) string {
 // server is a running `estateclub serve` process.
 type server struct {
 	URL    string
-	Stdout *bytes.Buffer // everything printed after the listening line
+	Stdout *lockedBuffer // everything printed after the listening line
 	cmd    *exec.Cmd
 }
 
@@ -102,12 +103,12 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	cmd.Stderr = &syncWriter{w: &logs}
+	var logs lockedBuffer // written by exec's copying goroutine, read on failure
+	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, Stdout: &bytes.Buffer{}}
+	s := &server{cmd: cmd, Stdout: &lockedBuffer{}}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -142,9 +143,31 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	return s
 }
 
-type syncWriter struct{ w io.Writer }
+// lockedBuffer is a bytes.Buffer that one goroutine may write while
+// another reads it: a server's output, copied from its pipe as the test
+// reads what has come so far.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
 
-func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) WriteString(s string) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.WriteString(s)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 func waitReady(t *testing.T, base string) {
 	t.Helper()
