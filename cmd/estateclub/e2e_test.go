@@ -14,12 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 // binary is the estateclub command built once for the end-to-end tests.
@@ -82,7 +82,7 @@ func mustCLI(t *testing.T, stdin string, args ...string) string {
 // server is a running `estateclub serve` process.
 type server struct {
 	URL    string
-	Stdout *lockedBuffer // everything printed after the listening line
+	Stdout *testfix.Buffer // everything printed after the listening line
 	cmd    *exec.Cmd
 }
 
@@ -103,12 +103,12 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer // written by exec's copying goroutine, read on failure
+	var logs testfix.Buffer // written by exec's copying goroutine, read on failure
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, Stdout: &lockedBuffer{}}
+	s := &server{cmd: cmd, Stdout: &testfix.Buffer{}}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -141,32 +141,6 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	}
 	waitReady(t, s.URL)
 	return s
-}
-
-// lockedBuffer is a bytes.Buffer that one goroutine may write while
-// another reads it: a server's output, copied from its pipe as the test
-// reads what has come so far.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) WriteString(s string) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.WriteString(s)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func waitReady(t *testing.T, base string) {

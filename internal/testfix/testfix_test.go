@@ -195,3 +195,27 @@ func TestTogether(t *testing.T) {
 		t.Error("a call ran alone: the calls did not run at once")
 	}
 }
+
+// A Buffer may be read while another goroutine writes it (go test -race
+// tells), and keeps every write.
+func TestBufferReadWhileWritten(t *testing.T) {
+	var b testfix.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 1000 {
+			_, _ = b.WriteString("line\n")
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+			_ = b.String()
+		}
+	}
+	if got := strings.Count(b.String(), "line\n"); got != 1000 || len(b.Bytes()) != 5000 {
+		t.Errorf("%d lines, %d bytes; want 1000 lines", got, len(b.Bytes()))
+	}
+}
