@@ -46,8 +46,8 @@ var Tree = []org.NewNode{
 	{ParentCode: "SZ", Kind: org.Project, Code: "SZ-QH", Name: "前海项目"},
 }
 
-// Key is the one personal-data key of the tests.
-var Key = bytes.Repeat([]byte{7}, pii.KeySize)
+// Key is the one personal-data key of the tests (a fresh copy each time).
+func Key() []byte { return bytes.Repeat([]byte{7}, pii.KeySize) }
 
 // Tester is the staff member who builds the fixtures (and acts in the
 // tests that name nobody else).
@@ -109,7 +109,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *Env {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	keys, err := pii.NewKeys(Key)
+	keys, err := pii.NewKeys(Key())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
+	"estateclub/internal/pii"
 	"estateclub/internal/points"
 	"estateclub/internal/testfix"
 )
@@ -83,7 +84,17 @@ func TestMembersAndPoints(t *testing.T) {
 		if a == b {
 			t.Fatal("two members with one id")
 		}
-		pending := e.Apply(t, e.Application("HZ-XH"))
+		// A server given Key reads what the Env sealed.
+		keys, err := pii.NewKeys(testfix.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		app := e.Application("HZ-XH")
+		pending := e.Apply(t, app)
+		seen, err := (&member.Service{DB: e.DB, Keys: keys}).Reveal(testfix.Ctx(), pending.ID, "test")
+		if err != nil || seen.Mobile != app.Mobile {
+			t.Errorf("mobile read with Key = %+v, %v; want %s", seen, err, app.Mobile)
+		}
 		if pending.Status != member.Pending || pending.NodeCode != "HZ-XH" {
 			t.Errorf("applicant = %+v", pending)
 		}
