@@ -19,6 +19,7 @@ import (
 
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 // binary is the estateclub command built once for the end-to-end tests.
@@ -81,7 +82,7 @@ func mustCLI(t *testing.T, stdin string, args ...string) string {
 // server is a running `estateclub serve` process.
 type server struct {
 	URL    string
-	Stdout *bytes.Buffer // everything printed after the listening line
+	Stdout *testfix.Buffer // everything printed after the listening line
 	cmd    *exec.Cmd
 }
 
@@ -102,12 +103,12 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	cmd.Stderr = &syncWriter{w: &logs}
+	var logs testfix.Buffer // written by exec's copying goroutine, read on failure
+	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, Stdout: &bytes.Buffer{}}
+	s := &server{cmd: cmd, Stdout: &testfix.Buffer{}}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -141,10 +142,6 @@ func startServerEnv(t *testing.T, env []string, args ...string) *server {
 	waitReady(t, s.URL)
 	return s
 }
-
-type syncWriter struct{ w io.Writer }
-
-func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
 
 func waitReady(t *testing.T, base string) {
 	t.Helper()

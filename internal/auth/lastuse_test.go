@@ -13,7 +13,7 @@ import (
 // tokenLastUsed reads a token's last use.
 func tokenLastUsed(t *testing.T, f *fixture, staffID int64) *time.Time {
 	t.Helper()
-	list, err := f.svc.ListTokens(context.Background(), staffID)
+	list, err := f.Auth.ListTokens(context.Background(), staffID)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("tokens: %v, %d", err, len(list))
 	}
@@ -27,21 +27,21 @@ func TestTokenLastUseIsCoarse(t *testing.T) {
 		alice := mustStaff(t, f, "alice", "SH", grant(auth.CitySupervisor, "SH"))
 		raw, _ := mustToken(t, f, alice.ID, 0)
 		ctx := context.Background()
-		first := f.now
+		first := f.Clock.Now()
 		for _, step := range []struct {
 			advance time.Duration
 			moves   bool
 		}{{0, true}, {auth.TokenUseGranularity / 2, false}, {auth.TokenUseGranularity / 2, false}, {time.Second, true}} {
-			f.advance(step.advance)
-			if _, err := f.svc.AuthenticateToken(ctx, raw); err != nil {
+			f.Clock.Advance(step.advance)
+			if _, err := f.Auth.AuthenticateToken(ctx, raw); err != nil {
 				t.Fatal(err)
 			}
 			used := tokenLastUsed(t, f, alice.ID)
 			if step.moves {
-				first = f.now
+				first = f.Clock.Now()
 			}
 			if used == nil || !used.Equal(first) {
-				t.Errorf("at %v: last used %v, want %v", f.now, used, first)
+				t.Errorf("at %v: last used %v, want %v", f.Clock.Now(), used, first)
 			}
 		}
 	})
@@ -66,16 +66,16 @@ func TestSignInDoesNotWaitForTheWriter(t *testing.T) {
 	alice := mustStaff(t, f, "alice", "SH", grant(auth.CitySupervisor, "SH"))
 	raw, _ := mustToken(t, f, alice.ID, 0)
 	sess := mustLogin(t, f, "alice", password)
-	f.advance(time.Hour)
+	f.Clock.Advance(time.Hour)
 
 	release := dbtest.HoldWriteLock(t, path)
 	done := make(chan error, 2)
 	go func() {
-		_, err := f.svc.AuthenticateToken(ctx, raw)
+		_, err := f.Auth.AuthenticateToken(ctx, raw)
 		done <- err
 	}()
 	go func() {
-		_, _, err := f.svc.Authenticate(ctx, sess.Token)
+		_, _, err := f.Auth.Authenticate(ctx, sess.Token)
 		done <- err
 	}()
 	for range 2 {
@@ -93,14 +93,14 @@ func TestSignInDoesNotWaitForTheWriter(t *testing.T) {
 	}
 
 	release()
-	if _, err := f.svc.AuthenticateToken(ctx, raw); err != nil {
+	if _, err := f.Auth.AuthenticateToken(ctx, raw); err != nil {
 		t.Fatal(err)
 	}
-	if used := tokenLastUsed(t, f, alice.ID); used == nil || !used.Equal(f.now) {
-		t.Errorf("last use after the lock: %v, want %v", used, f.now)
+	if used := tokenLastUsed(t, f, alice.ID); used == nil || !used.Equal(f.Clock.Now()) {
+		t.Errorf("last use after the lock: %v, want %v", used, f.Clock.Now())
 	}
 	_, s2 := mustAuthenticate(t, f, sess.Token)
-	if !s2.ExpiresAt.After(f.now) {
-		t.Errorf("session expiry %v did not slide past %v", s2.ExpiresAt, f.now)
+	if !s2.ExpiresAt.After(f.Clock.Now()) {
+		t.Errorf("session expiry %v did not slide past %v", s2.ExpiresAt, f.Clock.Now())
 	}
 }

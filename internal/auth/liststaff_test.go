@@ -16,14 +16,14 @@ func TestListStaff(t *testing.T) {
 		mustStaff(t, f, "alice", "SH", grant(auth.CitySpecialist, "SH"))
 		mustStaff(t, f, "bob", "HZ", grant(auth.CitySupervisor, "HZ"))
 		mustStaff(t, f, "carol", "GROUP", grant(auth.GroupSupervisor, "GROUP"))
-		dave := mustStaff(t, f, "dave", "SZ-P1", grant(auth.SalesConsultant, "SZ-P1"))
-		erin, err := f.svc.CreateStaff(context.Background(), auth.NewStaff{Login: "erin_w", Name: "Erin 王", NodeCode: "SH-P1", Password: password,
-			Grants: []auth.NewGrant{grant(auth.SalesConsultant, "SH-P1"), grant(auth.CitySpecialist, "SH")}})
+		dave := mustStaff(t, f, "dave", "SZ-QH", grant(auth.SalesConsultant, "SZ-QH"))
+		erin, err := f.Auth.CreateStaff(context.Background(), auth.NewStaff{Login: "erin_w", Name: "Erin 王", NodeCode: "SH-PD", Password: password,
+			Grants: []auth.NewGrant{grant(auth.SalesConsultant, "SH-PD"), grant(auth.CitySpecialist, "SH")}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		no := false
-		if _, err := f.svc.UpdateStaff(context.Background(), dave.ID, auth.StaffUpdate{Active: &no}); err != nil {
+		if _, err := f.Auth.UpdateStaff(context.Background(), dave.ID, auth.StaffUpdate{Active: &no}); err != nil {
 			t.Fatal(err)
 		}
 		yes := true
@@ -34,10 +34,10 @@ func TestListStaff(t *testing.T) {
 			want []string
 		}{
 			{"everyone", auth.StaffFilter{}, all},
-			{"within a region", auth.StaffFilter{Within: []string{f.path("EAST")}}, []string{"alice", "bob", "erin_w"}},
-			{"within a city", auth.StaffFilter{Within: []string{f.path("SH")}}, []string{"alice", "erin_w"}},
-			{"within two subtrees", auth.StaffFilter{Within: []string{f.path("HZ"), f.path("SOUTH")}}, []string{"bob", "dave"}},
-			{"within the group", auth.StaffFilter{Within: []string{f.path("GROUP")}}, all},
+			{"within a region", auth.StaffFilter{Within: []string{f.Path("EAST")}}, []string{"alice", "bob", "erin_w"}},
+			{"within a city", auth.StaffFilter{Within: []string{f.Path("SH")}}, []string{"alice", "erin_w"}},
+			{"within two subtrees", auth.StaffFilter{Within: []string{f.Path("HZ"), f.Path("SOUTH")}}, []string{"bob", "dave"}},
+			{"within the group", auth.StaffFilter{Within: []string{f.Path("GROUP")}}, all},
 			{"within nothing", auth.StaffFilter{Within: []string{}}, nil},
 			{"login part", auth.StaffFilter{Query: "li"}, []string{"alice"}},
 			{"login in upper case", auth.StaffFilter{Query: "ALI"}, []string{"alice"}},
@@ -50,11 +50,11 @@ func TestListStaff(t *testing.T) {
 			{"role nobody holds", auth.StaffFilter{Role: auth.Auditor}, nil},
 			{"inactive", auth.StaffFilter{Active: &no}, []string{"dave"}},
 			{"active", auth.StaffFilter{Active: &yes}, []string{"alice", "bob", "carol", "erin_w"}},
-			{"all filters", auth.StaffFilter{Within: []string{f.path("GROUP")}, Role: auth.SalesConsultant, Active: &yes, Query: "w"}, []string{"erin_w"}},
+			{"all filters", auth.StaffFilter{Within: []string{f.Path("GROUP")}, Role: auth.SalesConsultant, Active: &yes, Query: "w"}, []string{"erin_w"}},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				got, total, err := f.svc.ListStaff(context.Background(), tc.f)
+				got, total, err := f.Auth.ListStaff(context.Background(), tc.f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,19 +67,19 @@ func TestListStaff(t *testing.T) {
 			})
 		}
 
-		page, total, err := f.svc.ListStaff(context.Background(), auth.StaffFilter{Offset: 1, Limit: 2})
+		page, total, err := f.Auth.ListStaff(context.Background(), auth.StaffFilter{Offset: 1, Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(logins(page), []string{"bob", "carol"}) || total != 5 {
 			t.Errorf("page = %v of %d, want [bob carol] of 5", logins(page), total)
 		}
-		list, _, _ := f.svc.ListStaff(context.Background(), auth.StaffFilter{Query: "erin"})
+		list, _, _ := f.Auth.ListStaff(context.Background(), auth.StaffFilter{Query: "erin"})
 		if len(list) != 1 {
 			t.Fatalf("erin: %v", logins(list))
 		}
-		mustGrants(t, f, &list[0], "sales_consultant@SH-P1", "city_specialist@SH")
-		if list[0].ID != erin.ID || list[0].NodeCode != "SH-P1" {
+		mustGrants(t, f, &list[0], "sales_consultant@SH-PD", "city_specialist@SH")
+		if list[0].ID != erin.ID || list[0].NodeCode != "SH-PD" {
 			t.Errorf("listed = %+v", list[0])
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestChangePassword(t *testing.T) {
@@ -31,37 +32,37 @@ func TestChangePassword(t *testing.T) {
 			{"new password without digit", password, "no-digits-here", "password"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				err := f.svc.ChangePassword(context.Background(), alice.ID, tc.current, tc.next, kept.IDHash)
-				mustErr(t, err, apperr.Invalid, tc.field)
+				err := f.Auth.ChangePassword(context.Background(), alice.ID, tc.current, tc.next, kept.IDHash)
+				testfix.WantErr(t, err, apperr.Invalid, tc.field)
 				mustAuthenticate(t, f, kept.Token)
 				mustAuthenticate(t, f, other.Token)
 			})
 		}
-		if n := len(mustAudit(t, d, audit.Filter{Action: "staff.password"})); n != 0 {
+		if n := len(f.Audit(t, audit.Filter{Action: "staff.password"})); n != 0 {
 			t.Fatalf("password entries after failures = %d", n)
 		}
-		if err := f.svc.ChangePassword(context.Background(), 9999, password, next, ""); !apperr.Is(err, apperr.NotFound) {
+		if err := f.Auth.ChangePassword(context.Background(), 9999, password, next, ""); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("unknown staff: %v, want not found", err)
 		}
 
-		f.advance(time.Hour)
-		if err := f.svc.ChangePassword(context.Background(), alice.ID, password, next, kept.IDHash); err != nil {
+		f.Clock.Advance(time.Hour)
+		if err := f.Auth.ChangePassword(context.Background(), alice.ID, password, next, kept.IDHash); err != nil {
 			t.Fatal(err)
 		}
 		mustAuthenticate(t, f, kept.Token)
-		if _, _, err := f.svc.Authenticate(context.Background(), other.Token); !errors.Is(err, auth.ErrSessionExpired) {
+		if _, _, err := f.Auth.Authenticate(context.Background(), other.Token); !errors.Is(err, auth.ErrSessionExpired) {
 			t.Errorf("other session: %v, want ErrSessionExpired", err)
 		}
-		st, _ := f.svc.StaffByID(context.Background(), alice.ID)
-		if !st.PasswordChangedAt.Equal(f.now) {
-			t.Errorf("password_changed_at = %v, want %v", st.PasswordChangedAt, f.now)
+		st, _ := f.Auth.StaffByID(context.Background(), alice.ID)
+		if !st.PasswordChangedAt.Equal(f.Clock.Now()) {
+			t.Errorf("password_changed_at = %v, want %v", st.PasswordChangedAt, f.Clock.Now())
 		}
-		if _, _, err := f.svc.Login(context.Background(), "alice", password, "192.0.2.1", ""); !apperr.Is(err, apperr.Unauthorized) {
+		if _, _, err := f.Auth.Login(context.Background(), "alice", password, "192.0.2.1", ""); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("old password: %v, want unauthorized", err)
 		}
 		mustLogin(t, f, "alice", next)
-		entries := mustAudit(t, d, audit.Filter{Action: "staff.password"})
-		if len(entries) != 1 || entries[0].NodePath != f.path("SH") {
+		entries := f.Audit(t, audit.Filter{Action: "staff.password"})
+		if len(entries) != 1 || entries[0].NodePath != f.Path("SH") {
 			t.Fatalf("password entries = %+v", entries)
 		}
 		if e := entries[0]; strings.Contains(e.Before+e.After+e.Summary, next) || strings.Contains(e.Before+e.After, "argon2") {
@@ -75,19 +76,19 @@ func TestSetPassword(t *testing.T) {
 		f := mustFixture(t, d)
 		alice := mustStaff(t, f, "alice", "SH")
 		a, b := mustLogin(t, f, "alice", password), mustLogin(t, f, "alice", password)
-		if err := f.svc.SetPassword(context.Background(), alice.ID, "weak", ""); !apperr.Is(err, apperr.Invalid) || apperr.As(err).Field != "password" {
+		if err := f.Auth.SetPassword(context.Background(), alice.ID, "weak", ""); !apperr.Is(err, apperr.Invalid) || apperr.As(err).Field != "password" {
 			t.Errorf("weak password: %v", err)
 		}
-		if err := f.svc.SetPassword(context.Background(), 9999, "Str0ng-enough", ""); !apperr.Is(err, apperr.NotFound) {
+		if err := f.Auth.SetPassword(context.Background(), 9999, "Str0ng-enough", ""); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("unknown staff: %v, want not found", err)
 		}
 		mustAuthenticate(t, f, a.Token)
 		// An administrator's reset keeps no session of the account.
-		if err := f.svc.SetPassword(context.Background(), alice.ID, "Str0ng-enough", ""); err != nil {
+		if err := f.Auth.SetPassword(context.Background(), alice.ID, "Str0ng-enough", ""); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range []*auth.Session{a, b} {
-			if _, _, err := f.svc.Authenticate(context.Background(), s.Token); !errors.Is(err, auth.ErrSessionExpired) {
+			if _, _, err := f.Auth.Authenticate(context.Background(), s.Token); !errors.Is(err, auth.ErrSessionExpired) {
 				t.Errorf("session after reset: %v, want ErrSessionExpired", err)
 			}
 		}

@@ -173,12 +173,12 @@ func TestPrincipalScope(t *testing.T) {
 		city := mustStaff(t, f, "city.sh", "SH", grant(auth.CitySpecialist, "SH"))
 		group := mustStaff(t, f, "group.sup", "GROUP", grant(auth.GroupSupervisor, "GROUP"))
 		multi := mustStaff(t, f, "multi", "EAST",
-			grant(auth.CitySpecialist, "SH-P1"), grant(auth.CitySpecialist, "SH"), grant(auth.CitySpecialist, "SZ"),
-			grant(auth.SalesManager, "HZ-P1"))
-		merchant := mustStaff(t, f, "shop", "SZ-P1", grant(auth.MerchantStaff, "SZ-P1"))
+			grant(auth.CitySpecialist, "SH-PD"), grant(auth.CitySpecialist, "SH"), grant(auth.CitySpecialist, "SZ"),
+			grant(auth.SalesManager, "HZ-XH"))
+		merchant := mustStaff(t, f, "shop", "SZ-QH", grant(auth.MerchantStaff, "SZ-QH"))
 
 		pc, pg, pm, ps := mustPrincipal(t, f, city.ID), mustPrincipal(t, f, group.ID), mustPrincipal(t, f, multi.ID), mustPrincipal(t, f, merchant.ID)
-		if pc.Staff.ID != city.ID || len(pc.Grants) != 1 || pc.Grants[0].NodePath != f.path("SH") || pc.Grants[0].NodeCode != "SH" {
+		if pc.Staff.ID != city.ID || len(pc.Grants) != 1 || pc.Grants[0].NodePath != f.Path("SH") || pc.Grants[0].NodeCode != "SH" {
 			t.Fatalf("principal = %+v", pc)
 		}
 		tests := []struct {
@@ -189,29 +189,29 @@ func TestPrincipalScope(t *testing.T) {
 			want bool
 		}{
 			{"city specialist at own city", pc, auth.MemberWrite, "SH", true},
-			{"city specialist at project below", pc, auth.MemberWrite, "SH-P2", true},
+			{"city specialist at project below", pc, auth.MemberWrite, "SH-XH", true},
 			{"city specialist at other city", pc, auth.MemberWrite, "HZ", false},
-			{"city specialist at project of other city", pc, auth.MemberWrite, "HZ-P1", false},
+			{"city specialist at project of other city", pc, auth.MemberWrite, "HZ-XH", false},
 			{"city specialist at own region", pc, auth.MemberWrite, "EAST", false},
 			{"city specialist at group", pc, auth.MemberWrite, "GROUP", false},
 			{"city specialist lacks permission", pc, auth.AdjustApprove, "SH", false},
 			{"group supervisor at group", pg, auth.TierApprove, "GROUP", true},
 			{"group supervisor at a region", pg, auth.TierApprove, "SOUTH", true},
-			{"group supervisor at a project", pg, auth.ReportRead, "HZ-P1", true},
+			{"group supervisor at a project", pg, auth.ReportRead, "HZ-XH", true},
 			{"group supervisor lacks permission", pg, auth.OrgWrite, "SH", false},
-			{"several grants, first city", pm, auth.MemberWrite, "SH-P2", true},
-			{"several grants, second city", pm, auth.MemberWrite, "SZ-P1", true},
+			{"several grants, first city", pm, auth.MemberWrite, "SH-XH", true},
+			{"several grants, second city", pm, auth.MemberWrite, "SZ-QH", true},
 			{"several grants, uncovered city", pm, auth.MemberWrite, "HZ", false},
 			{"role held elsewhere", pm, auth.LeadAssign, "SH", false},
-			{"role held at that project", pm, auth.LeadAssign, "HZ-P1", true},
-			{"merchant at own project", ps, auth.MerchantVerify, "SZ-P1", true},
-			{"merchant reads no members", ps, auth.MemberRead, "SZ-P1", false},
+			{"role held at that project", pm, auth.LeadAssign, "HZ-XH", true},
+			{"merchant at own project", ps, auth.MerchantVerify, "SZ-QH", true},
+			{"merchant reads no members", ps, auth.MemberRead, "SZ-QH", false},
 			{"signed-in route outside scope", pc, auth.Authenticated, "HZ", true},
 			{"public route outside scope", ps, auth.Public, "GROUP", true},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				if got := tc.p.CanAt(tc.perm, f.path(tc.at)); got != tc.want {
+				if got := tc.p.CanAt(tc.perm, f.Path(tc.at)); got != tc.want {
 					t.Errorf("CanAt(%s, %s) = %v, want %v", tc.perm, tc.at, got, tc.want)
 				}
 				if tc.want && !tc.p.Can(tc.perm) {
@@ -230,15 +230,15 @@ func TestPrincipalScope(t *testing.T) {
 			{"city specialist without permission", pc, auth.OrgWrite, nil},
 			{"group supervisor", pg, auth.MemberRead, []string{"GROUP"}},
 			{"nested grants collapse", pm, auth.MemberWrite, []string{"SH", "SZ"}},
-			{"per role", pm, auth.LeadAssign, []string{"HZ-P1"}},
-			{"read held through two roles", pm, auth.MemberRead, []string{"SH", "SZ", "HZ-P1"}},
+			{"per role", pm, auth.LeadAssign, []string{"HZ-XH"}},
+			{"read held through two roles", pm, auth.MemberRead, []string{"SH", "SZ", "HZ-XH"}},
 		}
 		for _, tc := range pathTests {
 			t.Run("paths "+tc.name, func(t *testing.T) {
 				got := tc.p.Paths(tc.perm)
 				want := []string{}
 				for _, c := range tc.want {
-					want = append(want, f.path(c))
+					want = append(want, f.Path(c))
 				}
 				slices.Sort(got)
 				slices.Sort(want)
@@ -253,13 +253,13 @@ func TestPrincipalScope(t *testing.T) {
 			at   string
 			want bool
 		}{
-			{pc, "SH-P1", true}, {pc, "SH", true}, {pc, "HZ-P1", false}, {pc, "EAST", false},
-			{pg, "SZ-P1", true}, {pg, "GROUP", true},
-			{pm, "HZ-P1", true}, {pm, "HZ", false}, {pm, "SZ", true},
-			{ps, "SZ-P1", true}, {ps, "SZ", false},
+			{pc, "SH-PD", true}, {pc, "SH", true}, {pc, "HZ-XH", false}, {pc, "EAST", false},
+			{pg, "SZ-QH", true}, {pg, "GROUP", true},
+			{pm, "HZ-XH", true}, {pm, "HZ", false}, {pm, "SZ", true},
+			{ps, "SZ-QH", true}, {ps, "SZ", false},
 		}
 		for _, tc := range seeTests {
-			if got := tc.p.Sees(f.path(tc.at)); got != tc.want {
+			if got := tc.p.Sees(f.Path(tc.at)); got != tc.want {
 				t.Errorf("%s sees %s = %v, want %v", tc.p.Staff.Login, tc.at, got, tc.want)
 			}
 		}
@@ -271,10 +271,10 @@ func TestPrincipalScope(t *testing.T) {
 			perm auth.Permission
 			want int
 		}{
-			{pc, auth.MemberWrite, 3}, // SH, SH-P1, SH-P2
+			{pc, auth.MemberWrite, 3}, // SH, SH-PD, SH-XH
 			{pc, auth.OrgWrite, 0},
 			{pg, auth.OrgRead, 10},
-			{pm, auth.MemberWrite, 5}, // SH, SH-P1, SH-P2, SZ, SZ-P1
+			{pm, auth.MemberWrite, 5}, // SH, SH-PD, SH-XH, SZ, SZ-QH
 		} {
 			nodes, total, err := orgs.List(context.Background(), org.Filter{Within: tc.p.Paths(tc.perm)})
 			if err != nil {

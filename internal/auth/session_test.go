@@ -13,6 +13,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestLoginAndAuthenticate(t *testing.T) {
@@ -20,15 +21,15 @@ func TestLoginAndAuthenticate(t *testing.T) {
 		f := mustFixture(t, d)
 		alice := mustStaff(t, f, "alice", "SH", grant(auth.CitySpecialist, "SH"))
 		ctx := db.WithActor(context.Background(), db.Actor{RequestID: "req-42"})
-		sess, st, err := f.svc.Login(ctx, " Alice ", password, "198.51.100.7", strings.Repeat("x", 300))
+		sess, st, err := f.Auth.Login(ctx, " Alice ", password, "198.51.100.7", strings.Repeat("x", 300))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st.ID != alice.ID || sess.StaffID != alice.ID || sess.Token == "" || sess.IDHash != auth.HashToken(sess.Token) || sess.CSRFToken == "" {
 			t.Fatalf("session = %+v, staff = %+v", sess, st)
 		}
-		if !sess.CreatedAt.Equal(f.now) || !sess.ExpiresAt.Equal(f.now.Add(f.svc.IdleTimeout)) {
-			t.Errorf("session times = %v … %v; want from %v for %v", sess.CreatedAt, sess.ExpiresAt, f.now, f.svc.IdleTimeout)
+		if !sess.CreatedAt.Equal(f.Clock.Now()) || !sess.ExpiresAt.Equal(f.Clock.Now().Add(f.Auth.IdleTimeout)) {
+			t.Errorf("session times = %v … %v; want from %v for %v", sess.CreatedAt, sess.ExpiresAt, f.Clock.Now(), f.Auth.IdleTimeout)
 		}
 		// Only the hash of the cookie value is stored.
 		var idHash, csrf, ip, agent string
@@ -54,12 +55,12 @@ func TestLoginAndAuthenticate(t *testing.T) {
 			t.Errorf("authenticated session = %+v", got)
 		}
 
-		entries := mustAudit(t, d, audit.Filter{Action: "auth.login"})
+		entries := f.Audit(t, audit.Filter{Action: "auth.login"})
 		if len(entries) != 1 {
 			t.Fatalf("auth.login entries = %d", len(entries))
 		}
 		e := entries[0]
-		if e.ActorID == nil || *e.ActorID != alice.ID || e.ActorLogin != "alice" || e.IP != "198.51.100.7" || e.RequestID != "req-42" || e.NodePath != f.path("SH") {
+		if e.ActorID == nil || *e.ActorID != alice.ID || e.ActorLogin != "alice" || e.IP != "198.51.100.7" || e.RequestID != "req-42" || e.NodePath != f.Path("SH") {
 			t.Errorf("login entry = %+v", e)
 		}
 
@@ -68,7 +69,7 @@ func TestLoginAndAuthenticate(t *testing.T) {
 		if second.Token == sess.Token || second.CSRFToken == sess.CSRFToken {
 			t.Errorf("sessions share secrets")
 		}
-		if n := mustCount(t, d, "SELECT count(*) FROM sessions WHERE staff_id = ?", alice.ID); n != 2 {
+		if n := testfix.Count(t, d, "SELECT count(*) FROM sessions WHERE staff_id = ?", alice.ID); n != 2 {
 			t.Errorf("sessions = %d, want 2", n)
 		}
 	})
@@ -80,7 +81,7 @@ func TestLoginFailures(t *testing.T) {
 		mustStaff(t, f, "alice", "SH")
 		gone := mustStaff(t, f, "gone", "HZ")
 		no := false
-		if _, err := f.svc.UpdateStaff(context.Background(), gone.ID, auth.StaffUpdate{Active: &no}); err != nil {
+		if _, err := f.Auth.UpdateStaff(context.Background(), gone.ID, auth.StaffUpdate{Active: &no}); err != nil {
 			t.Fatal(err)
 		}
 		var badLogin error
@@ -96,9 +97,9 @@ func TestLoginFailures(t *testing.T) {
 			{"disabled account, right password", "gone", password, apperr.Forbidden},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				auditBefore := len(mustAudit(t, d, audit.Filter{Action: "auth.login_failed", ObjectID: tc.login}))
-				sess, st, err := f.svc.Login(context.Background(), tc.login, tc.pw, "203.0.113.9", "")
-				mustErr(t, err, tc.code, "")
+				auditBefore := len(f.Audit(t, audit.Filter{Action: "auth.login_failed", ObjectID: tc.login}))
+				sess, st, err := f.Auth.Login(context.Background(), tc.login, tc.pw, "203.0.113.9", "")
+				testfix.WantErr(t, err, tc.code, "")
 				if sess != nil || st != nil {
 					t.Errorf("got a session or staff with a failed login")
 				}
@@ -110,11 +111,11 @@ func TestLoginFailures(t *testing.T) {
 						t.Errorf("error %q differs from %q: it tells logins apart", err, badLogin)
 					}
 				}
-				after := mustAudit(t, d, audit.Filter{Action: "auth.login_failed", ObjectID: tc.login})
+				after := f.Audit(t, audit.Filter{Action: "auth.login_failed", ObjectID: tc.login})
 				if len(after) != auditBefore+1 {
 					t.Errorf("login_failed entries = %d, want %d", len(after), auditBefore+1)
 				}
-				if n := mustCount(t, d, "SELECT count(*) FROM sessions"); n != 0 {
+				if n := testfix.Count(t, d, "SELECT count(*) FROM sessions"); n != 0 {
 					t.Errorf("sessions = %d, want 0", n)
 				}
 			})
@@ -137,7 +138,7 @@ func TestAuthenticateRejects(t *testing.T) {
 			{"the CSRF token", sess.CSRFToken, auth.ErrSessionExpired},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				p, s, err := f.svc.Authenticate(context.Background(), tc.token)
+				p, s, err := f.Auth.Authenticate(context.Background(), tc.token)
 				if !errors.Is(err, tc.want) || p != nil || s != nil {
 					t.Errorf("= %v, %v, %v; want %v", p, s, err, tc.want)
 				}
@@ -152,72 +153,72 @@ func TestAuthenticateRejects(t *testing.T) {
 func TestSessionExpiry(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		f.svc.IdleTimeout = 30 * time.Minute
-		f.svc.MaxAge = 2 * time.Hour
+		f.Auth.IdleTimeout = 30 * time.Minute
+		f.Auth.MaxAge = 2 * time.Hour
 		mustStaff(t, f, "alice", "SH")
 
 		t.Run("idle", func(t *testing.T) {
 			sess := mustLogin(t, f, "alice", password)
-			f.advance(29 * time.Minute)
+			f.Clock.Advance(29 * time.Minute)
 			_, s := mustAuthenticate(t, f, sess.Token)
-			if !s.ExpiresAt.Equal(f.now.Add(30 * time.Minute)) {
-				t.Errorf("expiry after use = %v, want %v", s.ExpiresAt, f.now.Add(30*time.Minute))
+			if !s.ExpiresAt.Equal(f.Clock.Now().Add(30 * time.Minute)) {
+				t.Errorf("expiry after use = %v, want %v", s.ExpiresAt, f.Clock.Now().Add(30*time.Minute))
 			}
 			// Use slides the expiry: 58 minutes after login, 29 after last use.
-			f.advance(29 * time.Minute)
+			f.Clock.Advance(29 * time.Minute)
 			mustAuthenticate(t, f, sess.Token)
-			f.advance(30*time.Minute - time.Second)
+			f.Clock.Advance(30*time.Minute - time.Second)
 			mustAuthenticate(t, f, sess.Token)
-			f.advance(30 * time.Minute)
-			if _, _, err := f.svc.Authenticate(context.Background(), sess.Token); !errors.Is(err, auth.ErrSessionExpired) {
+			f.Clock.Advance(30 * time.Minute)
+			if _, _, err := f.Auth.Authenticate(context.Background(), sess.Token); !errors.Is(err, auth.ErrSessionExpired) {
 				t.Errorf("after 30 idle minutes: %v, want ErrSessionExpired", err)
 			}
 		})
 
 		t.Run("idle exactly", func(t *testing.T) {
 			sess := mustLogin(t, f, "alice", password)
-			f.advance(30 * time.Minute)
-			if _, _, err := f.svc.Authenticate(context.Background(), sess.Token); !errors.Is(err, auth.ErrSessionExpired) {
+			f.Clock.Advance(30 * time.Minute)
+			if _, _, err := f.Auth.Authenticate(context.Background(), sess.Token); !errors.Is(err, auth.ErrSessionExpired) {
 				t.Errorf("at the idle limit: %v, want ErrSessionExpired", err)
 			}
 		})
 
 		t.Run("max age", func(t *testing.T) {
 			sess := mustLogin(t, f, "alice", password)
-			login := f.now
+			login := f.Clock.Now()
 			for range 5 { // used every 20 minutes, never idle
-				f.advance(20 * time.Minute)
+				f.Clock.Advance(20 * time.Minute)
 				_, s := mustAuthenticate(t, f, sess.Token)
-				want := f.now.Add(30 * time.Minute)
+				want := f.Clock.Now().Add(30 * time.Minute)
 				if hard := login.Add(2 * time.Hour); hard.Before(want) {
 					want = hard
 				}
 				if !s.ExpiresAt.Equal(want) {
-					t.Errorf("at %v: expiry %v, want %v", f.now.Sub(login), s.ExpiresAt, want)
+					t.Errorf("at %v: expiry %v, want %v", f.Clock.Now().Sub(login), s.ExpiresAt, want)
 				}
 			}
-			f.advance(19 * time.Minute) // 1h59m after login
+			f.Clock.Advance(19 * time.Minute) // 1h59m after login
 			mustAuthenticate(t, f, sess.Token)
-			f.advance(time.Minute) // 2h after login
-			if _, _, err := f.svc.Authenticate(context.Background(), sess.Token); !errors.Is(err, auth.ErrSessionExpired) {
+			f.Clock.Advance(time.Minute) // 2h after login
+			if _, _, err := f.Auth.Authenticate(context.Background(), sess.Token); !errors.Is(err, auth.ErrSessionExpired) {
 				t.Errorf("at max age: %v, want ErrSessionExpired", err)
 			}
 		})
 
 		t.Run("purge", func(t *testing.T) {
 			old := mustLogin(t, f, "alice", password)
-			f.advance(20 * time.Minute)
+			f.Clock.Advance(20 * time.Minute)
 			fresh := mustLogin(t, f, "alice", password)
-			f.advance(10 * time.Minute) // old is idle for 30 minutes, fresh for 10
-			before := mustCount(t, d, "SELECT count(*) FROM sessions")
-			n, err := f.svc.PurgeSessions(context.Background())
+			f.Clock.Advance(10 * time.Minute) // old is idle for 30 minutes, fresh for 10
+			before := testfix.Count(t, d, "SELECT count(*) FROM sessions")
+			n, err := f.Auth.PurgeSessions(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if after := mustCount(t, d, "SELECT count(*) FROM sessions"); n < 1 || after != before-int(n) || after != 1 {
+			if after := testfix.Count(t, d, "SELECT count(*) FROM sessions"); n < 1 || after != before-int(n) || after != 1 {
 				t.Errorf("purged %d of %d, %d left; want only the live session left", n, before, after)
 			}
-			if n := mustCount(t, d, "SELECT count(*) FROM sessions WHERE id_hash = ?", old.IDHash); n != 0 {
+			if n := testfix.Count(t, d, "SELECT count(*) FROM sessions WHERE id_hash = ?", old.IDHash); n != 0 {
 				t.Errorf("ended session kept")
 			}
 			mustAuthenticate(t, f, fresh.Token)
@@ -232,14 +233,14 @@ func TestLogout(t *testing.T) {
 		a := mustLogin(t, f, "alice", password)
 		b := mustLogin(t, f, "alice", password)
 		_, sess := mustAuthenticate(t, f, a.Token)
-		if err := f.svc.Logout(context.Background(), sess); err != nil {
+		if err := f.Auth.Logout(context.Background(), sess); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.svc.Authenticate(context.Background(), a.Token); !errors.Is(err, auth.ErrSessionExpired) {
+		if _, _, err := f.Auth.Authenticate(context.Background(), a.Token); !errors.Is(err, auth.ErrSessionExpired) {
 			t.Errorf("after logout: %v, want ErrSessionExpired", err)
 		}
 		mustAuthenticate(t, f, b.Token)
-		if n := len(mustAudit(t, d, audit.Filter{Action: "auth.logout", ObjectID: strconv.FormatInt(alice.ID, 10)})); n != 1 {
+		if n := len(f.Audit(t, audit.Filter{Action: "auth.logout", ObjectID: strconv.FormatInt(alice.ID, 10)})); n != 1 {
 			t.Errorf("logout entries = %d, want 1", n)
 		}
 	})
@@ -255,9 +256,9 @@ func TestDeactivationEndsAccess(t *testing.T) {
 		bobSess := mustLogin(t, f, "bob", password)
 		bobRaw, _ := mustToken(t, f, bob.ID, 0)
 
-		f.advance(time.Minute)
+		f.Clock.Advance(time.Minute)
 		no, yes := false, true
-		st, err := f.svc.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Active: &no})
+		st, err := f.Auth.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Active: &no})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,29 +266,29 @@ func TestDeactivationEndsAccess(t *testing.T) {
 			t.Errorf("still active")
 		}
 		for _, tok := range []string{s1.Token, s2.Token} {
-			if _, _, err := f.svc.Authenticate(context.Background(), tok); !errors.Is(err, auth.ErrSessionExpired) {
+			if _, _, err := f.Auth.Authenticate(context.Background(), tok); !errors.Is(err, auth.ErrSessionExpired) {
 				t.Errorf("session after deactivation: %v, want ErrSessionExpired", err)
 			}
 		}
-		if n := mustCount(t, d, "SELECT count(*) FROM sessions WHERE staff_id = ?", alice.ID); n != 0 {
+		if n := testfix.Count(t, d, "SELECT count(*) FROM sessions WHERE staff_id = ?", alice.ID); n != 0 {
 			t.Errorf("sessions left = %d", n)
 		}
-		if _, err := f.svc.AuthenticateToken(context.Background(), raw); !apperr.Is(err, apperr.Unauthorized) {
+		if _, err := f.Auth.AuthenticateToken(context.Background(), raw); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("token after deactivation: %v, want unauthorized", err)
 		}
-		if n := mustCount(t, d, "SELECT count(*) FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL", alice.ID); n != 0 {
+		if n := testfix.Count(t, d, "SELECT count(*) FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL", alice.ID); n != 0 {
 			t.Errorf("unrevoked tokens = %d", n)
 		}
 		// Others keep their access.
 		mustAuthenticate(t, f, bobSess.Token)
-		if _, err := f.svc.AuthenticateToken(context.Background(), bobRaw); err != nil {
+		if _, err := f.Auth.AuthenticateToken(context.Background(), bobRaw); err != nil {
 			t.Errorf("bob's token: %v", err)
 		}
 		// Coming back does not bring the token back; signing in works again.
-		if _, err := f.svc.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Active: &yes}); err != nil {
+		if _, err := f.Auth.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Active: &yes}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.AuthenticateToken(context.Background(), raw); !apperr.Is(err, apperr.Unauthorized) {
+		if _, err := f.Auth.AuthenticateToken(context.Background(), raw); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("token after reactivation: %v, want unauthorized", err)
 		}
 		mustAuthenticate(t, f, mustLogin(t, f, "alice", password).Token)

@@ -14,15 +14,16 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestCreateStaff(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", ID: 99, Login: "root"})
-		st, err := f.svc.CreateStaff(ctx, auth.NewStaff{
+		st, err := f.Auth.CreateStaff(ctx, auth.NewStaff{
 			Login: "  Zhang.Wei ", Name: " 张伟 ", Email: "zhang.wei@example.com", NodeCode: "sh", Password: password,
-			Grants: []auth.NewGrant{grant(auth.CitySpecialist, "sh"), grant(auth.SalesManager, "SH-P1")},
+			Grants: []auth.NewGrant{grant(auth.CitySpecialist, "sh"), grant(auth.SalesManager, "SH-PD")},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -30,25 +31,25 @@ func TestCreateStaff(t *testing.T) {
 		if st.Login != "zhang.wei" || st.Name != "张伟" || st.Email != "zhang.wei@example.com" || st.Locale != "zh-CN" || !st.Active {
 			t.Errorf("staff = %+v", st)
 		}
-		if st.NodeID != f.nodes["SH"].ID || st.NodeCode != "SH" || st.NodePath != f.path("SH") || st.NodeName != "上海城市公司" {
+		if st.NodeID != f.Nodes["SH"].ID || st.NodeCode != "SH" || st.NodePath != f.Path("SH") || st.NodeName != "上海城市公司" {
 			t.Errorf("home = %d %s %s %s", st.NodeID, st.NodeCode, st.NodePath, st.NodeName)
 		}
-		if !st.CreatedAt.Equal(f.now) || !st.PasswordChangedAt.Equal(f.now) {
-			t.Errorf("times = %v, %v; want %v", st.CreatedAt, st.PasswordChangedAt, f.now)
+		if !st.CreatedAt.Equal(f.Clock.Now()) || !st.PasswordChangedAt.Equal(f.Clock.Now()) {
+			t.Errorf("times = %v, %v; want %v", st.CreatedAt, st.PasswordChangedAt, f.Clock.Now())
 		}
-		mustGrants(t, f, st, "city_specialist@SH", "sales_manager@SH-P1")
-		byLogin, err := f.svc.StaffByLogin(context.Background(), "ZHANG.WEI")
+		mustGrants(t, f, st, "city_specialist@SH", "sales_manager@SH-PD")
+		byLogin, err := f.Auth.StaffByLogin(context.Background(), "ZHANG.WEI")
 		if err != nil || byLogin.ID != st.ID {
 			t.Fatalf("StaffByLogin = %v, %v", byLogin, err)
 		}
-		mustGrants(t, f, byLogin, "city_specialist@SH", "sales_manager@SH-P1")
+		mustGrants(t, f, byLogin, "city_specialist@SH", "sales_manager@SH-PD")
 
-		entries := mustAudit(t, d, audit.Filter{Action: "staff.create"})
+		entries := f.Audit(t, audit.Filter{Action: "staff.create"})
 		if len(entries) != 1 {
 			t.Fatalf("staff.create entries = %d, want 1", len(entries))
 		}
 		e := entries[0]
-		if e.ActorLogin != "root" || e.NodePath != f.path("SH") || e.ObjectType != "staff" || !strings.Contains(e.After, `"login":"zhang.wei"`) {
+		if e.ActorLogin != "root" || e.NodePath != f.Path("SH") || e.ObjectType != "staff" || !strings.Contains(e.After, `"login":"zhang.wei"`) {
 			t.Errorf("audit = %+v", e)
 		}
 		if strings.Contains(e.After, "argon2") || strings.Contains(e.After, password) {
@@ -63,7 +64,7 @@ func TestCreateStaff(t *testing.T) {
 		}
 
 		// Without grants and with an English UI.
-		plain, err := f.svc.CreateStaff(context.Background(), auth.NewStaff{Login: "li", Name: "Li", NodeCode: "GROUP", Password: password, Locale: "en"})
+		plain, err := f.Auth.CreateStaff(context.Background(), auth.NewStaff{Login: "li", Name: "Li", NodeCode: "GROUP", Password: password, Locale: "en"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +80,7 @@ func mustGrants(t *testing.T, f *fixture, st *auth.Staff, want ...string) {
 	var got []string
 	for _, g := range st.Grants {
 		got = append(got, string(g.Role)+"@"+g.NodeCode)
-		n := f.nodes[g.NodeCode]
+		n := f.Nodes[g.NodeCode]
 		if n == nil || g.NodeID != n.ID || g.NodePath != n.Path || g.NodeName != n.Name || g.ID == 0 {
 			t.Errorf("grant %+v does not match its node", g)
 		}
@@ -135,23 +136,23 @@ func TestCreateStaffRejectsBadInput(t *testing.T) {
 			{"login taken", with(func(n *auth.NewStaff) { n.Login = "alice" }), apperr.Conflict, "login"},
 			{"login taken in other case", with(func(n *auth.NewStaff) { n.Login = " ALICE " }), apperr.Conflict, "login"},
 		}
-		staffBefore := mustCount(t, d, "SELECT count(*) FROM staff")
-		rolesBefore := mustCount(t, d, "SELECT count(*) FROM staff_roles")
-		auditBefore := mustCount(t, d, "SELECT count(*) FROM audit_log")
+		staffBefore := testfix.Count(t, d, "SELECT count(*) FROM staff")
+		rolesBefore := testfix.Count(t, d, "SELECT count(*) FROM staff_roles")
+		auditBefore := testfix.Count(t, d, "SELECT count(*) FROM audit_log")
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				st, err := f.svc.CreateStaff(context.Background(), tc.in)
-				mustErr(t, err, tc.code, tc.field)
+				st, err := f.Auth.CreateStaff(context.Background(), tc.in)
+				testfix.WantErr(t, err, tc.code, tc.field)
 				if st != nil {
 					t.Errorf("staff = %+v, want nil", st)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM staff"); got != staffBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM staff"); got != staffBefore {
 					t.Errorf("staff rows = %d, want %d", got, staffBefore)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM staff_roles"); got != rolesBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM staff_roles"); got != rolesBefore {
 					t.Errorf("staff_roles rows = %d, want %d", got, rolesBefore)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
 					t.Errorf("audit_log rows = %d, want %d", got, auditBefore)
 				}
 			})
@@ -168,18 +169,18 @@ func TestGrantAndRevokeRoles(t *testing.T) {
 		alice := mustStaff(t, f, "alice", "SH", grant(auth.CitySpecialist, "SH"))
 		bob := mustStaff(t, f, "bob", "HZ", grant(auth.CitySupervisor, "HZ"))
 
-		st, err := f.svc.GrantRole(context.Background(), alice.ID, grant(auth.CitySupervisor, "hz"))
+		st, err := f.Auth.GrantRole(context.Background(), alice.ID, grant(auth.CitySupervisor, "hz"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustGrants(t, f, st, "city_specialist@SH", "city_supervisor@HZ")
 		// The same role at another node is a separate grant.
-		if st, err = f.svc.GrantRole(context.Background(), alice.ID, grant(auth.CitySpecialist, "SZ")); err != nil {
+		if st, err = f.Auth.GrantRole(context.Background(), alice.ID, grant(auth.CitySpecialist, "SZ")); err != nil {
 			t.Fatal(err)
 		}
 		mustGrants(t, f, st, "city_specialist@SH", "city_supervisor@HZ", "city_specialist@SZ")
-		entries := mustAudit(t, d, audit.Filter{Action: "staff.role.grant"})
-		if len(entries) != 2 || entries[0].NodePath != f.path("SH") {
+		entries := f.Audit(t, audit.Filter{Action: "staff.role.grant"})
+		if len(entries) != 2 || entries[0].NodePath != f.Path("SH") {
 			t.Fatalf("grant entries = %+v", entries)
 		}
 		var before, after []auth.Grant
@@ -206,16 +207,16 @@ func TestGrantAndRevokeRoles(t *testing.T) {
 			{"unknown node", alice.ID, grant(auth.Auditor, "NOWHERE"), apperr.Invalid, "org"},
 			{"unknown staff", 9999, grant(auth.Auditor, "GROUP"), apperr.NotFound, ""},
 		}
-		rolesBefore := mustCount(t, d, "SELECT count(*) FROM staff_roles")
-		auditBefore := mustCount(t, d, "SELECT count(*) FROM audit_log")
+		rolesBefore := testfix.Count(t, d, "SELECT count(*) FROM staff_roles")
+		auditBefore := testfix.Count(t, d, "SELECT count(*) FROM audit_log")
 		for _, tc := range errTests {
 			t.Run("grant "+tc.name, func(t *testing.T) {
-				_, err := f.svc.GrantRole(context.Background(), tc.staffID, tc.g)
-				mustErr(t, err, tc.code, tc.field)
-				if got := mustCount(t, d, "SELECT count(*) FROM staff_roles"); got != rolesBefore {
+				_, err := f.Auth.GrantRole(context.Background(), tc.staffID, tc.g)
+				testfix.WantErr(t, err, tc.code, tc.field)
+				if got := testfix.Count(t, d, "SELECT count(*) FROM staff_roles"); got != rolesBefore {
 					t.Errorf("staff_roles rows = %d, want %d", got, rolesBefore)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
 					t.Errorf("audit_log rows = %d, want %d", got, auditBefore)
 				}
 			})
@@ -227,30 +228,30 @@ func TestGrantAndRevokeRoles(t *testing.T) {
 				hz = g
 			}
 		}
-		g, err := f.svc.GrantByID(context.Background(), alice.ID, hz.ID)
+		g, err := f.Auth.GrantByID(context.Background(), alice.ID, hz.ID)
 		if err != nil || *g != hz {
 			t.Fatalf("GrantByID = %+v, %v; want %+v", g, err, hz)
 		}
-		if _, err := f.svc.GrantByID(context.Background(), bob.ID, hz.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := f.Auth.GrantByID(context.Background(), bob.ID, hz.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("GrantByID of another's grant: %v, want not found", err)
 		}
 		// Another account's grant id cannot be revoked through alice.
-		if _, err := f.svc.RevokeRole(context.Background(), alice.ID, bob.Grants[0].ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := f.Auth.RevokeRole(context.Background(), alice.ID, bob.Grants[0].ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("revoke bob's grant through alice: %v, want not found", err)
 		}
-		if b, _ := f.svc.StaffByID(context.Background(), bob.ID); len(b.Grants) != 1 {
+		if b, _ := f.Auth.StaffByID(context.Background(), bob.ID); len(b.Grants) != 1 {
 			t.Errorf("bob's grants = %v", b.Grants)
 		}
 
-		st, err = f.svc.RevokeRole(context.Background(), alice.ID, hz.ID)
+		st, err = f.Auth.RevokeRole(context.Background(), alice.ID, hz.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustGrants(t, f, st, "city_specialist@SH", "city_specialist@SZ")
-		if stored, _ := f.svc.StaffByID(context.Background(), alice.ID); len(stored.Grants) != 2 {
+		if stored, _ := f.Auth.StaffByID(context.Background(), alice.ID); len(stored.Grants) != 2 {
 			t.Errorf("stored grants = %v", stored.Grants)
 		}
-		if n := len(mustAudit(t, d, audit.Filter{Action: "staff.role.revoke", ObjectID: strconv.FormatInt(alice.ID, 10)})); n != 1 {
+		if n := len(f.Audit(t, audit.Filter{Action: "staff.role.revoke", ObjectID: strconv.FormatInt(alice.ID, 10)})); n != 1 {
 			t.Errorf("revoke entries = %d, want 1", n)
 		}
 		for name, tc := range map[string]struct{ staff, grant int64 }{
@@ -259,13 +260,13 @@ func TestGrantAndRevokeRoles(t *testing.T) {
 			"unknown staff":   {9999, hz.ID},
 		} {
 			t.Run("revoke "+name, func(t *testing.T) {
-				if _, err := f.svc.RevokeRole(context.Background(), tc.staff, tc.grant); !apperr.Is(err, apperr.NotFound) {
+				if _, err := f.Auth.RevokeRole(context.Background(), tc.staff, tc.grant); !apperr.Is(err, apperr.NotFound) {
 					t.Errorf("err = %v, want not found", err)
 				}
 			})
 		}
 		// A revoked role can be granted again.
-		if _, err := f.svc.GrantRole(context.Background(), alice.ID, grant(auth.CitySupervisor, "HZ")); err != nil {
+		if _, err := f.Auth.GrantRole(context.Background(), alice.ID, grant(auth.CitySupervisor, "HZ")); err != nil {
 			t.Errorf("grant again: %v", err)
 		}
 	})
@@ -275,29 +276,29 @@ func TestUpdateStaff(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		alice := mustStaff(t, f, "alice", "SH")
-		f.advance(time.Hour)
+		f.Clock.Advance(time.Hour)
 		name, email, en := " Alice 王 ", "alice@example.com", "en"
-		st, err := f.svc.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Name: &name, Email: &email})
+		st, err := f.Auth.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Name: &name, Email: &email})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Name != "Alice 王" || st.Email != email || st.Locale != "zh-CN" || !st.UpdatedAt.Equal(f.now) || !st.Active {
+		if st.Name != "Alice 王" || st.Email != email || st.Locale != "zh-CN" || !st.UpdatedAt.Equal(f.Clock.Now()) || !st.Active {
 			t.Errorf("updated = %+v", st)
 		}
-		if stored, _ := f.svc.StaffByID(context.Background(), alice.ID); stored.Name != "Alice 王" || stored.Email != email {
+		if stored, _ := f.Auth.StaffByID(context.Background(), alice.ID); stored.Name != "Alice 王" || stored.Email != email {
 			t.Errorf("stored = %+v", stored)
 		}
-		if _, err := f.svc.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Locale: &en}); err != nil {
+		if _, err := f.Auth.UpdateStaff(context.Background(), alice.ID, auth.StaffUpdate{Locale: &en}); err != nil {
 			t.Fatal(err)
 		}
-		if got := len(mustAudit(t, d, audit.Filter{Action: "staff.update"})); got != 1 {
+		if got := len(f.Audit(t, audit.Filter{Action: "staff.update"})); got != 1 {
 			t.Errorf("staff.update entries = %d, want 1", got)
 		}
-		if got := len(mustAudit(t, d, audit.Filter{Action: "staff.locale"})); got != 1 {
+		if got := len(f.Audit(t, audit.Filter{Action: "staff.locale"})); got != 1 {
 			t.Errorf("staff.locale entries = %d, want 1", got)
 		}
 
-		auditBefore := mustCount(t, d, "SELECT count(*) FROM audit_log")
+		auditBefore := testfix.Count(t, d, "SELECT count(*) FROM audit_log")
 		bad, blank, fr := "x@", " ", "fr"
 		for _, tc := range []struct {
 			name  string
@@ -313,18 +314,18 @@ func TestUpdateStaff(t *testing.T) {
 			{"unknown staff", 9999, auth.StaffUpdate{Name: &name}, apperr.NotFound, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := f.svc.UpdateStaff(context.Background(), tc.id, tc.u)
+				_, err := f.Auth.UpdateStaff(context.Background(), tc.id, tc.u)
 				if tc.code == "" {
 					if err != nil {
 						t.Fatal(err)
 					}
 				} else {
-					mustErr(t, err, tc.code, tc.field)
+					testfix.WantErr(t, err, tc.code, tc.field)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
 					t.Errorf("audit_log rows = %d, want %d", got, auditBefore)
 				}
-				if stored, _ := f.svc.StaffByID(context.Background(), alice.ID); stored.Name != "Alice 王" || stored.Email != email || stored.Locale != "en" {
+				if stored, _ := f.Auth.StaffByID(context.Background(), alice.ID); stored.Name != "Alice 王" || stored.Email != email || stored.Locale != "en" {
 					t.Errorf("stored = %+v", stored)
 				}
 			})

@@ -10,6 +10,7 @@ import (
 	"estateclub/internal/audit"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 const wrong = "Wrong-pass1"
@@ -17,7 +18,7 @@ const wrong = "Wrong-pass1"
 // try logs in from ip and returns the error code, or "" on success.
 func try(t *testing.T, f *fixture, login, pw, ip string) apperr.Code {
 	t.Helper()
-	sess, _, err := f.svc.Login(context.Background(), login, pw, ip, "")
+	sess, _, err := f.Auth.Login(context.Background(), login, pw, ip, "")
 	if err != nil {
 		return apperr.As(err).Code
 	}
@@ -31,14 +32,14 @@ func try(t *testing.T, f *fixture, login, pw, ip string) apperr.Code {
 func mustTry(t *testing.T, f *fixture, login, pw, ip string, want apperr.Code) {
 	t.Helper()
 	if got := try(t, f, login, pw, ip); got != want {
-		t.Fatalf("login %s at +%v: %q, want %q", login, f.now.Sub(start), got, want)
+		t.Fatalf("login %s at +%v: %q, want %q", login, f.Clock.Now().Sub(testfix.Start), got, want)
 	}
 }
 
 // mustFailures reads a throttle key's failure count (0 when absent).
 func mustFailures(t *testing.T, d *db.DB, key string) int {
 	t.Helper()
-	return mustCount(t, d, "SELECT COALESCE(SUM(failures), 0) FROM login_throttle WHERE key = ?", key)
+	return testfix.Count(t, d, "SELECT COALESCE(SUM(failures), 0) FROM login_throttle WHERE key = ?", key)
 }
 
 func TestThrottleSlowsThenLocks(t *testing.T) {
@@ -62,9 +63,9 @@ func TestThrottleSlowsThenLocks(t *testing.T) {
 		}
 		for failures := 5; failures < 10; failures++ {
 			wait := time.Second << (failures - 5)
-			f.advance(wait - time.Millisecond)
+			f.Clock.Advance(wait - time.Millisecond)
 			mustTry(t, f, "alice", wrong, ip, apperr.TooMany)
-			f.advance(2 * time.Millisecond)
+			f.Clock.Advance(2 * time.Millisecond)
 			mustTry(t, f, "alice", wrong, ip, apperr.Unauthorized)
 		}
 		if n := mustFailures(t, d, "login:alice"); n != 10 {
@@ -72,22 +73,22 @@ func TestThrottleSlowsThenLocks(t *testing.T) {
 		}
 		// The tenth failure locks the login for 15 minutes, whatever the
 		// password and wherever the try comes from.
-		locked := f.now
+		locked := f.Clock.Now()
 		mustTry(t, f, "alice", password, ip, apperr.Locked)
-		f.advance(time.Minute)
+		f.Clock.Advance(time.Minute)
 		mustTry(t, f, "alice", password, "203.0.113.50", apperr.Locked)
 		mustTry(t, f, "alice", wrong, ip, apperr.Locked)
 		// Others are not locked out, even from the same address.
 		mustTry(t, f, "bob", password, ip, "")
-		f.now = locked.Add(15*time.Minute - time.Second)
+		f.Clock.Set(locked.Add(15*time.Minute - time.Second))
 		mustTry(t, f, "alice", password, ip, apperr.Locked)
-		f.now = locked.Add(15 * time.Minute)
+		f.Clock.Set(locked.Add(15 * time.Minute))
 		mustTry(t, f, "alice", password, ip, "")
-		if n := mustCount(t, d, "SELECT count(*) FROM login_throttle WHERE key = 'login:alice'"); n != 0 {
+		if n := testfix.Count(t, d, "SELECT count(*) FROM login_throttle WHERE key = 'login:alice'"); n != 0 {
 			t.Errorf("throttle row kept after a successful login")
 		}
 		// Tries refused by the throttle write no audit entries; failures do.
-		if n := len(mustAudit(t, d, audit.Filter{Action: "auth.login_failed", ObjectID: "alice"})); n != 10 {
+		if n := len(f.Audit(t, audit.Filter{Action: "auth.login_failed", ObjectID: "alice"})); n != 10 {
 			t.Errorf("login_failed entries = %d, want 10", n)
 		}
 	})
@@ -98,13 +99,13 @@ func TestThrottleAfterLockStartsAfresh(t *testing.T) {
 		f := mustFixture(t, d)
 		mustStaff(t, f, "alice", "SH")
 		for i := range 10 {
-			f.advance(time.Minute) // past every wait
+			f.Clock.Advance(time.Minute) // past every wait
 			mustTry(t, f, "alice", wrong, "ip-a", apperr.Unauthorized)
 			if i == 9 {
 				mustTry(t, f, "alice", password, "ip-a", apperr.Locked)
 			}
 		}
-		f.advance(15 * time.Minute)
+		f.Clock.Advance(15 * time.Minute)
 		// After the lock a wrong password counts from one again.
 		mustTry(t, f, "alice", wrong, "ip-a", apperr.Unauthorized)
 		if n := mustFailures(t, d, "login:alice"); n != 1 {
@@ -146,7 +147,7 @@ func TestThrottleWindowForgets(t *testing.T) {
 		for range 4 {
 			mustTry(t, f, "alice", wrong, "ip-w", apperr.Unauthorized)
 		}
-		f.advance(15*time.Minute + time.Second)
+		f.Clock.Advance(15*time.Minute + time.Second)
 		for range 4 {
 			mustTry(t, f, "alice", wrong, "ip-w", apperr.Unauthorized)
 		}
@@ -167,14 +168,14 @@ func TestUnknownLoginIsThrottled(t *testing.T) {
 		if n := mustFailures(t, d, "login:ghost"); n != 5 {
 			t.Errorf("failures = %d, want 5", n)
 		}
-		entries := mustAudit(t, d, audit.Filter{Action: "auth.login_failed", ObjectID: "ghost"})
+		entries := f.Audit(t, audit.Filter{Action: "auth.login_failed", ObjectID: "ghost"})
 		if len(entries) != 5 || entries[0].NodePath != "" || entries[0].IP != "ip-g" || entries[0].ActorLogin != "ghost" {
 			t.Errorf("entries = %d, first %+v", len(entries), entries)
 		}
 		// Creating the account later does not skip the wait.
 		mustStaff(t, f, "ghost", "SH")
 		mustTry(t, f, "ghost", password, "ip-g", apperr.TooMany)
-		f.advance(time.Second)
+		f.Clock.Advance(time.Second)
 		mustTry(t, f, "ghost", password, "ip-g", "")
 	})
 }
@@ -190,7 +191,7 @@ func TestThrottleByAddress(t *testing.T) {
 		}
 		mustTry(t, f, "alice", password, sprayer, apperr.TooMany)
 		mustTry(t, f, "alice", password, "192.0.2.67", "")
-		f.advance(time.Second)
+		f.Clock.Advance(time.Second)
 		mustTry(t, f, "alice", password, sprayer, "")
 	})
 }

@@ -12,13 +12,14 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestCreateAndUseToken(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		alice := mustStaff(t, f, "alice", "SH", grant(auth.CitySupervisor, "SH"))
-		raw, tok, err := f.svc.CreateToken(context.Background(), alice.ID, "  report sync ", 0)
+		raw, tok, err := f.Auth.CreateToken(context.Background(), alice.ID, "  report sync ", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,7 +27,7 @@ func TestCreateAndUseToken(t *testing.T) {
 			t.Errorf("raw token = %q", raw)
 		}
 		if tok.ID == 0 || tok.StaffID != alice.ID || tok.Name != "report sync" || tok.Prefix != raw[:10] ||
-			tok.ExpiresAt != nil || tok.RevokedAt != nil || !tok.CreatedAt.Equal(f.now) {
+			tok.ExpiresAt != nil || tok.RevokedAt != nil || !tok.CreatedAt.Equal(f.Clock.Now()) {
 			t.Errorf("token = %+v", tok)
 		}
 		other, _ := mustToken(t, f, alice.ID, 0)
@@ -46,38 +47,38 @@ func TestCreateAndUseToken(t *testing.T) {
 			t.Errorf("token_hash = %q, want the SHA-256 of the token", hash)
 		}
 
-		f.advance(time.Hour)
-		p, err := f.svc.AuthenticateToken(context.Background(), raw)
+		f.Clock.Advance(time.Hour)
+		p, err := f.Auth.AuthenticateToken(context.Background(), raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Staff.ID != alice.ID || len(p.Grants) != 1 || !p.CanAt(auth.MemberReview, f.path("SH-P1")) {
+		if p.Staff.ID != alice.ID || len(p.Grants) != 1 || !p.CanAt(auth.MemberReview, f.Path("SH-PD")) {
 			t.Errorf("principal = %+v", p)
 		}
-		list, err := f.svc.ListTokens(context.Background(), alice.ID)
+		list, err := f.Auth.ListTokens(context.Background(), alice.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(list) != 2 || list[1].ID != tok.ID || list[0].ID <= list[1].ID {
 			t.Fatalf("tokens = %+v, want two, newest first", list)
 		}
-		if used := list[1].LastUsedAt; used == nil || !used.Equal(f.now) {
-			t.Errorf("last used = %v, want %v", used, f.now)
+		if used := list[1].LastUsedAt; used == nil || !used.Equal(f.Clock.Now()) {
+			t.Errorf("last used = %v, want %v", used, f.Clock.Now())
 		}
 		if list[0].LastUsedAt != nil {
 			t.Errorf("unused token has last used %v", list[0].LastUsedAt)
 		}
-		entries := mustAudit(t, d, audit.Filter{Action: "token.create"})
-		if len(entries) != 2 || entries[1].NodePath != f.path("SH") || entries[1].ObjectType != "api_token" {
+		entries := f.Audit(t, audit.Filter{Action: "token.create"})
+		if len(entries) != 2 || entries[1].NodePath != f.Path("SH") || entries[1].ObjectType != "api_token" {
 			t.Errorf("token.create entries = %+v", entries)
 		}
 
 		// A blank name gets a default; an unknown account gets no token.
-		_, unnamed, err := f.svc.CreateToken(context.Background(), alice.ID, " ", 0)
+		_, unnamed, err := f.Auth.CreateToken(context.Background(), alice.ID, " ", 0)
 		if err != nil || unnamed.Name != "api" {
 			t.Errorf("unnamed token = %+v, %v", unnamed, err)
 		}
-		if _, _, err := f.svc.CreateToken(context.Background(), 9999, "x", 0); !apperr.Is(err, apperr.NotFound) {
+		if _, _, err := f.Auth.CreateToken(context.Background(), 9999, "x", 0); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("token for unknown staff: %v, want not found", err)
 		}
 	})
@@ -132,27 +133,27 @@ func TestTokensThatFail(t *testing.T) {
 		expiring, _ := mustToken(t, f, alice.ID, time.Hour)
 		live, _ := mustToken(t, f, alice.ID, 0)
 
-		if err := f.svc.RevokeToken(context.Background(), bob.ID, rt.ID); !apperr.Is(err, apperr.NotFound) {
+		if err := f.Auth.RevokeToken(context.Background(), bob.ID, rt.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("revoke through another account: %v, want not found", err)
 		}
-		if _, err := f.svc.AuthenticateToken(context.Background(), revoked); err != nil {
+		if _, err := f.Auth.AuthenticateToken(context.Background(), revoked); err != nil {
 			t.Fatalf("token revoked through another account: %v", err)
 		}
-		if err := f.svc.RevokeToken(context.Background(), alice.ID, rt.ID); err != nil {
+		if err := f.Auth.RevokeToken(context.Background(), alice.ID, rt.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.RevokeToken(context.Background(), alice.ID, rt.ID); !apperr.Is(err, apperr.NotFound) {
+		if err := f.Auth.RevokeToken(context.Background(), alice.ID, rt.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("revoke twice: %v, want not found", err)
 		}
-		if n := len(mustAudit(t, d, audit.Filter{Action: "token.revoke"})); n != 1 {
+		if n := len(f.Audit(t, audit.Filter{Action: "token.revoke"})); n != 1 {
 			t.Errorf("token.revoke entries = %d, want 1", n)
 		}
 
-		f.advance(59 * time.Minute)
-		if _, err := f.svc.AuthenticateToken(context.Background(), expiring); err != nil {
+		f.Clock.Advance(59 * time.Minute)
+		if _, err := f.Auth.AuthenticateToken(context.Background(), expiring); err != nil {
 			t.Errorf("token before expiry: %v", err)
 		}
-		f.advance(time.Minute)
+		f.Clock.Advance(time.Minute)
 		for _, tc := range []struct{ name, raw string }{
 			{"revoked", revoked},
 			{"expired", expiring},
@@ -163,18 +164,18 @@ func TestTokensThatFail(t *testing.T) {
 			{"session-style token", "abcdef"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				p, err := f.svc.AuthenticateToken(context.Background(), tc.raw)
+				p, err := f.Auth.AuthenticateToken(context.Background(), tc.raw)
 				if !apperr.Is(err, apperr.Unauthorized) || p != nil {
 					t.Errorf("= %v, %v; want unauthorized", p, err)
 				}
 			})
 		}
-		if _, err := f.svc.AuthenticateToken(context.Background(), live); err != nil {
+		if _, err := f.Auth.AuthenticateToken(context.Background(), live); err != nil {
 			t.Errorf("live token: %v", err)
 		}
-		list, _ := f.svc.ListTokens(context.Background(), alice.ID)
+		list, _ := f.Auth.ListTokens(context.Background(), alice.ID)
 		for _, tok := range list {
-			if tok.ID == rt.ID && (tok.RevokedAt == nil || !tok.RevokedAt.Equal(start)) {
+			if tok.ID == rt.ID && (tok.RevokedAt == nil || !tok.RevokedAt.Equal(testfix.Start)) {
 				t.Errorf("revoked token listed as %+v", tok)
 			}
 		}

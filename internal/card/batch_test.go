@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestDesigns(t *testing.T) {
@@ -34,7 +35,7 @@ func TestDesigns(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.cards.CreateDesign(ctx, tc.in)
-				wantErr(t, err, tc.code, tc.field)
+				testfix.WantErr(t, err, tc.code, tc.field)
 			})
 		}
 		off := false
@@ -54,7 +55,7 @@ func TestDesigns(t *testing.T) {
 			t.Errorf("designs for silver = %+v, want only 标准卡", forSilver)
 		}
 		_, err = f.cards.CreateBatch(ctx, card.NewBatch{DesignID: std.ID, City: "SH", Quantity: 1})
-		wantErr(t, err, apperr.Conflict, "design")
+		testfix.WantErr(t, err, apperr.Conflict, "design")
 		if n := len(f.mustAudit(t, "card.design.")); n != 3 {
 			t.Errorf("%d design audit entries, want 3", n)
 		}
@@ -81,12 +82,12 @@ func TestCreateBatch(t *testing.T) {
 		if l := f.mustStock(t, "SH", std.ID); l.InStock != 5 || l.Issued != 0 || l.Blocked != 0 {
 			t.Errorf("SH stock = %+v", l)
 		}
-		batches, total, err := f.cards.ListBatches(context.Background(), card.BatchFilter{Within: []string{f.nodes["SH"].Path}})
+		batches, total, err := f.cards.ListBatches(context.Background(), card.BatchFilter{Within: []string{f.Nodes["SH"].Path}})
 		if err != nil || total != 1 || batches[0].ID != sh.ID || batches[0].CostFen != 5*350 || batches[0].CreatedBy != "tester" {
 			t.Fatalf("batches within SH = %+v, %d, %v", batches, total, err)
 		}
 		es := f.mustAudit(t, "card.batch.create")
-		if len(es) != 2 || es[1].NodePath != f.nodes["SH"].Path {
+		if len(es) != 2 || es[1].NodePath != f.Nodes["SH"].Path {
 			t.Errorf("batch audit = %+v", es)
 		}
 
@@ -109,7 +110,7 @@ func TestCreateBatch(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.cards.CreateBatch(ctx, tc.in)
-				wantErr(t, err, tc.code, tc.field)
+				testfix.WantErr(t, err, tc.code, tc.field)
 			})
 		}
 		// Refused batches take no numbers.
@@ -149,7 +150,7 @@ func TestPrefix(t *testing.T) {
 		if b := f.mustBatch(t, std.ID, "SH", 1); b.FirstNumber != card.Number("HC", 3) {
 			t.Errorf("back to HC: first number %s, want the HC sequence to go on", b.FirstNumber)
 		}
-		wantErr(t, f.cards.SetPrefix(ctx, "H-1"), apperr.Invalid, "prefix")
+		testfix.WantErr(t, f.cards.SetPrefix(ctx, "H-1"), apperr.Invalid, "prefix")
 		if l := f.mustStock(t, "SH", std.ID); l.InStock != 5 {
 			t.Errorf("stock = %+v, want 5 cards", l)
 		}
@@ -185,7 +186,7 @@ func TestConcurrentBatches(t *testing.T) {
 				t.Errorf("batch %d holds %d–%d, want %d–%d", i, b.FirstSeq, b.LastSeq, want, want+size-1)
 			}
 		}
-		n := mustCount(t, d, "SELECT count(DISTINCT number) FROM cards")
+		n := testfix.Count(t, d, "SELECT count(DISTINCT number) FROM cards")
 		if n != workers*size {
 			t.Errorf("%d distinct numbers, want %d", n, workers*size)
 		}
@@ -201,8 +202,8 @@ func TestLargeBatch(t *testing.T) {
 		b := f.mustBatch(t, std.ID, "SH", 10_000)
 		took := time.Since(start)
 		t.Logf("10,000 cards in %v", took)
-		if took > 5*time.Second {
-			t.Errorf("10,000 cards took %v, want well under a few seconds", took)
+		if took > 5*time.Second*testfix.Slowdown {
+			t.Errorf("10,000 cards took %v, want well under a few seconds (×%d for this build)", took, testfix.Slowdown)
 		}
 		if l := f.mustStock(t, "SH", std.ID); l.InStock != 10_000 {
 			t.Errorf("stock = %+v", l)
@@ -211,18 +212,4 @@ func TestLargeBatch(t *testing.T) {
 			t.Errorf("last card = %+v", c)
 		}
 	})
-}
-
-// mustCount runs a SELECT count(…) query.
-func mustCount(t *testing.T, d *db.DB, query string, args ...any) int {
-	t.Helper()
-	var n int
-	err := d.View(context.Background(), func(tx *db.Tx) (err error) {
-		n, err = tx.Count(context.Background(), query, args...)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
 }

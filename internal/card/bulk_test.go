@@ -7,6 +7,7 @@ import (
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestIssueMany(t *testing.T) {
@@ -15,19 +16,19 @@ func TestIssueMany(t *testing.T) {
 		std := f.mustDesign(t, "标准卡", "")
 		f.mustBatch(t, std.ID, "SH", 3) // 1–3
 		f.mustBatch(t, std.ID, "HZ", 2) // 4–5
-		sh1, hz, sh2 := f.mustMember(t, "SH-PD"), f.mustMember(t, "HZ-XH"), f.mustMember(t, "SH")
+		sh1, hz, sh2 := f.Member(t, "SH-PD"), f.Member(t, "HZ-XH"), f.Member(t, "SH")
 
 		// One bad request, the member who already got a card of the batch,
 		// undoes the whole batch.
 		_, err := f.cards.IssueMany(staffCtx(), []card.IssueRequest{
 			{MemberID: sh1, Delivery: card.OnSite}, {MemberID: hz, Delivery: card.OnSite}, {MemberID: sh1, Delivery: card.Hand}})
-		wantErr(t, err, apperr.Conflict, "member_id")
+		testfix.WantErr(t, err, apperr.Conflict, "member_id")
 		if l := f.mustStock(t, "SH", std.ID); l.Issued != 0 || l.InStock != 3 {
 			t.Fatalf("after a failed batch, SH stock = %+v", l)
 		}
 		// A request that fails its checks is refused before any work.
 		_, err = f.cards.IssueMany(staffCtx(), []card.IssueRequest{{MemberID: sh1, Delivery: card.OnSite}, {MemberID: hz, Delivery: "drone"}})
-		wantErr(t, err, apperr.Invalid, "delivery")
+		testfix.WantErr(t, err, apperr.Invalid, "delivery")
 
 		cards, err := f.cards.IssueMany(staffCtx(), []card.IssueRequest{
 			{MemberID: sh1, Delivery: card.OnSite}, {MemberID: hz, Delivery: card.Post, Tracking: "SF0001"}, {MemberID: sh2, Delivery: card.Hand}})

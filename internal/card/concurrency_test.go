@@ -2,29 +2,22 @@ package card_test
 
 import (
 	"slices"
-	"sync"
 	"testing"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 // issueAll issues a card to each member at once and returns what each got.
 func issueAll(f *fixture, members []int64) ([]*card.Card, []error) {
 	cards := make([]*card.Card, len(members))
 	errs := make([]error, len(members))
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i, m := range members {
-		wg.Go(func() {
-			<-start
-			cards[i], errs[i] = f.cards.Issue(staffCtx(), card.IssueRequest{MemberID: m, Delivery: card.OnSite})
-		})
-	}
-	close(start)
-	wg.Wait()
+	testfix.Together(len(members), func(i int) {
+		cards[i], errs[i] = f.cards.Issue(staffCtx(), card.IssueRequest{MemberID: members[i], Delivery: card.OnSite})
+	})
 	return cards, errs
 }
 
@@ -37,7 +30,7 @@ func TestConcurrentIssue(t *testing.T) {
 		f.mustBatch(t, std.ID, "SH", 20)
 		members := make([]int64, 16)
 		for i := range members {
-			members[i] = f.mustMember(t, "SH-PD")
+			members[i] = f.Member(t, "SH-PD")
 		}
 		cards, errs := issueAll(f, members)
 		var numbers []string
@@ -71,7 +64,7 @@ func TestConcurrentIssueShortStock(t *testing.T) {
 		f.mustBatch(t, std.ID, "SH", 10)
 		members := make([]int64, 16)
 		for i := range members {
-			members[i] = f.mustMember(t, "SH")
+			members[i] = f.Member(t, "SH")
 		}
 		cards, errs := issueAll(f, members)
 		seen := map[string]bool{}
@@ -105,7 +98,7 @@ func TestConcurrentIssueSameMember(t *testing.T) {
 		f := mustFixture(t, d)
 		std := f.mustDesign(t, "标准卡", "")
 		f.mustBatch(t, std.ID, "SH", 10)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		_, errs := issueAll(f, []int64{m, m, m, m})
 		won := 0
 		for _, err := range errs {
@@ -113,12 +106,12 @@ func TestConcurrentIssueSameMember(t *testing.T) {
 				won++
 				continue
 			}
-			wantErr(t, err, apperr.Conflict, "member_id")
+			testfix.WantErr(t, err, apperr.Conflict, "member_id")
 		}
 		if won != 1 {
 			t.Fatalf("%d issues succeeded, want 1", won)
 		}
-		if n := mustCount(t, d, "SELECT count(*) FROM cards WHERE member_id = ?", m); n != 1 {
+		if n := testfix.Count(t, d, "SELECT count(*) FROM cards WHERE member_id = ?", m); n != 1 {
 			t.Errorf("member holds %d cards, want 1", n)
 		}
 		if l := f.mustStock(t, "SH", std.ID); l.InStock != 9 || l.Issued != 1 {

@@ -8,6 +8,7 @@ import (
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestIssue(t *testing.T) {
@@ -18,23 +19,23 @@ func TestIssue(t *testing.T) {
 		f.mustBatch(t, gold.ID, "SH", 3) // 1–3: not for regular members
 		f.mustBatch(t, std.ID, "SH", 5)  // 4–8
 
-		m1 := f.mustMember(t, "SH-PD")
+		m1 := f.Member(t, "SH-PD")
 		c := f.mustIssue(t, card.IssueRequest{MemberID: m1, Delivery: card.OnSite})
 		if c.Number != card.Number("HC", 4) || c.Status != card.Issued || c.MemberID == nil || *c.MemberID != m1 ||
 			c.DeliveryStatus != card.Delivered || c.DeliveredAt == nil || c.IssuedAt == nil || !c.Usable() {
 			t.Fatalf("on-site issue = %+v", c)
 		}
-		m2 := f.mustMember(t, "SH")
+		m2 := f.Member(t, "SH")
 		posted := f.mustIssue(t, card.IssueRequest{MemberID: m2, City: "sh", Delivery: card.Post, Tracking: "sf 1234 5678 90"})
 		if posted.Number != card.Number("HC", 5) || posted.DeliveryStatus != card.Sent || posted.Tracking != "SF1234567890" || posted.DeliveredAt != nil {
 			t.Fatalf("posted issue = %+v", posted)
 		}
-		m3 := f.mustMember(t, "SH-PD")
+		m3 := f.Member(t, "SH-PD")
 		pending := f.mustIssue(t, card.IssueRequest{MemberID: m3, Delivery: card.Post})
 		if pending.DeliveryStatus != card.Pending || pending.Tracking != "" {
 			t.Fatalf("posted without tracking = %+v", pending)
 		}
-		m4 := f.mustMember(t, "SH-PD")
+		m4 := f.Member(t, "SH-PD")
 		chosen := f.mustIssue(t, card.IssueRequest{MemberID: m4, Number: card.Number("HC", 8), Delivery: card.Hand})
 		if chosen.Number != card.Number("HC", 8) || chosen.DeliveryStatus != card.Pending {
 			t.Fatalf("chosen card = %+v", chosen)
@@ -50,7 +51,7 @@ func TestIssue(t *testing.T) {
 			t.Fatalf("cards of m2 = %+v, %v", cards, err)
 		}
 		es := f.mustAudit(t, "card.issue")
-		if len(es) != 4 || es[0].NodePath != f.nodes["SH"].Path || es[0].ObjectID != chosen.Number {
+		if len(es) != 4 || es[0].NodePath != f.Nodes["SH"].Path || es[0].ObjectID != chosen.Number {
 			t.Errorf("issue audit = %+v", es)
 		}
 	})
@@ -65,17 +66,17 @@ func TestIssueRefusals(t *testing.T) {
 		goldCards := f.mustBatch(t, gold.ID, "SH", 1)
 		shCards := f.mustBatch(t, std.ID, "SH", 5)
 		hzCards := f.mustBatch(t, std.ID, "HZ", 1)
-		holder := f.mustMember(t, "SH-PD")
+		holder := f.Member(t, "SH-PD")
 		held := f.mustIssue(t, card.IssueRequest{MemberID: holder, Delivery: card.OnSite})
 		void := card.Number("HC", shCards.LastSeq)
 		if _, err := f.cards.Void(ctx, void, "印刷错误"); err != nil {
 			t.Fatal(err)
 		}
-		sh := f.mustMember(t, "SH-PD")
-		pending := f.mustApplicant(t, "SH-PD")
-		hz := f.mustMember(t, "HZ-XH")
+		sh := f.Member(t, "SH-PD")
+		pending := f.Apply(t, f.Application("SH-PD"))
+		hz := f.Member(t, "HZ-XH")
 		f.mustIssue(t, card.IssueRequest{MemberID: hz, Delivery: card.OnSite}) // HZ's only card
-		hz2 := f.mustMember(t, "HZ")
+		hz2 := f.Member(t, "HZ")
 
 		typo := []byte(card.Number("HC", 3))
 		typo[5] = '7'
@@ -106,7 +107,7 @@ func TestIssueRefusals(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.cards.Issue(ctx, tc.req)
-				wantErr(t, err, tc.code, tc.field)
+				testfix.WantErr(t, err, tc.code, tc.field)
 			})
 		}
 		// Nothing refused changed the stock.
@@ -128,9 +129,9 @@ func TestDelivery(t *testing.T) {
 		ctx := staffCtx()
 		std := f.mustDesign(t, "标准卡", "")
 		f.mustBatch(t, std.ID, "SH", 5)
-		posted := f.mustIssue(t, card.IssueRequest{MemberID: f.mustMember(t, "SH"), Delivery: card.Post})
-		onSite := f.mustIssue(t, card.IssueRequest{MemberID: f.mustMember(t, "SH"), Delivery: card.OnSite})
-		byHand := f.mustIssue(t, card.IssueRequest{MemberID: f.mustMember(t, "SH"), Delivery: card.Hand})
+		posted := f.mustIssue(t, card.IssueRequest{MemberID: f.Member(t, "SH"), Delivery: card.Post})
+		onSite := f.mustIssue(t, card.IssueRequest{MemberID: f.Member(t, "SH"), Delivery: card.OnSite})
+		byHand := f.mustIssue(t, card.IssueRequest{MemberID: f.Member(t, "SH"), Delivery: card.Hand})
 		steps := []struct {
 			name     string
 			number   string
@@ -156,7 +157,7 @@ func TestDelivery(t *testing.T) {
 			t.Run(s.name, func(t *testing.T) {
 				c, err := f.cards.UpdateDelivery(ctx, s.number, s.status, s.tracking)
 				if s.code != "" {
-					wantErr(t, err, s.code, s.field)
+					testfix.WantErr(t, err, s.code, s.field)
 					return
 				}
 				if err != nil {

@@ -9,6 +9,7 @@ import (
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestLostAndReissue(t *testing.T) {
@@ -17,7 +18,7 @@ func TestLostAndReissue(t *testing.T) {
 		ctx := staffCtx()
 		std := f.mustDesign(t, "标准卡", "")
 		f.mustBatch(t, std.ID, "SH", 4)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		a := f.mustIssue(t, card.IssueRequest{MemberID: m, Delivery: card.OnSite})
 
 		// 挂失: blocked at once; a merchant's lookup says so.
@@ -33,7 +34,7 @@ func TestLostAndReissue(t *testing.T) {
 			t.Fatalf("lookup of the lost card = %+v, want blocked and still the member's", got)
 		}
 		_, err = f.cards.ReportLost(ctx, a.Number, "again")
-		wantErr(t, err, apperr.Conflict, "number")
+		testfix.WantErr(t, err, apperr.Conflict, "number")
 
 		// 补办: a new card from the same stock, the fee on it, linked both ways.
 		b, err := f.cards.Reissue(ctx, card.ReissueRequest{Number: a.Number, Reason: "遗失补办", FeeFen: 2000,
@@ -49,7 +50,7 @@ func TestLostAndReissue(t *testing.T) {
 			t.Errorf("old card after reissue = %+v", old)
 		}
 		_, err = f.cards.Reissue(ctx, card.ReissueRequest{Number: a.Number, Reason: "again", Delivery: card.OnSite})
-		wantErr(t, err, apperr.Conflict, "number")
+		testfix.WantErr(t, err, apperr.Conflict, "number")
 
 		// Reissue straight from an issued card blocks it in the same step.
 		c, err := f.cards.Reissue(ctx, card.ReissueRequest{Number: b.Number, Reason: "卡片损坏", Delivery: card.OnSite})
@@ -83,7 +84,7 @@ func TestReissueRefusals(t *testing.T) {
 		ctx := staffCtx()
 		std := f.mustDesign(t, "标准卡", "")
 		f.mustBatch(t, std.ID, "SH", 2)
-		held := f.mustIssue(t, card.IssueRequest{MemberID: f.mustMember(t, "SH"), Delivery: card.OnSite})
+		held := f.mustIssue(t, card.IssueRequest{MemberID: f.Member(t, "SH"), Delivery: card.OnSite})
 		inStock := card.Number("HC", 2)
 		for _, tc := range []struct {
 			name  string
@@ -101,7 +102,7 @@ func TestReissueRefusals(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := f.cards.Reissue(ctx, tc.req)
-				wantErr(t, err, tc.code, tc.field)
+				testfix.WantErr(t, err, tc.code, tc.field)
 			})
 		}
 		// With the stock empty the reissue fails whole: the old card stays usable.
@@ -109,14 +110,14 @@ func TestReissueRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := f.cards.Reissue(ctx, card.ReissueRequest{Number: held.Number, Reason: "遗失", Delivery: card.OnSite})
-		wantErr(t, err, apperr.Conflict, "city")
+		testfix.WantErr(t, err, apperr.Conflict, "city")
 		if c := f.mustLookup(t, held.Number); c.Status != card.Issued || c.BlockedAt != nil {
 			t.Errorf("card after a failed reissue = %+v, want still issued", c)
 		}
 		_, err = f.cards.Void(ctx, held.Number, "损坏")
-		wantErr(t, err, apperr.Conflict, "number")
+		testfix.WantErr(t, err, apperr.Conflict, "number")
 		_, err = f.cards.ReportLost(ctx, inStock, "遗失")
-		wantErr(t, err, apperr.Conflict, "number")
+		testfix.WantErr(t, err, apperr.Conflict, "number")
 	})
 }
 
@@ -137,7 +138,7 @@ func TestLookup(t *testing.T) {
 		} {
 			t.Run(tc.in, func(t *testing.T) {
 				_, err := f.cards.Lookup(context.Background(), tc.in)
-				wantErr(t, err, tc.code, tc.field)
+				testfix.WantErr(t, err, tc.code, tc.field)
 			})
 		}
 		if c := f.mustLookup(t, "ＨＣ００００００００１５"); c.CityCode != "HZ" || c.Usable() {

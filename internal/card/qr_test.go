@@ -21,6 +21,7 @@ import (
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 var issued = time.Date(2025, 3, 10, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
@@ -68,7 +69,7 @@ func TestQRSignAndVerify(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := s.VerifyQR(bad)
-			wantErr(t, err, apperr.Invalid, "qr")
+			testfix.WantErr(t, err, apperr.Invalid, "qr")
 		})
 	}
 	// The signature is the documented one, and a signed payload must still
@@ -83,7 +84,7 @@ func TestQRSignAndVerify(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := s.VerifyQR(body + "." + sigOf(s.Secret, body))
-			wantErr(t, err, apperr.Invalid, "qr")
+			testfix.WantErr(t, err, apperr.Invalid, "qr")
 		})
 	}
 	if _, _, err := (&card.Service{Secret: []byte("short")}).VerifyQR(p); !apperr.Is(err, apperr.Internal) {
@@ -104,7 +105,7 @@ func TestScanQR(t *testing.T) {
 		ctx := staffCtx()
 		std := f.mustDesign(t, "标准卡", "")
 		f.mustBatch(t, std.ID, "SH", 3)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		c := f.mustIssue(t, card.IssueRequest{MemberID: m, Delivery: card.OnSite})
 		p, err := f.cards.QRFor(c)
 		if err != nil {
@@ -117,7 +118,7 @@ func TestScanQR(t *testing.T) {
 		// A code naming another member than the card's is refused.
 		other := f.cards.QRPayload(c.Number, m+1, *c.IssuedAt)
 		_, err = f.cards.ScanQR(context.Background(), other)
-		wantErr(t, err, apperr.Invalid, "qr")
+		testfix.WantErr(t, err, apperr.Invalid, "qr")
 		// The code of a lost card still verifies, but its card is blocked.
 		lost, err := f.cards.ReportLost(ctx, c.Number, "遗失")
 		if err != nil {
@@ -127,7 +128,7 @@ func TestScanQR(t *testing.T) {
 			t.Fatalf("scan of the lost card = %+v, %v; want blocked", got, err)
 		}
 		_, err = f.cards.QRFor(lost)
-		wantErr(t, err, apperr.Conflict, "number")
+		testfix.WantErr(t, err, apperr.Conflict, "number")
 	})
 }
 
@@ -168,7 +169,7 @@ func TestQRPNG(t *testing.T) {
 	}
 	for _, size := range []int{n - 1, 0, 5000} {
 		_, err := card.QRPNG(payload, size)
-		wantErr(t, err, apperr.Invalid, "size")
+		testfix.WantErr(t, err, apperr.Invalid, "size")
 	}
 }
 

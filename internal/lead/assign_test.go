@@ -10,6 +10,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/lead"
+	"estateclub/internal/testfix"
 )
 
 func TestRotationAndRules(t *testing.T) {
@@ -40,7 +41,7 @@ func TestRotationAndRules(t *testing.T) {
 		}
 		// A consultant of another project cannot be given a lead by hand.
 		_, err := f.svc.Assign(f.as("chen"), []int64{l.ID}, f.staff["zhou"], "")
-		wantField(t, err, "owner_id")
+		testfix.WantErr(t, err, apperr.Invalid, "owner_id")
 		// Unassigned new leads wait for the manager, who assigns them in bulk.
 		a := f.mustRegister(t, "", lead.Registration{})
 		b := f.mustRegister(t, "", lead.Registration{})
@@ -109,7 +110,7 @@ func TestDepartingConsultantHandover(t *testing.T) {
 		if perOwner["李强"] == 0 || perOwner["赵敏"] == 0 || perOwner["李强"]+perOwner["赵敏"] != len(ids) {
 			t.Errorf("spread %v", perOwner)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM leads WHERE owner_id = ?", f.staff["wang"]); n != 0 {
+		if n := f.Count(t, "SELECT count(*) FROM leads WHERE owner_id = ?", f.staff["wang"]); n != 0 {
 			t.Errorf("wang still owns %d leads", n)
 		}
 		if l := f.mustGet(t, other.ID); *l.OwnerID != f.staff["li"] {
@@ -117,8 +118,8 @@ func TestDepartingConsultantHandover(t *testing.T) {
 		}
 		// To one colleague who cannot take them: nothing moves.
 		_, err = f.svc.Handover(f.as("chen"), lead.Handover{From: f.staff["li"], To: f.staff["zhou"], Reason: "调岗"})
-		wantField(t, err, "to")
-		if n := f.mustCount(t, "SELECT count(*) FROM leads WHERE owner_id = ?", f.staff["li"]); n != perOwner["李强"]+1 {
+		testfix.WantErr(t, err, apperr.Invalid, "to")
+		if n := f.Count(t, "SELECT count(*) FROM leads WHERE owner_id = ?", f.staff["li"]); n != perOwner["李强"]+1 {
 			t.Errorf("a refused handover moved leads: li has %d", n)
 		}
 		// An inactive owner shows as an anomaly until reassigned.

@@ -8,6 +8,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/lead"
+	"estateclub/internal/testfix"
 )
 
 // A consultant works their own leads: a colleague may not follow up,
@@ -36,7 +37,7 @@ func TestOnlyTheOwnerOrTheManagerWorksALead(t *testing.T) {
 		}{{"follow-up", followUp}, {"status", toB}, {"deal", deal}} {
 			t.Run(act.name+" by a colleague", func(t *testing.T) {
 				err := act.do("li")
-				wantCode(t, err, apperr.Forbidden)
+				testfix.WantCode(t, err, apperr.Forbidden)
 				if err := act.do("zhou"); !apperr.Is(err, apperr.Forbidden) { // a consultant of another project
 					t.Errorf("zhou: err = %v, want forbidden", err)
 				}
@@ -79,6 +80,6 @@ func TestOnlyTheOwnerOrTheManagerWorksALead(t *testing.T) {
 		if err := toB("li"); err != nil {
 			t.Fatalf("the new owner: %v", err)
 		}
-		wantCode(t, followUp("wang"), apperr.Forbidden)
+		testfix.WantCode(t, followUp("wang"), apperr.Forbidden)
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/jobs"
 	"estateclub/internal/lead"
+	"estateclub/internal/testfix"
 )
 
 const day = 24 * time.Hour
@@ -28,7 +29,7 @@ func TestPoolReturnExactlyOnce(t *testing.T) {
 		neglected := f.mustRegister(t, "wang", lead.Registration{Source: lead.Call})
 		followed := f.mustRegister(t, "wang", lead.Registration{Source: lead.Call})
 		byOther := f.mustRegister(t, "wang", lead.Registration{Source: lead.Call})
-		f.advance(6 * day)
+		f.Clock.Advance(6 * day)
 		if _, err := f.svc.AddFollowUp(f.as("wang"), followed.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "回访"}); err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +37,7 @@ func TestPoolReturnExactlyOnce(t *testing.T) {
 		if _, err := f.svc.AddFollowUp(f.as("chen"), byOther.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "帮忙回访"}); err != nil {
 			t.Fatal(err)
 		}
-		f.advance(5 * day) // 11 days after registration, 5 after the follow-up
+		f.Clock.Advance(5 * day) // 11 days after registration, 5 after the follow-up
 		// The job and a direct run at once: each lead goes back once.
 		job := f.svc.PoolReturnJob()
 		var wg sync.WaitGroup
@@ -78,12 +79,12 @@ func TestPoolReturnExactlyOnce(t *testing.T) {
 			t.Error("a followed-up lead went to the pool")
 		}
 		// Later runs return nothing more.
-		f.advance(day)
+		f.Clock.Advance(day)
 		rep, err := f.svc.ReturnToPool(context.Background())
 		if err != nil || rep.Returned != 0 {
 			t.Errorf("second run = %+v, %v", rep, err)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM lead_history WHERE action = 'pool'"); n != 2 {
+		if n := f.Count(t, "SELECT count(*) FROM lead_history WHERE action = 'pool'"); n != 2 {
 			t.Errorf("pool history lines = %d", n)
 		}
 	})
@@ -102,7 +103,7 @@ func TestProtectedLeadStaysAndClaimCap(t *testing.T) {
 		for range 4 {
 			called = append(called, f.mustRegister(t, "wang", lead.Registration{Source: lead.Call}).ID)
 		}
-		f.advance(6 * day)
+		f.Clock.Advance(6 * day)
 		rep, err := f.svc.ReturnToPool(context.Background())
 		if err != nil || rep.Returned != 4 {
 			t.Fatalf("returned %+v, %v; want the 4 calls", rep, err)
@@ -127,11 +128,11 @@ func TestProtectedLeadStaysAndClaimCap(t *testing.T) {
 		}
 		// A claimed lead is gone from the pool; a consultant of another project may not claim.
 		_, err = f.svc.ClaimFromPool(f.as("zhao"), called[0])
-		wantCode(t, err, apperr.Conflict)
+		testfix.WantCode(t, err, apperr.Conflict)
 		_, err = f.svc.ClaimFromPool(f.as("zhou"), called[2])
-		wantField(t, err, "lead")
+		testfix.WantErr(t, err, apperr.Invalid, "lead")
 		// The next day the cap starts again.
-		f.advance(day)
+		f.Clock.Advance(day)
 		if _, err := f.svc.ClaimFromPool(f.as("li"), called[2]); err != nil {
 			t.Fatalf("claim the next day: %v", err)
 		}
@@ -150,7 +151,7 @@ func TestProtectionAndConflictingClaims(t *testing.T) {
 		if _, err := f.svc.SetConfig(f.as("chen"), "SH-PD", cfg); err != nil {
 			t.Fatal(err)
 		}
-		start := *f.now.Load()
+		start := f.Clock.Now()
 		l := f.mustRegister(t, "wang", lead.Registration{Source: lead.Visit})
 		if !l.ProtectedUntil.Equal(start.Add(10 * day)) {
 			t.Fatalf("protected until %v", l.ProtectedUntil)
@@ -165,7 +166,7 @@ func TestProtectionAndConflictingClaims(t *testing.T) {
 			t.Errorf("a call protected until %v", c.ProtectedUntil)
 		}
 		// The owner's return visit renews the protection from that day.
-		f.advance(5 * day)
+		f.Clock.Advance(5 * day)
 		got, err := f.svc.RecordContact(f.as("wang"), l.ID, lead.Visit)
 		if err != nil {
 			t.Fatal(err)
@@ -193,7 +194,7 @@ func TestProtectionAndConflictingClaims(t *testing.T) {
 			t.Errorf("second claim = %+v, %v", again, err)
 		}
 		// After the protection runs out zhao claims too; the manager grants zhao and rejects li.
-		f.advance(11 * day)
+		f.Clock.Advance(11 * day)
 		cz, err := f.svc.FileClaim(f.as("zhao"), l.ID, "客户指定由我跟进")
 		if err != nil || cz.Protected {
 			t.Fatalf("zhao's claim = %+v, %v", cz, err)
@@ -206,9 +207,9 @@ func TestProtectionAndConflictingClaims(t *testing.T) {
 			t.Fatalf("decide = %+v, %v", dz, err)
 		}
 		_, err = f.svc.DecideClaim(f.as("chen"), cz.ID, false, "再改")
-		wantCode(t, err, apperr.Conflict)
+		testfix.WantCode(t, err, apperr.Conflict)
 		got = f.mustGet(t, l.ID)
-		if got.OwnerName != "赵敏" || got.ProtectedUntil == nil || !got.ProtectedUntil.Equal(f.now.Load().Add(10*day)) {
+		if got.OwnerName != "赵敏" || got.ProtectedUntil == nil || !got.ProtectedUntil.Equal(f.Clock.Now().Add(10*day)) {
 			t.Errorf("after the decision: %+v", got)
 		}
 		h := f.history(t, l.ID)
@@ -217,6 +218,6 @@ func TestProtectionAndConflictingClaims(t *testing.T) {
 		}
 		// The consultant's own lead cannot be claimed by them.
 		_, err = f.svc.FileClaim(f.as("zhao"), l.ID, "再次")
-		wantCode(t, err, apperr.Conflict)
+		testfix.WantCode(t, err, apperr.Conflict)
 	})
 }

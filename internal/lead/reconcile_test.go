@@ -9,6 +9,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/lead"
+	"estateclub/internal/testfix"
 )
 
 func TestReconciliationDifferencesAndSignOff(t *testing.T) {
@@ -55,10 +56,10 @@ func TestReconciliationDifferencesAndSignOff(t *testing.T) {
 		}
 		// Today cannot be signed; tomorrow, yesterday can, with a note for the differences.
 		_, err = f.svc.SignOff(admin, "SH-PD", day1, "")
-		wantField(t, err, "day")
-		f.advance(24 * time.Hour)
+		testfix.WantErr(t, err, apperr.Invalid, "day")
+		f.Clock.Advance(24 * time.Hour)
 		_, err = f.svc.SignOff(admin, "SH-PD", day1, "")
-		wantField(t, err, "note")
+		testfix.WantErr(t, err, apperr.Invalid, "note")
 		// The admin corrects wang's line after checking; zhao's call stays unexplained.
 		if _, err := f.svc.EnterSheet(admin, "SH-PD", day1, []lead.SheetCount{{StaffID: f.staff["wang"], Visits: 2, Calls: 1}}); err != nil {
 			t.Fatal(err)
@@ -72,12 +73,12 @@ func TestReconciliationDifferencesAndSignOff(t *testing.T) {
 		}
 		// Signed days are locked: no sheet, no second signature, no backdated contact.
 		_, err = f.svc.EnterSheet(admin, "SH-PD", day1, []lead.SheetCount{{StaffID: f.staff["zhao"], Calls: 0}})
-		wantCode(t, err, apperr.Locked)
+		testfix.WantCode(t, err, apperr.Locked)
 		_, err = f.svc.SignOff(admin, "SH-PD", day1, "again")
-		wantCode(t, err, apperr.Locked)
+		testfix.WantCode(t, err, apperr.Locked)
 		_, err = f.svc.Register(f.as("zhao"), lead.Registration{ProjectCode: "SH-PD", Source: lead.Call, Mobile: f.mobile(), OwnerID: f.id("zhao"),
 			At: startOfDay(day1).Add(15 * time.Hour)})
-		wantCode(t, err, apperr.Locked)
+		testfix.WantCode(t, err, apperr.Locked)
 		got, err := f.svc.Reconcile(context.Background(), "SH-PD", day1)
 		if err != nil || !got.Signed || got.Note != "赵敏来电未登记系统，已提醒" || len(got.Contacts) != 5 {
 			t.Errorf("reconcile after sign-off = %+v, %v", got, err)
@@ -91,5 +92,5 @@ func TestReconciliationDifferencesAndSignOff(t *testing.T) {
 }
 
 func startOfDay(d db.Date) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, cst)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, testfix.CST)
 }

@@ -27,20 +27,20 @@ func TestRegisterMakesLeadAndDefaultMember(t *testing.T) {
 			t.Errorf("next action %q due %s, want 邀约到访 on %s", l.NextAction, l.NextDue, f.today().AddDate(0, 0, 3).Format(time.DateOnly))
 		}
 		// A visit protects the owner for 30 days.
-		if l.ProtectedUntil == nil || !l.ProtectedUntil.Equal(f.now.Load().AddDate(0, 0, 30)) {
+		if l.ProtectedUntil == nil || !l.ProtectedUntil.Equal(f.Clock.Now().AddDate(0, 0, 30)) {
 			t.Errorf("protected until %v", l.ProtectedUntil)
 		}
 		if l.MemberID == nil {
 			t.Fatal("the lead was not enrolled as a default member")
 		}
-		m, err := f.members.Get(context.Background(), *l.MemberID)
+		m, err := f.Members.Get(context.Background(), *l.MemberID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if m.Status != member.Default || m.Channel != member.SalesSite || m.NodeCode != "SH-PD" || m.RecruiterID == nil || *m.RecruiterID != f.staff["wang"] {
 			t.Errorf("member = %+v", m)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM lead_contacts WHERE lead_id = ? AND kind = 'visit' AND first", l.ID); n != 1 {
+		if n := f.Count(t, "SELECT count(*) FROM lead_contacts WHERE lead_id = ? AND kind = 'visit' AND first", l.ID); n != 1 {
 			t.Errorf("contacts = %d, want the first visit", n)
 		}
 		h := f.history(t, l.ID)
@@ -48,7 +48,7 @@ func TestRegisterMakesLeadAndDefaultMember(t *testing.T) {
 			t.Errorf("history = %+v", h)
 		}
 		// The mobile is stored encrypted: no row holds its digits.
-		if n := f.mustCount(t, "SELECT count(*) FROM leads WHERE mobile_idx LIKE '%13912345678%' OR surname LIKE '%13912345678%'"); n != 0 {
+		if n := f.Count(t, "SELECT count(*) FROM leads WHERE mobile_idx LIKE '%13912345678%' OR surname LIKE '%13912345678%'"); n != 0 {
 			t.Error("mobile stored in clear")
 		}
 	})
@@ -59,12 +59,12 @@ func TestSecondRegistrationShowsOwnerAndCreatesNothing(t *testing.T) {
 		f := mustFixture(t, d)
 		first := f.mustRegister(t, "wang", lead.Registration{Mobile: "13912345678", Surname: "张"})
 		counts := func() [5]int {
-			return [5]int{f.mustCount(t, "SELECT count(*) FROM leads"), f.mustCount(t, "SELECT count(*) FROM lead_contacts"),
-				f.mustCount(t, "SELECT count(*) FROM lead_history"), f.mustCount(t, "SELECT count(*) FROM members"),
-				f.mustCount(t, "SELECT count(*) FROM audit_log")}
+			return [5]int{f.Count(t, "SELECT count(*) FROM leads"), f.Count(t, "SELECT count(*) FROM lead_contacts"),
+				f.Count(t, "SELECT count(*) FROM lead_history"), f.Count(t, "SELECT count(*) FROM members"),
+				f.Count(t, "SELECT count(*) FROM audit_log")}
 		}
 		before := counts()
-		f.advance(time.Hour)
+		f.Clock.Advance(time.Hour)
 		// Another consultant, another project, another spelling of the number.
 		res, err := f.svc.Register(f.as("zhou"), lead.Registration{ProjectCode: "SH-XH", Source: lead.Call, Mobile: "+86 139-1234-5678",
 			Surname: "李", OwnerID: f.id("zhou")})
@@ -110,7 +110,7 @@ func TestSecondRegistrationShowsOwnerAndCreatesNothing(t *testing.T) {
 func TestCheckFindsMemberWithoutLead(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m, _, err := f.members.Enrol(system(), member.Application{NodeCode: "SH", Name: "孙丽", Mobile: "13800001111"})
+		m, _, err := f.Members.Enrol(system(), member.Application{NodeCode: "SH", Name: "孙丽", Mobile: "13800001111"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestCheckFindsMemberWithoutLead(t *testing.T) {
 		if l.MemberID == nil || *l.MemberID != m.ID {
 			t.Errorf("lead member = %v, want %d", l.MemberID, m.ID)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM members"); n != 1 {
+		if n := f.Count(t, "SELECT count(*) FROM members"); n != 1 {
 			t.Errorf("members = %d", n)
 		}
 	})
@@ -171,13 +171,13 @@ func TestConcurrentDuplicateRegistration(t *testing.T) {
 		if created != 1 {
 			t.Errorf("created = %d, want exactly 1", created)
 		}
-		if c := f.mustCount(t, "SELECT count(*) FROM leads"); c != 1 {
+		if c := f.Count(t, "SELECT count(*) FROM leads"); c != 1 {
 			t.Errorf("leads = %d", c)
 		}
-		if c := f.mustCount(t, "SELECT count(*) FROM lead_contacts"); c != 1 {
+		if c := f.Count(t, "SELECT count(*) FROM lead_contacts"); c != 1 {
 			t.Errorf("contacts = %d", c)
 		}
-		if c := f.mustCount(t, "SELECT count(*) FROM members"); c != 1 {
+		if c := f.Count(t, "SELECT count(*) FROM members"); c != 1 {
 			t.Errorf("members = %d", c)
 		}
 	})

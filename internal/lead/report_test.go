@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"estateclub/internal/apperr"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/lead"
+	"estateclub/internal/testfix"
 )
 
 func TestReports(t *testing.T) {
@@ -22,7 +24,7 @@ func TestReports(t *testing.T) {
 		dd := f.mustRegister(t, "li", lead.Registration{Surname: "孙", Gender: "女", Media: "网络"})
 		f.mustRegister(t, "zhou", lead.Registration{ProjectCode: "SH-XH", Media: "网络"}) // another project
 		// 2025-03-11: li takes a call (e); a comes back; a turns B, b turns A and signs; d is lost.
-		f.advance(24 * time.Hour)
+		f.Clock.Advance(24 * time.Hour)
 		f.mustRegister(t, "li", lead.Registration{Source: lead.Call, Media: "户外广告"})
 		steps := []func() error{
 			func() error { _, err := f.svc.RecordContact(wang, a.ID, lead.Visit); return err },
@@ -47,7 +49,7 @@ func TestReports(t *testing.T) {
 			}
 		}
 		// 2025-03-14: wang follows c up a day late.
-		f.advance(3 * 24 * time.Hour)
+		f.Clock.Advance(3 * 24 * time.Hour)
 		if _, err := f.svc.AddFollowUp(wang, c.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "回访"}); err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +120,7 @@ func TestReports(t *testing.T) {
 			}
 		}
 		_, err = f.svc.Funnel(ctx, lead.ReportFilter{From: db.DateOf(2025, 3, 10), To: db.DateOf(2025, 3, 1)})
-		wantField(t, err, "from")
+		testfix.WantErr(t, err, apperr.Invalid, "from")
 	})
 }
 

@@ -36,7 +36,7 @@ func TestRequiredFieldsOfEveryStatus(t *testing.T) {
 			{in: lead.Registration{Name: "王先生", Gender: "male", Media: "网络", LostReason: "价格"}, wantSurname: "王"},
 			{in: lead.Registration{Name: "欧阳娜娜", Gender: "female", Media: "网络", LostReason: "价格"}, wantSurname: "欧阳"},
 		} {
-			before := f.mustCount(t, "SELECT count(*) FROM leads")
+			before := f.Count(t, "SELECT count(*) FROM leads")
 			res, err := f.svc.Register(li, lost(tc.in))
 			if tc.field == "" {
 				if err != nil || res.Lead.Surname != tc.wantSurname || res.Lead.Status != lead.NoIntent {
@@ -48,7 +48,7 @@ func TestRequiredFieldsOfEveryStatus(t *testing.T) {
 			if err == nil || e.Code != apperr.Invalid || e.Field != tc.field || !strings.Contains(e.ZH, tc.zh) || !strings.Contains(e.EN, tc.en) {
 				t.Errorf("%+v: %v, want %s refused (%s / %s)", tc.in, err, tc.field, tc.zh, tc.en)
 			}
-			if after := f.mustCount(t, "SELECT count(*) FROM leads"); after != before {
+			if after := f.Count(t, "SELECT count(*) FROM leads"); after != before {
 				t.Errorf("%+v: a refused registration stored a lead", tc.in)
 			}
 		}

@@ -5,9 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"estateclub/internal/apperr"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/lead"
+	"estateclub/internal/testfix"
 )
 
 func TestStatusChangeNeedsRequiredFields(t *testing.T) {
@@ -18,18 +20,18 @@ func TestStatusChangeNeedsRequiredFields(t *testing.T) {
 		// No intent needs surname, gender, mobile, media and why lost: each
 		// missing one is named in turn.
 		_, err := f.svc.ChangeStatus(ctx, l.ID, lead.NoIntent, lead.Update{})
-		wantField(t, err, "surname")
+		testfix.WantErr(t, err, apperr.Invalid, "surname")
 		_, err = f.svc.ChangeStatus(ctx, l.ID, lead.NoIntent, lead.Update{Surname: ptr("张"), Gender: ptr("女")})
-		wantField(t, err, "media")
+		testfix.WantErr(t, err, apperr.Invalid, "media")
 		_, err = f.svc.ChangeStatus(ctx, l.ID, lead.NoIntent, lead.Update{Surname: ptr("张"), Gender: ptr("女"), Media: ptr("网络")})
-		wantField(t, err, "lost_reason")
+		testfix.WantErr(t, err, apperr.Invalid, "lost_reason")
 		// A refused change changed nothing.
 		if got := f.mustGet(t, l.ID); got.Status != lead.C || got.Surname != "" {
 			t.Fatalf("after refusals: %+v", got)
 		}
 		// Values outside the project's lists are refused too.
 		_, err = f.svc.ChangeStatus(ctx, l.ID, lead.NoIntent, lead.Update{Surname: ptr("张"), Gender: ptr("女"), Media: ptr("网络"), LostReason: ptr("心情不好")})
-		wantField(t, err, "lost_reason")
+		testfix.WantErr(t, err, apperr.Invalid, "lost_reason")
 		got, err := f.svc.ChangeStatus(ctx, l.ID, lead.NoIntent, lead.Update{Surname: ptr("张"), Gender: ptr("女"), Media: ptr("网络"),
 			LostReason: ptr("价格"), Reason: "预算不够"})
 		if err != nil {
@@ -48,7 +50,7 @@ func TestStatusChangeNeedsRequiredFields(t *testing.T) {
 		}
 		// Deals come only from a subscription or contract.
 		_, err = f.svc.ChangeStatus(ctx, l.ID, lead.Won, lead.Update{})
-		wantField(t, err, "status")
+		testfix.WantErr(t, err, apperr.Invalid, "status")
 	})
 }
 
@@ -64,16 +66,16 @@ func TestNextActionDatesFollowConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Late in the evening in China is already the next day in UTC terms; due days are China days.
-		late := time.Date(2025, 3, 10, 23, 30, 0, 0, cst)
-		f.now.Store(&late)
+		late := time.Date(2025, 3, 10, 23, 30, 0, 0, testfix.CST)
+		f.Clock.Set(late)
 		l := f.mustRegister(t, "wang", lead.Registration{Surname: "陈"})
 		if want := db.DateOf(2025, 3, 13); !l.NextDue.Equal(want.Time) {
 			t.Errorf("C due %s, want %s", l.NextDue, want)
 		}
 		ctx := f.as("wang")
 		_, err := f.svc.ChangeStatus(ctx, l.ID, lead.B, lead.Update{})
-		wantField(t, err, "budget")
-		f.advance(time.Hour) // 2025-03-11 00:30 China
+		testfix.WantErr(t, err, apperr.Invalid, "budget")
+		f.Clock.Advance(time.Hour) // 2025-03-11 00:30 China
 		got, err := f.svc.ChangeStatus(ctx, l.ID, lead.B, lead.Update{Fields: map[string]string{"budget": "500万"}})
 		if err != nil {
 			t.Fatal(err)
@@ -83,9 +85,9 @@ func TestNextActionDatesFollowConfig(t *testing.T) {
 		}
 		// A follow-up answers the B questionnaire; the next step defaults to the status's.
 		_, err = f.svc.AddFollowUp(ctx, l.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "电话沟通户型"})
-		wantField(t, err, "answers.area")
+		testfix.WantErr(t, err, apperr.Invalid, "answers.area")
 		_, err = f.svc.AddFollowUp(ctx, l.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "电话沟通户型", Answers: map[string]string{"area": "200"}})
-		wantField(t, err, "answers.area")
+		testfix.WantErr(t, err, apperr.Invalid, "answers.area")
 		fu, err := f.svc.AddFollowUp(ctx, l.ID, lead.FollowUpInput{Channel: lead.ByPhone, Content: "电话沟通户型", Answers: map[string]string{"area": "120"}})
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +98,7 @@ func TestNextActionDatesFollowConfig(t *testing.T) {
 		// Given next steps win; a past day is refused.
 		_, err = f.svc.AddFollowUp(ctx, l.ID, lead.FollowUpInput{Channel: lead.ByWeChat, Content: "发了楼书", Answers: map[string]string{"area": "120"},
 			NextAction: "约周末看房", NextDue: "2025-03-01"})
-		wantField(t, err, "next_due")
+		testfix.WantErr(t, err, apperr.Invalid, "next_due")
 		if _, err = f.svc.AddFollowUp(ctx, l.ID, lead.FollowUpInput{Channel: lead.ByWeChat, Content: "发了楼书", Answers: map[string]string{"area": "140"},
 			NextAction: "约周末看房", NextDue: "2025-03-15"}); err != nil {
 			t.Fatal(err)
@@ -118,15 +120,15 @@ func TestConfigValidationAndInheritance(t *testing.T) {
 		bad := lead.DefaultConfig()
 		bad.Required[lead.A] = []string{"shoe_size"}
 		_, err := f.svc.SetConfig(f.as("chen"), "GROUP", bad)
-		wantField(t, err, "required.a")
+		testfix.WantErr(t, err, apperr.Invalid, "required.a")
 		bad = lead.DefaultConfig()
 		bad.PoolReturnDays = 0
 		_, err = f.svc.SetConfig(f.as("chen"), "GROUP", bad)
-		wantField(t, err, "pool_return_days")
+		testfix.WantErr(t, err, apperr.Invalid, "pool_return_days")
 		bad = lead.DefaultConfig()
 		bad.Rotation = []int64{f.staff["wang"], f.staff["zhou"]} // zhou works at SH-XH
 		_, err = f.svc.SetConfig(f.as("chen"), "SH-PD", bad)
-		wantField(t, err, "rotation")
+		testfix.WantErr(t, err, apperr.Invalid, "rotation")
 
 		group := lead.DefaultConfig()
 		group.PoolReturnDays = 20

@@ -68,7 +68,7 @@ func TestImportReportsRowAndColumn(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(rep)
-		if rep.Imported || rep.Created != 0 || f.mustCount(t, "SELECT count(*) FROM leads") != 0 || f.mustCount(t, "SELECT count(*) FROM lead_history") != 0 {
+		if rep.Imported || rep.Created != 0 || f.Count(t, "SELECT count(*) FROM leads") != 0 || f.Count(t, "SELECT count(*) FROM lead_history") != 0 {
 			t.Fatalf("all-or-nothing wrote something: %+v", rep)
 		}
 		// Row by row: the good row goes in, the repeated mobile is a duplicate.
@@ -88,7 +88,7 @@ func TestImportReportsRowAndColumn(t *testing.T) {
 		if l.Surname != "张" || l.OwnerName != "王芳" || l.Mobile != "139****0001" || l.MemberID == nil {
 			t.Errorf("imported lead = %+v", l)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM lead_contacts WHERE lead_id = ? AND kind = 'visit' AND day = ?", l.ID, db.DateOf(2025, 3, 9)); n != 1 {
+		if n := f.Count(t, "SELECT count(*) FROM lead_contacts WHERE lead_id = ? AND kind = 'visit' AND day = ?", l.ID, db.DateOf(2025, 3, 9)); n != 1 {
 			t.Errorf("the sheet's visit on 2025-03-09 was not recorded (%d)", n)
 		}
 	})
@@ -113,7 +113,7 @@ func TestExportRoundTrip(t *testing.T) {
 		if _, err := f.svc.Export(f.as("chen"), &clear, lead.Filter{Within: []string{"/1/"}}, lead.ExportOptions{Reveal: true}); err != nil {
 			t.Fatal(err)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM audit_log WHERE action = 'lead.export'"); n != 2 {
+		if n := f.Count(t, "SELECT count(*) FROM audit_log WHERE action = 'lead.export'"); n != 2 {
 			t.Errorf("export audit entries = %d", n)
 		}
 		// Into a fresh database with the same org and staff: the same leads.

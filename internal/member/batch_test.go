@@ -6,14 +6,13 @@ import (
 	"sync"
 	"testing"
 
-	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
+	"estateclub/internal/testfix"
 )
 
 func TestApplyBatchRowsAreAllOrNothing(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		rows := []member.Application{
 			{NodeCode: "SH", Name: "甲", Mobile: "13100000001"},
 			{NodeCode: "SH", Name: "乙", Mobile: "not a phone"},
@@ -72,8 +71,8 @@ func TestApplyBatchRowsAreAllOrNothing(t *testing.T) {
 // orders — all succeed: each person is one member, every row is created
 // once or merged, and a batch that deadlocks with another is written again.
 func TestConcurrentBatchesSharingMobiles(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		opts := member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "test"}
 		person := func(i int) member.Application {
 			return member.Application{NodeCode: "SH-PD", Name: "测试" + string(rune('甲'+i)), Mobile: fmt.Sprintf("1390000%04d", i)}

@@ -9,8 +9,8 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
+	"estateclub/internal/testfix"
 )
 
 // An import row whose mobile belongs to a member but whose name, gender, ID
@@ -18,15 +18,15 @@ import (
 // supervisor of the member's city, who may apply it (history and audit) or
 // dismiss it. Blank fields are filled in.
 func TestImportConflictsKeepTheMember(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s, d := e.Members, e.DB
 		// 林晓雨, approved, with her gender and birthday but no ID number.
-		lin := mustApply(t, s, member.Application{NodeCode: "HZ-XH", Name: "林晓雨", Gender: "女", Birthday: "1949-12-31", Mobile: "13700000001"})
+		lin := e.Apply(t, member.Application{NodeCode: "HZ-XH", Name: "林晓雨", Gender: "女", Birthday: "1949-12-31", Mobile: "13700000001"})
 		if _, err := s.Review(staffCtx(), lin.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
 		// 王芳 left only her name and mobile.
-		wang := mustApply(t, s, member.Application{NodeCode: "HZ-XH", Name: "王芳", Mobile: "13700000002"})
+		wang := e.Apply(t, member.Application{NodeCode: "HZ-XH", Name: "王芳", Mobile: "13700000002"})
 		linBefore, linHistory := mustGet(t, s, lin.ID), mustHistory(t, s, lin.ID)
 
 		rows := []member.Application{
@@ -139,9 +139,9 @@ func TestImportConflictsKeepTheMember(t *testing.T) {
 // A default-member import (visits, calls) fills a missing name but never
 // replaces one; the row that would have is a conflict.
 func TestDefaultMemberImportConflicts(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
-		mustApply(t, s, member.Application{NodeCode: "SH", Name: "陈静", Mobile: "13700000011"})
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
+		e.Apply(t, member.Application{NodeCode: "SH", Name: "陈静", Mobile: "13700000011"})
 		if _, _, err := s.Enrol(staffCtx(), member.Application{NodeCode: "SH", Mobile: "13700000012"}); err != nil {
 			t.Fatal(err)
 		}

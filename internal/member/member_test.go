@@ -18,48 +18,16 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
-	"estateclub/internal/pii"
+	"estateclub/internal/testfix"
 )
-
-// mustService returns a member service on d with a small tree:
-// GROUP → EAST → {SH → SH-PD, HZ → HZ-XH}.
-func mustService(t *testing.T, d *db.DB) *member.Service {
-	t.Helper()
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgs := &org.Service{DB: d}
-	for _, n := range []org.NewNode{
-		{ParentCode: "GROUP", Kind: org.Region, Code: "EAST", Name: "华东"},
-		{ParentCode: "EAST", Kind: org.City, Code: "SH", Name: "上海"},
-		{ParentCode: "SH", Kind: org.Project, Code: "SH-PD", Name: "浦东"},
-		{ParentCode: "EAST", Kind: org.City, Code: "HZ", Name: "杭州"},
-		{ParentCode: "HZ", Kind: org.Project, Code: "HZ-XH", Name: "西湖"},
-	} {
-		if _, err := orgs.Create(context.Background(), n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &member.Service{DB: d, Keys: keys}
-}
 
 func staffCtx() context.Context {
 	return db.WithActor(context.Background(), db.Actor{Kind: "staff", ID: 0, Login: "tester"})
 }
 
-func mustApply(t *testing.T, s *member.Service, a member.Application) *member.Member {
-	t.Helper()
-	m, _, err := s.Apply(staffCtx(), a)
-	if err != nil {
-		t.Fatalf("apply %+v: %v", a, err)
-	}
-	return m
-}
-
 func TestApplyReviewAndMerge(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		ctx := staffCtx()
 		// A caller leaves a number: a default member without benefits.
 		m, out, err := s.Enrol(ctx, member.Application{NodeCode: "SH-PD", Channel: member.SalesSite, Mobile: "+86 138-1234-5678"})
@@ -102,7 +70,7 @@ func TestApplyReviewAndMerge(t *testing.T) {
 			t.Fatalf("approving a returned application: %v", err)
 		}
 		// Resubmitted, then approved: member number and 普籍.
-		mustApply(t, s, app)
+		e.Apply(t, app)
 		ok, err := s.Review(ctx, m.ID, true, "")
 		if err != nil || ok.Status != member.Active || ok.MemberNo == "" || ok.Tier != "regular" || ok.JoinedAt == nil {
 			t.Fatalf("approve: %v %+v", err, ok)
@@ -125,8 +93,8 @@ func TestApplyReviewAndMerge(t *testing.T) {
 }
 
 func TestValidationSavesNothing(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		for _, tc := range []struct {
 			name  string
 			a     member.Application
@@ -159,8 +127,8 @@ func TestValidationSavesNothing(t *testing.T) {
 
 // Concurrent applications for one mobile number leave exactly one member.
 func TestConcurrentApplicationsMakeOneMember(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s, d := e.Members, e.DB
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
 		ids := make(chan int64, 16)
@@ -209,11 +177,11 @@ func TestConcurrentApplicationsMakeOneMember(t *testing.T) {
 }
 
 func TestSearchAndScope(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
-		zs := mustApply(t, s, member.Application{NodeCode: "SH-PD", Name: "张三", Mobile: "13812345678", IDNumber: "11010519491231002X", Tags: []string{"高尔夫"}})
-		ls := mustApply(t, s, member.Application{NodeCode: "HZ-XH", Name: "李四", Mobile: "13998765678", Channel: member.Online})
-		zx := mustApply(t, s, member.Application{NodeCode: "SH", Name: "曾小贤", Mobile: "15011112222"})
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s, d := e.Members, e.DB
+		zs := e.Apply(t, member.Application{NodeCode: "SH-PD", Name: "张三", Mobile: "13812345678", IDNumber: "11010519491231002X", Tags: []string{"高尔夫"}})
+		ls := e.Apply(t, member.Application{NodeCode: "HZ-XH", Name: "李四", Mobile: "13998765678", Channel: member.Online})
+		zx := e.Apply(t, member.Application{NodeCode: "SH", Name: "曾小贤", Mobile: "15011112222"})
 		sh, _ := (&org.Service{DB: d}).ByCode(context.Background(), "SH")
 		for _, tc := range []struct {
 			name string
@@ -265,11 +233,11 @@ func TestSearchAndScope(t *testing.T) {
 }
 
 func TestUpdateKeepsHistoryAndRevealIsAudited(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s, d := e.Members, e.DB
 		ctx := staffCtx()
-		m := mustApply(t, s, member.Application{NodeCode: "SH", Name: "赵六", Mobile: "13600001234"})
-		other := mustApply(t, s, member.Application{NodeCode: "SH", Name: "钱七", Mobile: "13600005678"})
+		m := e.Apply(t, member.Application{NodeCode: "SH", Name: "赵六", Mobile: "13600001234"})
+		other := e.Apply(t, member.Application{NodeCode: "SH", Name: "钱七", Mobile: "13600005678"})
 		newMobile, addr := "136 0000 9999", "上海市黄浦区南京东路 1 号"
 		up, err := s.Update(ctx, m.ID, member.Update{Mobile: &newMobile, Address: &addr})
 		if err != nil || up.Mobile != "136****9999" {
@@ -312,8 +280,9 @@ func TestNoPlainPersonalDataInTheFile(t *testing.T) {
 	if err := d.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	s := mustService(t, d)
-	m := mustApply(t, s, member.Application{NodeCode: "SH", Name: "孙八", Mobile: "18912345678", IDNumber: "11010519491231002X", Address: "北京市朝阳区建国路 88 号"})
+	e := testfix.New(t, d)
+	s := e.Members
+	m := e.Apply(t, member.Application{NodeCode: "SH", Name: "孙八", Mobile: "18912345678", IDNumber: "11010519491231002X", Address: "北京市朝阳区建国路 88 号"})
 	phone := "13377778888"
 	if _, err := s.Update(staffCtx(), m.ID, member.Update{Mobile: &phone}); err != nil {
 		t.Fatal(err)
@@ -342,8 +311,9 @@ func TestNoPlainPersonalDataInAPostgresDump(t *testing.T) {
 		}
 		t.Skip("SKIPPED: pg_dump not installed")
 	}
-	s := mustService(t, d)
-	m := mustApply(t, s, member.Application{NodeCode: "SH", Name: "孙八", Mobile: "18912345678", IDNumber: "11010519491231002X", Address: "北京市朝阳区建国路 88 号"})
+	e := testfix.New(t, d)
+	s := e.Members
+	m := e.Apply(t, member.Application{NodeCode: "SH", Name: "孙八", Mobile: "18912345678", IDNumber: "11010519491231002X", Address: "北京市朝阳区建国路 88 号"})
 	if _, err := s.Reveal(staffCtx(), m.ID, "检查"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
+	"estateclub/internal/testfix"
 )
 
 // Issue 12, item 8: given names are read only on their common reading (俊
@@ -15,8 +14,8 @@ import (
 // shan), and a name search lists the name itself first, then names that
 // begin with what was typed, then the rest, each newest first.
 func TestSearchReadsNamesAsPeopleSayThemAndRanks(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		opts := member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "test"}
 		names := []string{"张三", "张俊", "李张三", "张三丰", "单田芳", "曾小贤", "盖聂", "孙三", "尉迟恭"}
 		var apps []member.Application

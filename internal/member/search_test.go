@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
+	"estateclub/internal/testfix"
 )
 
 func mustFind(t *testing.T, s *member.Service, f member.Filter) []int64 {
@@ -30,8 +30,8 @@ func mustFind(t *testing.T, s *member.Service, f member.Filter) []int64 {
 // different batches (the second finds the name's tokens stored), are all
 // found, and a renamed member is found by the new name only.
 func TestSearchByNameAcrossBatchesAndRenames(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		ctx := staffCtx()
 		opts := member.BatchOptions{Application: true, Source: "import", NodePath: "/1/", Summary: "test"}
 		var ids []int64
@@ -76,8 +76,8 @@ func TestSearchByNameAcrossBatchesAndRenames(t *testing.T) {
 // A tag filter lists the tag's holders in scope, newest first, page by
 // page, with the total.
 func TestTagFilterPagesNewestFirst(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		var golf, golfSH []int64
 		var apps []member.Application
 		for i := range 30 {

@@ -6,8 +6,8 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
+	"estateclub/internal/testfix"
 )
 
 var standardTiers = []member.Tier{
@@ -41,10 +41,10 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestTierEvaluationAndApproval(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s, d := e.Members, e.DB
 		ctx := staffCtx()
-		m := mustApply(t, s, member.Application{NodeCode: "SH", Name: "周九", Mobile: "13512345678"})
+		m := e.Apply(t, member.Application{NodeCode: "SH", Name: "周九", Mobile: "13512345678"})
 		evaluate := func(points int64) *member.TierChange {
 			t.Helper()
 			var c *member.TierChange
@@ -111,8 +111,8 @@ func TestTierEvaluationAndApproval(t *testing.T) {
 }
 
 func TestTierSettings(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		ctx := staffCtx()
 		tiers, err := s.Tiers(ctx)
 		if err != nil || len(tiers) != 4 || tiers[3].Code != "platinum" || !tiers[3].RequiresApproval {
@@ -136,8 +136,8 @@ func TestTierSettings(t *testing.T) {
 }
 
 func TestEvaluationPeriod(t *testing.T) {
-	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		s := e.Members
 		ctx := staffCtx()
 		if n, err := s.EvaluationMonths(ctx); err != nil || n != member.DefaultEvaluationMonths {
 			t.Fatalf("default period: %d %v", n, err)

@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/testfix"
 )
 
 func TestSessionIdleAndMaxAge(t *testing.T) {
@@ -18,38 +19,38 @@ func TestSessionIdleAndMaxAge(t *testing.T) {
 		f := mustFixture(t, d)
 		mustSendCode(t, f, mobile)
 		_, tok := mustSignIn(t, f, mobile, lastCode(t, f, mobile))
-		opened := f.now
+		opened := f.Clock.Now()
 
 		// Idle: 30 minutes without a request ends it.
-		f.advance(29 * time.Minute)
+		f.Clock.Advance(29 * time.Minute)
 		if _, err := f.svc.Session(context.Background(), tok); err != nil {
 			t.Fatalf("at 29 min: %v", err)
 		}
-		f.advance(29 * time.Minute) // 29 min after the last request: still alive
+		f.Clock.Advance(29 * time.Minute) // 29 min after the last request: still alive
 		s, err := f.svc.Session(context.Background(), tok)
-		if err != nil || !s.ExpiresAt.Equal(f.now.Add(30*time.Minute)) {
+		if err != nil || !s.ExpiresAt.Equal(f.Clock.Now().Add(30*time.Minute)) {
 			t.Fatalf("sliding: %v %+v", err, s)
 		}
-		f.advance(30 * time.Minute)
+		f.Clock.Advance(30 * time.Minute)
 		_, err = f.svc.Session(context.Background(), tok)
-		mustErr(t, err, apperr.Unauthorized, "")
+		testfix.WantErr(t, err, apperr.Unauthorized, "")
 
 		// Absolute: however active, a session ends 7 days after sign-in.
-		f.advance(time.Minute)
+		f.Clock.Advance(time.Minute)
 		mustSendCode(t, f, mobile)
 		_, tok = mustSignIn(t, f, mobile, lastCode(t, f, mobile))
-		opened = f.now
-		for f.now.Before(opened.Add(7*24*time.Hour - 25*time.Minute)) {
-			f.advance(25 * time.Minute)
+		opened = f.Clock.Now()
+		for f.Clock.Now().Before(opened.Add(7*24*time.Hour - 25*time.Minute)) {
+			f.Clock.Advance(25 * time.Minute)
 			if _, err := f.svc.Session(context.Background(), tok); err != nil {
-				t.Fatalf("active session ended after %v: %v", f.now.Sub(opened), err)
+				t.Fatalf("active session ended after %v: %v", f.Clock.Now().Sub(opened), err)
 			}
 		}
-		f.now = opened.Add(7 * 24 * time.Hour)
+		f.Clock.Set(opened.Add(7 * 24 * time.Hour))
 		_, err = f.svc.Session(context.Background(), tok)
-		mustErr(t, err, apperr.Unauthorized, "")
+		testfix.WantErr(t, err, apperr.Unauthorized, "")
 		_, err = f.svc.Session(context.Background(), "")
-		mustErr(t, err, apperr.Unauthorized, "")
+		testfix.WantErr(t, err, apperr.Unauthorized, "")
 
 		// Purge drops ended sessions and codes older than a day.
 		sessions, codes, err := f.svc.Purge(context.Background())
@@ -64,21 +65,21 @@ func TestSignOut(t *testing.T) {
 		f := mustFixture(t, d)
 		mustSendCode(t, f, mobile)
 		_, tok := mustSignIn(t, f, mobile, lastCode(t, f, mobile))
-		f.advance(time.Minute)
+		f.Clock.Advance(time.Minute)
 		mustSendCode(t, f, mobile)
 		_, other := mustSignIn(t, f, mobile, lastCode(t, f, mobile)) // a second device
 		if err := f.svc.SignOut(context.Background(), tok); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.svc.Session(context.Background(), tok)
-		mustErr(t, err, apperr.Unauthorized, "")
+		testfix.WantErr(t, err, apperr.Unauthorized, "")
 		if _, err := f.svc.Session(context.Background(), other); err != nil {
 			t.Fatalf("the other device was signed out too: %v", err)
 		}
 		if err := f.svc.SignOut(context.Background(), tok); err != nil {
 			t.Fatalf("second sign-out: %v", err)
 		}
-		if n := mustCount(t, d, "SELECT count(*) FROM audit_log WHERE action = 'member.sign_out'"); n != 1 {
+		if n := testfix.Count(t, d, "SELECT count(*) FROM audit_log WHERE action = 'member.sign_out'"); n != 1 {
 			t.Errorf("sign-outs audited: %d", n)
 		}
 	})

@@ -4,25 +4,17 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"estateclub/internal/db"
 	"estateclub/internal/org"
+	"estateclub/internal/testfix"
 )
 
-// start is a Beijing morning: the fake clock runs in UTC+8 so that any
-// place that forgets to convert to UTC shows up.
-var start = time.Date(2025, 3, 10, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-
-type clock struct{ now time.Time }
-
-func (c *clock) advance(d time.Duration) { c.now = c.now.Add(d) }
-
-// mustClock gives d a fake clock that only moves when told.
-func mustClock(t *testing.T, d *db.DB) *clock {
+// mustClock gives d a fake clock, in UTC+8, that only moves when told.
+func mustClock(t *testing.T, d *db.DB) *testfix.Clock {
 	t.Helper()
-	c := &clock{now: start}
-	d.Clock = func() time.Time { return c.now }
+	c := testfix.NewClock(testfix.Start)
+	d.Clock = c.Now
 	return c
 }
 
@@ -46,20 +38,6 @@ func mustCreate(t *testing.T, s *org.Service, parent string, kind org.Kind, code
 	}
 	if want := fmt.Sprintf("%s%d/", p.Path, n.ID); n.Path != want {
 		t.Fatalf("%s: path = %q, want %q", code, n.Path, want)
-	}
-	return n
-}
-
-// mustCount runs a SELECT count(*) query.
-func mustCount(t *testing.T, d *db.DB, query string, args ...any) int {
-	t.Helper()
-	var n int
-	err := d.View(context.Background(), func(tx *db.Tx) (err error) {
-		n, err = tx.Count(context.Background(), query, args...)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
 	}
 	return n
 }

@@ -13,6 +13,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/org"
+	"estateclub/internal/testfix"
 )
 
 func TestCreateBuildsPathsFromIDs(t *testing.T) {
@@ -41,12 +42,12 @@ func TestCreateBuildsPathsFromIDs(t *testing.T) {
 			}
 		}
 		p := nodes["SH-P1"]
-		if !p.CreatedAt.Equal(c.now) || !p.UpdatedAt.Equal(c.now) {
-			t.Errorf("times = %v, %v; want the clock's %v", p.CreatedAt, p.UpdatedAt, c.now)
+		if !p.CreatedAt.Equal(c.Now()) || !p.UpdatedAt.Equal(c.Now()) {
+			t.Errorf("times = %v, %v; want the clock's %v", p.CreatedAt, p.UpdatedAt, c.Now())
 		}
 		stored, _ := s.ByCode(context.Background(), "SH-P1")
-		if !stored.CreatedAt.Equal(c.now) {
-			t.Errorf("stored created_at = %v, want %v", stored.CreatedAt, c.now)
+		if !stored.CreatedAt.Equal(c.Now()) {
+			t.Errorf("stored created_at = %v, want %v", stored.CreatedAt, c.Now())
 		}
 		for _, tc := range []struct {
 			node, path string
@@ -70,7 +71,7 @@ func TestCreateNormalisesAndAudits(t *testing.T) {
 		c := mustClock(t, d)
 		s := &org.Service{DB: d}
 		mustCreate(t, s, "GROUP", org.Region, "EAST", "华东事业部")
-		c.advance(time.Hour)
+		c.Advance(time.Hour)
 		n, err := s.Create(staffCtx(), org.NewNode{ParentCode: " east ", Kind: org.City, Code: " sh-01_a ", Name: "  上海城市公司 "})
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +91,7 @@ func TestCreateNormalisesAndAudits(t *testing.T) {
 		}
 		e := entries[0]
 		if e.ObjectType != "org_node" || e.NodePath != n.Path || e.ActorLogin != "admin" || e.ActorID == nil || *e.ActorID != 7 ||
-			e.IP != "10.1.2.3" || e.RequestID != "req-1" || !e.At.Equal(c.now) || e.Before != "" {
+			e.IP != "10.1.2.3" || e.RequestID != "req-1" || !e.At.Equal(c.Now()) || e.Before != "" {
 			t.Errorf("audit entry = %+v", e)
 		}
 		var after map[string]any
@@ -131,8 +132,8 @@ func TestCreateRejectsBadInput(t *testing.T) {
 			{"blank name", org.NewNode{ParentCode: "GROUP", Kind: org.Region, Code: "X1", Name: " \t "}, "name"},
 			{"name of 65 characters", org.NewNode{ParentCode: "GROUP", Kind: org.Region, Code: "X1", Name: long}, "name"},
 		}
-		nodesBefore := mustCount(t, d, "SELECT count(*) FROM org_nodes")
-		auditBefore := mustCount(t, d, "SELECT count(*) FROM audit_log")
+		nodesBefore := testfix.Count(t, d, "SELECT count(*) FROM org_nodes")
+		auditBefore := testfix.Count(t, d, "SELECT count(*) FROM audit_log")
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				n, err := s.Create(staffCtx(), tc.in)
@@ -148,10 +149,10 @@ func TestCreateRejectsBadInput(t *testing.T) {
 				if e := apperr.As(err); e.ZH == "" || e.EN == "" {
 					t.Errorf("messages = %q / %q, want both languages", e.ZH, e.EN)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM org_nodes"); got != nodesBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM org_nodes"); got != nodesBefore {
 					t.Errorf("org_nodes = %d rows, want %d", got, nodesBefore)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
 					t.Errorf("audit_log = %d rows, want %d", got, auditBefore)
 				}
 			})
@@ -166,8 +167,8 @@ func TestCreateDuplicateCodeIsConflict(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		s := &org.Service{DB: d}
 		mustTree(t, s)
-		nodesBefore := mustCount(t, d, "SELECT count(*) FROM org_nodes")
-		auditBefore := mustCount(t, d, "SELECT count(*) FROM audit_log")
+		nodesBefore := testfix.Count(t, d, "SELECT count(*) FROM org_nodes")
+		auditBefore := testfix.Count(t, d, "SELECT count(*) FROM audit_log")
 		for _, in := range []org.NewNode{
 			{ParentCode: "EAST", Kind: org.City, Code: "SH", Name: "又一个上海"},
 			{ParentCode: "SOUTH", Kind: org.City, Code: "sh", Name: "lower case"},
@@ -182,10 +183,10 @@ func TestCreateDuplicateCodeIsConflict(t *testing.T) {
 				if f := apperr.As(err).Field; f != "code" {
 					t.Errorf("field = %q, want code", f)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM org_nodes"); got != nodesBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM org_nodes"); got != nodesBefore {
 					t.Errorf("org_nodes = %d rows, want %d", got, nodesBefore)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
 					t.Errorf("audit_log = %d rows, want %d", got, auditBefore)
 				}
 			})
@@ -200,20 +201,20 @@ func TestUpdateName(t *testing.T) {
 		c := mustClock(t, d)
 		s := &org.Service{DB: d}
 		nodes := mustTree(t, s)
-		c.advance(24 * time.Hour)
+		c.Advance(24 * time.Hour)
 		name := " 上海公司 "
 		n, err := s.Update(staffCtx(), "sh", org.Update{Name: &name})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.Name != "上海公司" || !n.UpdatedAt.Equal(c.now) || !n.CreatedAt.Equal(start) || n.Path != nodes["SH"].Path {
+		if n.Name != "上海公司" || !n.UpdatedAt.Equal(c.Now()) || !n.CreatedAt.Equal(testfix.Start) || n.Path != nodes["SH"].Path {
 			t.Errorf("updated = %+v", n)
 		}
 		stored, err := s.ByCode(context.Background(), "SH")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if stored.Name != "上海公司" || !stored.UpdatedAt.Equal(c.now) {
+		if stored.Name != "上海公司" || !stored.UpdatedAt.Equal(c.Now()) {
 			t.Errorf("stored = %+v", stored)
 		}
 		entries, total, err := audit.List(context.Background(), d, audit.Filter{Action: "org.update", ScopePaths: []string{nodes["SH"].Path}})
@@ -230,11 +231,11 @@ func TestUpdateName(t *testing.T) {
 		if err := json.Unmarshal([]byte(entries[0].After), &after); err != nil {
 			t.Fatal(err)
 		}
-		if before.Name != "上海城市公司" || after.Name != "上海公司" || entries[0].ObjectID != "SH" || !entries[0].At.Equal(c.now) {
+		if before.Name != "上海城市公司" || after.Name != "上海公司" || entries[0].ObjectID != "SH" || !entries[0].At.Equal(c.Now()) {
 			t.Errorf("audit before %q after %q object %q at %v", before.Name, after.Name, entries[0].ObjectID, entries[0].At)
 		}
 
-		auditBefore := mustCount(t, d, "SELECT count(*) FROM audit_log")
+		auditBefore := testfix.Count(t, d, "SELECT count(*) FROM audit_log")
 		same, empty := "上海公司", " "
 		tests := []struct {
 			name    string
@@ -249,19 +250,19 @@ func TestUpdateName(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				c.advance(time.Minute)
+				c.Advance(time.Minute)
 				n, err := s.Update(staffCtx(), tc.code, tc.upd)
 				if tc.wantErr == "" {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if n.Name != "上海公司" || n.UpdatedAt.Equal(c.now) {
+					if n.Name != "上海公司" || n.UpdatedAt.Equal(c.Now()) {
 						t.Errorf("no-op update changed the node: %+v", n)
 					}
 				} else if !apperr.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %s", err, tc.wantErr)
 				}
-				if got := mustCount(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
+				if got := testfix.Count(t, d, "SELECT count(*) FROM audit_log"); got != auditBefore {
 					t.Errorf("audit_log = %d rows, want %d (nothing changed)", got, auditBefore)
 				}
 				if got, _ := s.ByCode(context.Background(), "SH"); got.Name != "上海公司" {

@@ -11,13 +11,14 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
 
 func TestCaps(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m, other := f.mustMember(t, "SH-PD"), f.mustMember(t, "SH-PD")
-		p := f.mustPlan(t, "GROUP",
+		m, other := f.Member(t, "SH-PD"), f.Member(t, "SH-PD")
+		p := f.Plan(t, "GROUP",
 			capped(points.EvSiteVisit, 10, points.PerDay, 2, 0),           // twice a day
 			capped(points.EvSurvey, 30, points.PerMonth, 0, 100),          // 100 points a month
 			capped(points.EvArticle, 500, points.PerPlan, 1, 0),           // once in the plan
@@ -64,22 +65,22 @@ func TestCaps(t *testing.T) {
 			}
 		}
 		// A reversed award no longer counts against its cap.
-		arts, _, err := f.points.Events(context.Background(), points.EventFilter{MemberID: m, Type: points.EvArticle})
+		arts, _, err := f.Points.Events(context.Background(), points.EventFilter{MemberID: m, Type: points.EvArticle})
 		if err != nil || len(arts) != 2 {
 			t.Fatalf("articles: %+v, %v", arts, err)
 		}
 		first := arts[1]
-		if _, err := f.points.Reverse(staffCtx(), first.Awards[0].TransactionID, "稿件撤回", "rev-article"); err != nil {
+		if _, err := f.Points.Reverse(staffCtx(), first.Awards[0].TransactionID, "稿件撤回", "rev-article"); err != nil {
 			t.Fatal(err)
 		}
 		if e := record(m, points.EvArticle, day(3, 7, 9)); e.Points.Reward != 500 {
 			t.Errorf("after the reversal: %+v", e)
 		}
-		got, err := f.points.Plan(context.Background(), p.ID)
-		if err != nil || got.Issued.Reward != f.mustBalance(t, m, points.Reward)+f.mustBalance(t, other, points.Reward) {
+		got, err := f.Points.Plan(context.Background(), p.ID)
+		if err != nil || got.Issued.Reward != f.Balance(t, m, points.Reward)+f.Balance(t, other, points.Reward) {
 			t.Errorf("issued %+v, %v", got.Issued, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -88,13 +89,13 @@ func TestCaps(t *testing.T) {
 func TestEventRetriedConcurrently(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SZ-QH")
-		f.mustPlan(t, "SOUTH", rule(points.EvContractSigned, points.Reward, 200), rule(points.EvContractSigned, points.Upgrade, 1000))
+		m := f.Member(t, "SZ-QH")
+		f.Plan(t, "SOUTH", rule(points.EvContractSigned, points.Reward, 200), rule(points.EvContractSigned, points.Upgrade, 1000))
 		for round := range 3 {
 			in := points.EventInput{MemberID: m, Type: points.EvContractSigned, Ref: fmt.Sprint("HT-2025-", round)}
 			events := make([]*points.Event, 5)
 			errs := make([]error, 5)
-			run(5, func(i int) { events[i], errs[i] = f.points.RecordEvent(staffCtx(), in) })
+			testfix.Together(5, func(i int) { events[i], errs[i] = f.Points.RecordEvent(staffCtx(), in) })
 			replays := 0
 			for i := range 5 {
 				if errs[i] != nil {
@@ -111,24 +112,24 @@ func TestEventRetriedConcurrently(t *testing.T) {
 				t.Fatalf("round %d: %d replays", round, replays)
 			}
 		}
-		if got := f.mustBalance(t, m, points.Reward); got != 600 {
+		if got := f.Balance(t, m, points.Reward); got != 600 {
 			t.Fatalf("reward balance = %d, want 600", got)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM point_transactions WHERE source = 'rule'"); n != 6 {
+		if n := f.Count(t, "SELECT count(*) FROM point_transactions WHERE source = 'rule'"); n != 6 {
 			t.Fatalf("%d transactions, want 6", n)
 		}
-		if mem, err := f.members.Get(context.Background(), m); err != nil || mem.Tier != "silver" {
+		if mem, err := f.Members.Get(context.Background(), m); err != nil || mem.Tier != "silver" {
 			t.Errorf("3000 upgrade points: tier %s, %v", mem.Tier, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func TestBudget(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
-		p, err := f.points.CreatePlan(specialist, points.PlanInput{NodeCode: "EAST", Kind: points.AdHoc, Name: "推荐有礼",
+		m := f.Member(t, "SH-PD")
+		p, err := f.Points.CreatePlan(specialist, points.PlanInput{NodeCode: "EAST", Kind: points.AdHoc, Name: "推荐有礼",
 			ValidFrom: db.DateOf(2025, 3, 1), ValidTo: db.DateOf(2025, 6, 30), Budget: points.Amounts{Reward: 100},
 			Rules: []points.RuleInput{rule(points.EvReferralVisit, points.Reward, 60)}})
 		if err != nil {
@@ -137,46 +138,46 @@ func TestBudget(t *testing.T) {
 		mustSubmitApprove(t, f, p.ID)
 		f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvReferralVisit, Ref: "A"})
 		in := points.EventInput{MemberID: m, Type: points.EvReferralVisit, Ref: "B"}
-		_, err = f.points.RecordEvent(staffCtx(), in)
-		if e := wantCode(t, err, apperr.Conflict); e.Field != "budget" {
+		_, err = f.Points.RecordEvent(staffCtx(), in)
+		if e := testfix.WantCode(t, err, apperr.Conflict); e.Field != "budget" {
 			t.Fatalf("over budget: %v", e)
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM point_events"); n != 1 {
+		if n := f.Count(t, "SELECT count(*) FROM point_events"); n != 1 {
 			t.Fatalf("the refused event was recorded: %d events", n)
 		}
-		c, err := f.points.ProposePlanChange(specialist, p.ID, points.PlanRevision{Plan: points.PlanUpdate{Budget: &points.Amounts{Reward: 1000}}}, "追加预算")
+		c, err := f.Points.ProposePlanChange(specialist, p.ID, points.PlanRevision{Plan: points.PlanUpdate{Budget: &points.Amounts{Reward: 1000}}}, "追加预算")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.points.DecidePlanChange(supervisor, c.ID, true, ""); err != nil {
+		if _, err := f.Points.DecidePlanChange(supervisor, c.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
 		if e := f.mustEvent(t, in); e.Points.Reward != 60 || e.Replayed {
 			t.Fatalf("after the raise: %+v", e)
 		}
-		got, err := f.points.PlanUsage(context.Background(), p.ID)
+		got, err := f.Points.PlanUsage(context.Background(), p.ID)
 		if err != nil || got.Issued.Reward != 120 || got.Left.Reward != 880 || len(got.Rules) != 1 || got.Rules[0].Awards != 2 {
 			t.Fatalf("usage = %+v, %v", got, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func TestOnlyApprovedMembersEarn(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		f.mustPlan(t, "GROUP", rule(points.EvSiteVisit, points.Reward, 10))
-		prospect, _, err := f.members.Enrol(staffCtx(), member.Application{NodeCode: "SZ", Channel: member.SalesSite, Mobile: "13912345678"})
+		f.Plan(t, "GROUP", rule(points.EvSiteVisit, points.Reward, 10))
+		prospect, _, err := f.Members.Enrol(staffCtx(), member.Application{NodeCode: "SZ", Channel: member.SalesSite, Mobile: "13912345678"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.points.RecordEvent(staffCtx(), points.EventInput{MemberID: prospect.ID, Type: points.EvSiteVisit, Ref: "V"})
-		wantCode(t, err, apperr.Conflict)
-		_, err = f.points.RecordEvent(staffCtx(), points.EventInput{MemberID: 999999, Type: points.EvSiteVisit, Ref: "V"})
-		wantCode(t, err, apperr.NotFound)
-		_, err = f.points.RecordEvent(staffCtx(), points.EventInput{MemberID: prospect.ID, Type: "dance"})
-		wantCode(t, err, apperr.Invalid)
-		if n := f.mustCount(t, "SELECT count(*) FROM point_events"); n != 0 {
+		_, err = f.Points.RecordEvent(staffCtx(), points.EventInput{MemberID: prospect.ID, Type: points.EvSiteVisit, Ref: "V"})
+		testfix.WantCode(t, err, apperr.Conflict)
+		_, err = f.Points.RecordEvent(staffCtx(), points.EventInput{MemberID: 999999, Type: points.EvSiteVisit, Ref: "V"})
+		testfix.WantCode(t, err, apperr.NotFound)
+		_, err = f.Points.RecordEvent(staffCtx(), points.EventInput{MemberID: prospect.ID, Type: "dance"})
+		testfix.WantCode(t, err, apperr.Invalid)
+		if n := f.Count(t, "SELECT count(*) FROM point_events"); n != 0 {
 			t.Fatalf("%d events", n)
 		}
 	})

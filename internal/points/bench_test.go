@@ -27,10 +27,10 @@ func BenchmarkConcurrentAwards(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				f := mustFixture(b, dbtest.Open(b, engine))
-				f.d.Clock = time.Now
+				f.DB.Clock = time.Now
 				members := make([]int64, 64)
 				for i := range members {
-					members[i] = f.mustMember(b, []string{"SH-PD", "SZ-QH"}[i%2])
+					members[i] = f.Member(b, []string{"SH-PD", "SZ-QH"}[i%2])
 				}
 				benchAwards(b, f, members, 8, shared)
 			})
@@ -44,11 +44,11 @@ func benchAwards(b *testing.B, f *fixture, members []int64, clients int, shared 
 		if !shared {
 			e.PlanID = plan(int64(1 + c))
 		}
-		_, err := f.points.Post(staffCtx(), e)
+		_, err := f.Points.Post(staffCtx(), e)
 		return err
 	})
 	b.StopTimer()
-	if r, err := f.points.Verify(staffCtx()); err != nil || !r.OK() || r.Transactions != b.N {
+	if r, err := f.Points.Verify(staffCtx()); err != nil || !r.OK() || r.Transactions != b.N {
 		b.Fatalf("verify: %+v, %v", r, err)
 	}
 }

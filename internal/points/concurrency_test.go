@@ -11,21 +11,8 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
-
-// run calls fn(0) … fn(n-1) in n goroutines released at the same moment.
-func run(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-}
 
 // request is one call a client made: a post, or a reversal of reverses.
 type request struct {
@@ -94,20 +81,20 @@ func TestRandomisedConcurrency(t *testing.T) {
 		f := mustFixture(t, d)
 		var members []int64
 		for _, node := range []string{"SH-PD", "SH-PD", "SH", "SZ-QH", "SZ"} {
-			members = append(members, f.mustMember(t, node))
+			members = append(members, f.Member(t, node))
 		}
 		const clients, ops = 16, 200
 		model := &ledgerModel{successes: map[string][]*points.Transaction{}, outcomes: map[string]int{}}
-		run(clients, func(c int) {
+		testfix.Together(clients, func(c int) {
 			r := rand.New(rand.NewPCG(uint64(c), 42))
 			for i := range ops {
 				req := newRequest(r, model, members, fmt.Sprintf("c%d-%d", c, i))
 				var tr *points.Transaction
 				var err error
 				if req.reverses != 0 {
-					tr, err = f.points.Reverse(staffCtx(), req.reverses, "冲正", req.key)
+					tr, err = f.Points.Reverse(staffCtx(), req.reverses, "冲正", req.key)
 				} else {
-					tr, err = f.points.Post(staffCtx(), req.entry)
+					tr, err = f.Points.Post(staffCtx(), req.entry)
 				}
 				switch {
 				case err == nil:
@@ -119,7 +106,7 @@ func TestRandomisedConcurrency(t *testing.T) {
 				}
 			}
 		})
-		r := f.mustVerify(t)
+		r := f.Verify(t)
 		t.Logf("%d transactions, %d postings; %v", r.Transactions, r.Postings, model.outcomes)
 		for _, o := range []string{"replayed", string(apperr.InsufficientPoints), string(apperr.Conflict)} {
 			if model.outcomes[o] == 0 {
@@ -174,7 +161,7 @@ func abs(n int64) int64 {
 func checkKeys(t *testing.T, f *fixture, model *ledgerModel) {
 	t.Helper()
 	stored := map[string]int64{}
-	err := f.d.View(context.Background(), func(tx *db.Tx) error {
+	err := f.DB.View(context.Background(), func(tx *db.Tx) error {
 		rows, err := tx.Query(context.Background(), "SELECT key, transaction_id FROM point_idempotency")
 		if err != nil {
 			return err
@@ -203,7 +190,7 @@ func checkKeys(t *testing.T, f *fixture, model *ledgerModel) {
 	if len(stored) != len(model.successes) {
 		t.Errorf("%d keys in the ledger, %d succeeded", len(stored), len(model.successes))
 	}
-	if n := f.mustCount(t, "SELECT count(*) FROM point_transactions"); n != len(stored) {
+	if n := f.Count(t, "SELECT count(*) FROM point_transactions"); n != len(stored) {
 		t.Errorf("%d transactions for %d keys", n, len(stored))
 	}
 }
@@ -219,13 +206,13 @@ func checkBalances(t *testing.T, f *fixture, model *ledgerModel, members []int64
 	}
 	for _, m := range members {
 		for _, k := range []points.Kind{points.Reward, points.Upgrade} {
-			got := f.mustBalance(t, m, k)
+			got := f.Balance(t, m, k)
 			if got != want[fmt.Sprint(m, k)] || got < 0 {
 				t.Errorf("member %d %s: balance %d, successes add up to %d", m, k, got, want[fmt.Sprint(m, k)])
 			}
 		}
 	}
-	if n := f.mustCount(t, "SELECT count(*) FROM point_accounts WHERE member_id IS NOT NULL AND balance < 0"); n != 0 {
+	if n := f.Count(t, "SELECT count(*) FROM point_accounts WHERE member_id IS NOT NULL AND balance < 0"); n != 0 {
 		t.Errorf("%d negative member balances", n)
 	}
 }

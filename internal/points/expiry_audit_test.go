@@ -18,7 +18,7 @@ import (
 // log's batch entries say were expired, failing on one listed twice.
 func auditedExpiries(t *testing.T, f *fixture) []string {
 	t.Helper()
-	entries, _, err := audit.List(context.Background(), f.d, audit.Filter{Action: "points.expire.batch", Unscoped: true, Limit: 100})
+	entries, _, err := audit.List(context.Background(), f.DB, audit.Filter{Action: "points.expire.batch", Unscoped: true, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func auditedExpiries(t *testing.T, f *fixture) []string {
 func ledgerExpiries(t *testing.T, f *fixture) []string {
 	t.Helper()
 	var out []string
-	err := f.d.View(context.Background(), func(tx *db.Tx) error {
+	err := f.DB.View(context.Background(), func(tx *db.Tx) error {
 		rows, err := tx.Query(context.Background(), `SELECT a.member_id, a.region_path FROM point_postings p
 			JOIN point_accounts a ON a.id = p.account_id JOIN point_transactions t ON t.id = p.transaction_id
 			WHERE t.source = 'expiry' AND a.member_id IS NOT NULL`)
@@ -83,14 +83,14 @@ func ledgerExpiries(t *testing.T, f *fixture) []string {
 func TestInterruptedExpiryIsAudited(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		f.at(2025, 5, 1, 9, 0)
+		f.Clock.At(2025, 5, 1, 9, 0)
 		const n = 12
 		for i := range n {
-			f.mustPost(t, award(f.mustMember(t, []string{"SH-PD", "SZ-QH"}[i%2]), int64(10+i), fmt.Sprint("award-", i)))
+			f.mustPost(t, award(f.Member(t, []string{"SH-PD", "SZ-QH"}[i%2]), int64(10+i), fmt.Sprint("award-", i)))
 		}
-		f.at(2027, 1, 1, 1, 0)
+		f.Clock.At(2027, 1, 1, 1, 0)
 		ctx, cancel := context.WithCancel(staffCtx())
-		_, err := f.points.Expire(ctx, points.ExpiryRun{Year: 2026, Batch: 1, Workers: 4, Progress: func(done, total int64) { cancel() }})
+		_, err := f.Points.Expire(ctx, points.ExpiryRun{Year: 2026, Batch: 1, Workers: 4, Progress: func(done, total int64) { cancel() }})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("interrupted run: %v", err)
 		}
@@ -101,7 +101,7 @@ func TestInterruptedExpiryIsAudited(t *testing.T) {
 		if fmt.Sprint(audited) != fmt.Sprint(ledger) {
 			t.Errorf("audited %v, the ledger expired %v", audited, ledger)
 		}
-		if runs := f.mustCount(t, "SELECT count(*) FROM audit_log WHERE action = 'points.expire'"); runs != 0 {
+		if runs := f.Count(t, "SELECT count(*) FROM audit_log WHERE action = 'points.expire'"); runs != 0 {
 			t.Errorf("%d run entries for a run that did not finish", runs)
 		}
 
@@ -110,7 +110,7 @@ func TestInterruptedExpiryIsAudited(t *testing.T) {
 		if len(ledger) != n || fmt.Sprint(audited) != fmt.Sprint(ledger) {
 			t.Errorf("after the finishing run: audited %v, the ledger expired %v", audited, ledger)
 		}
-		if runs := f.mustCount(t, "SELECT count(*) FROM audit_log WHERE action = 'points.expire'"); runs != 1 {
+		if runs := f.Count(t, "SELECT count(*) FROM audit_log WHERE action = 'points.expire'"); runs != 1 {
 			t.Errorf("%d run entries, want 1", runs)
 		}
 	})

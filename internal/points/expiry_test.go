@@ -15,15 +15,8 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/jobs"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
-
-var cst = time.FixedZone("CST", 8*3600)
-
-// at sets the fixture's clock to a day in China time.
-func (f *fixture) at(y int, m time.Month, d, hour, minute int) {
-	t := time.Date(y, m, d, hour, minute, 0, 0, cst)
-	f.now.Store(&t)
-}
 
 // history is the scripted history of the expiry tests: what each member
 // earned in 2025, spent or had reversed in 2026, and earned in 2026.
@@ -34,9 +27,9 @@ type history struct {
 
 func mustHistory(t *testing.T, f *fixture) history {
 	t.Helper()
-	h := history{m1: f.mustMember(t, "SH-PD"), m2: f.mustMember(t, "SH-PD"), m3: f.mustMember(t, "SZ-QH"),
-		m4: f.mustMember(t, "SH-PD"), m5: f.mustMember(t, "SH-PD"), south: f.nodes["SOUTH"].Path}
-	f.at(2025, 3, 10, 9, 0)
+	h := history{m1: f.Member(t, "SH-PD"), m2: f.Member(t, "SH-PD"), m3: f.Member(t, "SZ-QH"),
+		m4: f.Member(t, "SH-PD"), m5: f.Member(t, "SH-PD"), south: f.Nodes["SOUTH"].Path}
+	f.Clock.At(2025, 3, 10, 9, 0)
 	f.mustPost(t, award(h.m1, 100, "m1-a"))
 	f.mustPost(t, award(h.m2, 200, "m2-a"))
 	m4a := f.mustPost(t, award(h.m4, 100, "m4-a"))
@@ -45,19 +38,19 @@ func mustHistory(t *testing.T, f *fixture) history {
 	south := award(h.m5, 70, "m5-b")
 	south.Region = h.south
 	f.mustPost(t, south)
-	f.at(2025, 11, 1, 9, 0)
+	f.Clock.At(2025, 11, 1, 9, 0)
 	f.mustPost(t, award(h.m1, 50, "m1-b"))
 	m2r := f.mustPost(t, redeem(h.m2, 150, "m2-r"))
-	f.at(2026, 2, 1, 9, 0)
+	f.Clock.At(2026, 2, 1, 9, 0)
 	f.mustPost(t, redeem(h.m1, 120, "m1-r")) // spends 2025's points first
-	if _, err := f.points.Reverse(staffCtx(), m2r.ID, "兑换取消", "m2-rr"); err != nil {
+	if _, err := f.Points.Reverse(staffCtx(), m2r.ID, "兑换取消", "m2-rr"); err != nil {
 		t.Fatal(err) // the 150 come back as 2025 points
 	}
-	if _, err := f.points.Reverse(staffCtx(), m4a.ID, "误发", "m4-ar"); err != nil {
+	if _, err := f.Points.Reverse(staffCtx(), m4a.ID, "误发", "m4-ar"); err != nil {
 		t.Fatal(err) // 2025 earned 40, not 140
 	}
 	f.mustPost(t, redeem(h.m5, 10, "m5-r"))
-	f.at(2026, 6, 1, 9, 0)
+	f.Clock.At(2026, 6, 1, 9, 0)
 	f.mustPost(t, award(h.m1, 80, "m1-c"))
 	f.mustPost(t, award(h.m3, 90, "m3-a"))
 	return h
@@ -65,7 +58,7 @@ func mustHistory(t *testing.T, f *fixture) history {
 
 func (f *fixture) mustExpire(t *testing.T, run points.ExpiryRun) *points.ExpiryReport {
 	t.Helper()
-	r, err := f.points.Expire(staffCtx(), run)
+	r, err := f.Points.Expire(staffCtx(), run)
 	if err != nil {
 		t.Fatalf("expire %+v: %v", run, err)
 	}
@@ -85,25 +78,25 @@ func TestExpiryIsFIFO(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		h := mustHistory(t, f)
-		east := f.nodes["EAST"].Path
+		east := f.Nodes["EAST"].Path
 		want := map[string]int64{fmt.Sprint(h.m1, " ", east): 30, fmt.Sprint(h.m2, " ", east): 200,
 			fmt.Sprint(h.m4, " ", east): 40, fmt.Sprint(h.m5, " ", east): 50, fmt.Sprint(h.m5, " ", h.south): 70}
 
-		f.at(2026, 12, 31, 23, 0)
-		_, err := f.points.Expire(staffCtx(), points.ExpiryRun{Year: 2026})
-		wantCode(t, err, apperr.Conflict) // the year has not ended
+		f.Clock.At(2026, 12, 31, 23, 0)
+		_, err := f.Points.Expire(staffCtx(), points.ExpiryRun{Year: 2026})
+		testfix.WantCode(t, err, apperr.Conflict) // the year has not ended
 		preview := f.mustExpire(t, points.ExpiryRun{Year: 2026, DryRun: true})
 		if got := expired(preview); fmt.Sprint(got) != fmt.Sprint(want) || preview.Points != 390 || preview.Accounts != 5 {
 			t.Errorf("dry run before the cut-off: %v (%d points in %d accounts), want %v", got, preview.Points, preview.Accounts, want)
 		}
 
-		f.at(2027, 1, 1, 0, 30)
-		before := f.mustCount(t, "SELECT count(*) FROM point_transactions")
+		f.Clock.At(2027, 1, 1, 0, 30)
+		before := f.Count(t, "SELECT count(*) FROM point_transactions")
 		dry := f.mustExpire(t, points.ExpiryRun{DryRun: true}) // year 0: the year that just ended
-		if n := f.mustCount(t, "SELECT count(*) FROM point_transactions"); n != before {
+		if n := f.Count(t, "SELECT count(*) FROM point_transactions"); n != before {
 			t.Fatalf("the dry run posted %d transactions", n-before)
 		}
-		if dry.Year != 2026 || !dry.Cutoff.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, cst)) || !dry.EarnedBefore.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, cst)) {
+		if dry.Year != 2026 || !dry.Cutoff.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, testfix.CST)) || !dry.EarnedBefore.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, testfix.CST)) {
 			t.Errorf("period = %+v", dry.ExpiryPeriod)
 		}
 		run := f.mustExpire(t, points.ExpiryRun{Year: 2026})
@@ -114,7 +107,7 @@ func TestExpiryIsFIFO(t *testing.T) {
 			t.Errorf("dry run %+v, run %+v", dry, run)
 		}
 		for _, l := range run.Lines {
-			tr, err := f.points.Transaction(context.Background(), l.TransactionID)
+			tr, err := f.Points.Transaction(context.Background(), l.TransactionID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,32 +117,32 @@ func TestExpiryIsFIFO(t *testing.T) {
 			}
 		}
 		for m, want := range map[int64]int64{h.m1: 80, h.m2: 0, h.m3: 90, h.m4: 0, h.m5: 0} {
-			if got := f.mustBalance(t, m, points.Reward); got != want {
+			if got := f.Balance(t, m, points.Reward); got != want {
 				t.Errorf("member %d: balance %d, want %d", m, got, want)
 			}
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 
 		// Running the year again posts nothing and says what was done.
-		after := f.mustCount(t, "SELECT count(*) FROM point_transactions")
+		after := f.Count(t, "SELECT count(*) FROM point_transactions")
 		for _, dry := range []bool{true, false} {
 			again := f.mustExpire(t, points.ExpiryRun{Year: 2026, DryRun: dry})
 			if again.Accounts != 0 || again.Points != 0 || again.Already != 5 || again.AlreadyPoints != 390 {
 				t.Errorf("run again (dry %v): %+v", dry, again)
 			}
 		}
-		if n := f.mustCount(t, "SELECT count(*) FROM point_transactions"); n != after {
+		if n := f.Count(t, "SELECT count(*) FROM point_transactions"); n != after {
 			t.Errorf("running again posted %d transactions", n-after)
 		}
 
 		// A year later the points of 2026 go, after the earlier expiry.
-		f.at(2028, 1, 2, 9, 0)
+		f.Clock.At(2028, 1, 2, 9, 0)
 		next := f.mustExpire(t, points.ExpiryRun{Year: 2027})
 		wantNext := map[string]int64{fmt.Sprint(h.m1, " ", east): 80, fmt.Sprint(h.m3, " ", h.south): 90}
 		if got := expired(next); fmt.Sprint(got) != fmt.Sprint(wantNext) {
 			t.Errorf("2027: %v, want %v", got, wantNext)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 		entries, _, err := audit.List(context.Background(), d, audit.Filter{Action: "points.expire", Unscoped: true})
 		if err != nil || len(entries) != 3 { // dry runs are not audited
 			t.Errorf("audit = %+v, %v", entries, err)
@@ -161,23 +154,23 @@ func TestUpcomingExpiries(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		h := mustHistory(t, f)
-		east := f.nodes["EAST"].Path
+		east := f.Nodes["EAST"].Path
 		upcoming := func(m int64) string {
 			t.Helper()
-			us, err := f.points.UpcomingExpiries(context.Background(), m)
+			us, err := f.Points.UpcomingExpiries(context.Background(), m)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := ""
 			for _, u := range us {
-				s += fmt.Sprintf("%s %d %s %d %v; ", u.Region, u.Year, u.ExpiresAt.In(cst).Format("2006-01-02"), u.Points, u.Overdue)
+				s += fmt.Sprintf("%s %d %s %d %v; ", u.Region, u.Year, u.ExpiresAt.In(testfix.CST).Format("2006-01-02"), u.Points, u.Overdue)
 				if u.RegionName == "" {
 					t.Errorf("no region name in %+v", u)
 				}
 			}
 			return s
 		}
-		f.at(2026, 7, 1, 9, 0)
+		f.Clock.At(2026, 7, 1, 9, 0)
 		for m, want := range map[int64]string{
 			h.m1: east + " 2026 2027-01-01 30 false; " + east + " 2027 2028-01-01 80 false; ",
 			h.m3: h.south + " 2027 2028-01-01 90 false; ",
@@ -188,7 +181,7 @@ func TestUpcomingExpiries(t *testing.T) {
 				t.Errorf("member %d on 2026-07-01: %s, want %s", m, got, want)
 			}
 		}
-		f.at(2027, 1, 1, 0, 30) // the year-end has passed, not run yet
+		f.Clock.At(2027, 1, 1, 0, 30) // the year-end has passed, not run yet
 		if got, want := upcoming(h.m1), east+" 2026 2027-01-01 30 true; "+east+" 2027 2028-01-01 80 false; "; got != want {
 			t.Errorf("before the run: %s, want %s", got, want)
 		}
@@ -199,14 +192,14 @@ func TestUpcomingExpiries(t *testing.T) {
 		if got := upcoming(h.m2); got != "" {
 			t.Errorf("member 2 after the run: %s", got)
 		}
-		if err := f.points.SetExpiryYears(staffCtx(), 0); err != nil {
+		if err := f.Points.SetExpiryYears(staffCtx(), 0); err != nil {
 			t.Fatal(err)
 		}
 		if got := upcoming(h.m1); got != "" {
 			t.Errorf("points that never expire: %s", got)
 		}
-		_, err := f.points.UpcomingExpiries(context.Background(), 999999)
-		wantCode(t, err, apperr.NotFound)
+		_, err := f.Points.UpcomingExpiries(context.Background(), 999999)
+		testfix.WantCode(t, err, apperr.NotFound)
 	})
 }
 
@@ -215,16 +208,16 @@ func TestUpcomingExpiries(t *testing.T) {
 func TestExpiryResumes(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		f.at(2025, 5, 1, 9, 0)
+		f.Clock.At(2025, 5, 1, 9, 0)
 		const n = 30
 		members := make([]int64, n)
 		for i := range members {
-			members[i] = f.mustMember(t, []string{"SH-PD", "SZ-QH"}[i%2])
+			members[i] = f.Member(t, []string{"SH-PD", "SZ-QH"}[i%2])
 			f.mustPost(t, award(members[i], int64(10+i), fmt.Sprint("award-", i)))
 		}
-		f.at(2027, 1, 1, 1, 0)
+		f.Clock.At(2027, 1, 1, 1, 0)
 		ctx, cancel := context.WithCancel(staffCtx())
-		first, err := f.points.Expire(ctx, points.ExpiryRun{Year: 2026, Batch: 4, Workers: 2, Progress: func(done, total int64) {
+		first, err := f.Points.Expire(ctx, points.ExpiryRun{Year: 2026, Batch: 4, Workers: 2, Progress: func(done, total int64) {
 			if done >= 8 {
 				cancel()
 			}
@@ -232,28 +225,28 @@ func TestExpiryResumes(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("interrupted run: %v", err)
 		}
-		done := f.mustCount(t, "SELECT count(*) FROM point_transactions WHERE source = 'expiry'")
+		done := f.Count(t, "SELECT count(*) FROM point_transactions WHERE source = 'expiry'")
 		if done < 8 || done >= n || first.Accounts != done {
 			t.Fatalf("the interrupted run expired %d accounts (reported %d)", done, first.Accounts)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 		second := f.mustExpire(t, points.ExpiryRun{Year: 2026, Batch: 4, Workers: 2})
 		if second.Accounts != n-done || second.Already != done {
 			t.Errorf("resumed run: %+v, want %d accounts after %d", second, n-done, done)
 		}
 		f.mustExpire(t, points.ExpiryRun{Year: 2026})
-		perMember := f.mustCount(t, `SELECT count(*) FROM (SELECT a.member_id FROM point_postings p
+		perMember := f.Count(t, `SELECT count(*) FROM (SELECT a.member_id FROM point_postings p
 			JOIN point_accounts a ON a.id = p.account_id JOIN point_transactions t ON t.id = p.transaction_id
 			WHERE t.source = 'expiry' AND a.member_id IS NOT NULL GROUP BY a.member_id HAVING count(*) = 1) x`)
-		if total := f.mustCount(t, "SELECT count(*) FROM point_transactions WHERE source = 'expiry'"); total != n || perMember != n {
+		if total := f.Count(t, "SELECT count(*) FROM point_transactions WHERE source = 'expiry'"); total != n || perMember != n {
 			t.Errorf("%d expiries, %d members expired once; want %d", total, perMember, n)
 		}
 		for _, m := range members {
-			if b := f.mustBalance(t, m, points.Reward); b != 0 {
+			if b := f.Balance(t, m, points.Reward); b != 0 {
 				t.Errorf("member %d keeps %d", m, b)
 			}
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -262,16 +255,16 @@ func TestExpiryResumes(t *testing.T) {
 func TestConcurrentExpiryRuns(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		f.at(2025, 5, 1, 9, 0)
+		f.Clock.At(2025, 5, 1, 9, 0)
 		const n = 40
 		for i := range n {
-			f.mustPost(t, award(f.mustMember(t, "SH-PD"), 100, fmt.Sprint("award-", i)))
+			f.mustPost(t, award(f.Member(t, "SH-PD"), 100, fmt.Sprint("award-", i)))
 		}
-		f.at(2027, 1, 1, 1, 0)
+		f.Clock.At(2027, 1, 1, 1, 0)
 		var mu sync.Mutex
 		total := 0
-		run(3, func(int) {
-			r, err := f.points.Expire(staffCtx(), points.ExpiryRun{Year: 2026, Batch: 3, Workers: 3})
+		testfix.Together(3, func(int) {
+			r, err := f.Points.Expire(staffCtx(), points.ExpiryRun{Year: 2026, Batch: 3, Workers: 3})
 			if err != nil {
 				t.Error(err)
 				return
@@ -280,10 +273,10 @@ func TestConcurrentExpiryRuns(t *testing.T) {
 			total += r.Accounts
 			mu.Unlock()
 		})
-		if got := f.mustCount(t, "SELECT count(*) FROM point_transactions WHERE source = 'expiry'"); got != n || total != n {
+		if got := f.Count(t, "SELECT count(*) FROM point_transactions WHERE source = 'expiry'"); got != n || total != n {
 			t.Errorf("%d expiries (runs reported %d), want %d", got, total, n)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -291,19 +284,19 @@ func TestExpirySettingsAndJob(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		h := mustHistory(t, f)
-		if y, err := f.points.ExpiryYears(context.Background()); err != nil || y != points.DefaultExpiryYears {
+		if y, err := f.Points.ExpiryYears(context.Background()); err != nil || y != points.DefaultExpiryYears {
 			t.Fatalf("default validity %d, %v", y, err)
 		}
-		wantCode(t, f.points.SetExpiryYears(staffCtx(), 11), apperr.Invalid)
-		if err := f.points.SetExpiryYears(staffCtx(), 2); err != nil {
+		testfix.WantCode(t, f.Points.SetExpiryYears(staffCtx(), 11), apperr.Invalid)
+		if err := f.Points.SetExpiryYears(staffCtx(), 2); err != nil {
 			t.Fatal(err)
 		}
-		f.at(2027, 1, 1, 0, 30)
+		f.Clock.At(2027, 1, 1, 0, 30)
 		if r := f.mustExpire(t, points.ExpiryRun{Year: 2026}); r.Accounts != 0 || r.Years != 2 {
 			t.Errorf("two years' validity: 2025's points kept, got %+v", r)
 		}
-		f.at(2028, 1, 1, 0, 30)
-		job := f.points.ExpiryJob()
+		f.Clock.At(2028, 1, 1, 0, 30)
+		job := f.Points.ExpiryJob()
 		res, err := job(staffCtx(), &jobs.Job{Kind: points.ExpiryJobKind, Params: `{"year": 2027}`}, nil, func(int64, int64) {})
 		if err != nil {
 			t.Fatal(err)
@@ -316,18 +309,18 @@ func TestExpirySettingsAndJob(t *testing.T) {
 		if r.Year != 2027 || r.Points != 390 || r.Accounts != 5 {
 			t.Errorf("job summary %+v", r)
 		}
-		if b := f.mustBalance(t, h.m1, points.Reward); b != 80 {
+		if b := f.Balance(t, h.m1, points.Reward); b != 80 {
 			t.Errorf("member 1 keeps %d, want 80", b)
 		}
 
-		on, err := f.points.SpendAnywhere(context.Background())
+		on, err := f.Points.SpendAnywhere(context.Background())
 		if err != nil || on {
 			t.Fatalf("spend anywhere by default: %v, %v", on, err)
 		}
-		if err := f.points.SetSpendAnywhere(staffCtx(), true); err != nil {
+		if err := f.Points.SetSpendAnywhere(staffCtx(), true); err != nil {
 			t.Fatal(err)
 		}
-		if on, _ := f.points.SpendAnywhere(context.Background()); !on {
+		if on, _ := f.Points.SpendAnywhere(context.Background()); !on {
 			t.Error("the setting did not stick")
 		}
 		for _, action := range []string{"points.expiry_years", "points.spend_anywhere"} {
@@ -336,6 +329,6 @@ func TestExpirySettingsAndJob(t *testing.T) {
 				t.Errorf("audit of %s: %+v, %v", action, entries, err)
 			}
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
 
 func upgrade(memberID, amount int64, key string) points.Entry {
@@ -20,10 +21,10 @@ func upgrade(memberID, amount int64, key string) points.Entry {
 func TestUpgradePointsEvaluateTheTier(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		tier := func() string {
 			t.Helper()
-			got, err := f.members.Get(context.Background(), m)
+			got, err := f.Members.Get(context.Background(), m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,25 +39,25 @@ func TestUpgradePointsEvaluateTheTier(t *testing.T) {
 		if got := tier(); got != "silver" {
 			t.Fatalf("tier at 1000 = %s, want silver", got)
 		}
-		changes, err := f.members.TierChanges(context.Background(), m, nil)
+		changes, err := f.Members.TierChanges(context.Background(), m, nil)
 		if err != nil || len(changes) != 1 || changes[0].Status != "automatic" || !strings.Contains(changes[0].Reason, "1000") {
 			t.Errorf("tier changes = %+v, %v", changes, err)
 		}
 
 		// Only the evaluation period counts: 4,000 points a year ago and
 		// 1,500 now stay below gold (5,000).
-		n := f.mustMember(t, "SZ-QH")
-		if err := f.members.SetEvaluationMonths(staffCtx(), 6); err != nil {
+		n := f.Member(t, "SZ-QH")
+		if err := f.Members.SetEvaluationMonths(staffCtx(), 6); err != nil {
 			t.Fatal(err)
 		}
 		f.mustPost(t, upgrade(n, 4000, "n1"))
-		f.advance(7 * 30 * 24 * time.Hour)
+		f.Clock.Advance(7 * 30 * 24 * time.Hour)
 		f.mustPost(t, upgrade(n, 1500, "n2"))
-		got, err := f.members.Get(context.Background(), n)
+		got, err := f.Members.Get(context.Background(), n)
 		if err != nil || got.Tier != "silver" {
 			t.Errorf("tier with 1,500 points in the period = %s, %v; want silver", got.Tier, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -65,12 +66,12 @@ func TestUpgradePointsEvaluateTheTier(t *testing.T) {
 func TestDefaultMemberHoldsPoints(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m, _, err := f.members.Enrol(staffCtx(), member.Application{NodeCode: "SH", Channel: member.SalesSite, Mobile: "13700000001"})
+		m, _, err := f.Members.Enrol(staffCtx(), member.Application{NodeCode: "SH", Channel: member.SalesSite, Mobile: "13700000001"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.mustPost(t, upgrade(m.ID, 2000, "d1"))
-		if got, _ := f.members.Get(context.Background(), m.ID); got.Tier != "regular" || got.Status != member.Default {
+		if got, _ := f.Members.Get(context.Background(), m.ID); got.Tier != "regular" || got.Status != member.Default {
 			t.Errorf("default member = %s %s", got.Status, got.Tier)
 		}
 	})
@@ -79,7 +80,7 @@ func TestDefaultMemberHoldsPoints(t *testing.T) {
 func TestLedgerIsAppendOnly(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		f.mustPost(t, award(m, 100, "a1"))
 		ctx := context.Background()
 		for _, stmt := range []string{
@@ -113,7 +114,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 				}
 			}
 		}
-		if r := f.mustVerify(t); r.Postings != 2 {
+		if r := f.Verify(t); r.Postings != 2 {
 			t.Errorf("postings = %d, want 2", r.Postings)
 		}
 	})
@@ -122,7 +123,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 func TestVerifyReportsEveryDifference(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		tr := f.mustPost(t, award(m, 100, "a1"))
 		ctx := context.Background()
 		// Balances may move only with postings; write around the service.
@@ -137,7 +138,7 @@ func TestVerifyReportsEveryDifference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := f.points.Verify(ctx)
+		r, err := f.Points.Verify(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +156,7 @@ func TestVerifyReportsEveryDifference(t *testing.T) {
 func TestEntriesAreChecked(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		ok := award(m, 10, "k")
 		for _, tc := range []struct {
 			name  string
@@ -178,26 +179,26 @@ func TestEntriesAreChecked(t *testing.T) {
 			{"no key", func(e *points.Entry) { e.IdempotencyKey = "" }, "idempotency_key"},
 			{"control in key", func(e *points.Entry) { e.IdempotencyKey = "a\nb" }, "idempotency_key"},
 			{"region form", func(e *points.Entry) { e.Region = "EAST" }, "region"},
-			{"not a region", func(e *points.Entry) { e.Region = f.nodes["SH"].Path }, "region"},
+			{"not a region", func(e *points.Entry) { e.Region = f.Nodes["SH"].Path }, "region"},
 		} {
 			e := ok
 			tc.edit(&e)
-			_, err := f.points.Post(staffCtx(), e)
-			if got := wantCode(t, err, apperr.Invalid); got.Field != tc.field {
+			_, err := f.Points.Post(staffCtx(), e)
+			if got := testfix.WantCode(t, err, apperr.Invalid); got.Field != tc.field {
 				t.Errorf("%s: field = %q, want %q", tc.name, got.Field, tc.field)
 			}
 		}
-		_, err := f.points.Post(staffCtx(), award(9999, 10, "k"))
-		wantCode(t, err, apperr.NotFound)
+		_, err := f.Points.Post(staffCtx(), award(9999, 10, "k"))
+		testfix.WantCode(t, err, apperr.NotFound)
 		if err := d.Update(context.Background(), func(tx *db.Tx) error {
 			_, err := tx.Exec(context.Background(), "UPDATE members SET status = 'closed' WHERE id = ?", m)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.points.Post(staffCtx(), ok)
-		wantCode(t, err, apperr.Conflict)
-		if n := f.mustCount(t, "SELECT count(*) FROM point_transactions"); n != 0 {
+		_, err = f.Points.Post(staffCtx(), ok)
+		testfix.WantCode(t, err, apperr.Conflict)
+		if n := f.Count(t, "SELECT count(*) FROM point_transactions"); n != 0 {
 			t.Errorf("%d transactions after refused entries", n)
 		}
 	})
@@ -206,27 +207,27 @@ func TestEntriesAreChecked(t *testing.T) {
 func TestStatementFilters(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
-		start := *f.now.Load()
+		m := f.Member(t, "SH-PD")
+		start := f.Clock.Now()
 		for i := range 6 {
 			f.mustPost(t, award(m, int64(10*(i+1)), "a"+string(rune('0'+i))))
 			f.mustPost(t, upgrade(m, 1, "u"+string(rune('0'+i))))
-			f.advance(24 * time.Hour)
+			f.Clock.Advance(24 * time.Hour)
 		}
 		ctx := context.Background()
-		lines, total, err := f.points.Statement(ctx, m, points.Filter{Kind: points.Reward, Limit: 2, Offset: 1})
+		lines, total, err := f.Points.Statement(ctx, m, points.Filter{Kind: points.Reward, Limit: 2, Offset: 1})
 		if err != nil || total != 6 || len(lines) != 2 || lines[0].Amount != 50 || lines[0].Balance != 150 || lines[1].Amount != 40 {
 			t.Errorf("page = %+v, %d, %v", lines, total, err)
 		}
-		lines, total, err = f.points.Statement(ctx, m, points.Filter{From: start.Add(24 * time.Hour), To: start.Add(3 * 24 * time.Hour)})
+		lines, total, err = f.Points.Statement(ctx, m, points.Filter{From: start.Add(24 * time.Hour), To: start.Add(3 * 24 * time.Hour)})
 		if err != nil || total != 4 || lines[0].Kind != points.Upgrade || lines[3].Amount != 20 {
 			t.Errorf("days 2–3 = %+v, %d, %v", lines, total, err)
 		}
-		_, _, err = f.points.Statement(ctx, m, points.Filter{Kind: "gold"})
-		wantCode(t, err, apperr.Invalid)
-		_, _, err = f.points.Statement(ctx, 9999, points.Filter{})
-		wantCode(t, err, apperr.NotFound)
-		_, err = f.points.Balances(ctx, 9999)
-		wantCode(t, err, apperr.NotFound)
+		_, _, err = f.Points.Statement(ctx, m, points.Filter{Kind: "gold"})
+		testfix.WantCode(t, err, apperr.Invalid)
+		_, _, err = f.Points.Statement(ctx, 9999, points.Filter{})
+		testfix.WantCode(t, err, apperr.NotFound)
+		_, err = f.Points.Balances(ctx, 9999)
+		testfix.WantCode(t, err, apperr.NotFound)
 	})
 }

@@ -12,17 +12,18 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
 
 func TestPlanLifecycle(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		visit := func(ref string) *points.Event {
 			return f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvSiteVisit, Ref: ref})
 		}
 
-		p, err := f.points.CreatePlan(specialist, points.PlanInput{NodeCode: "east", Kind: points.Yearly, Name: "华东 2025 年度积分计划",
+		p, err := f.Points.CreatePlan(specialist, points.PlanInput{NodeCode: "east", Kind: points.Yearly, Name: "华东 2025 年度积分计划",
 			Year: 2025, Budget: points.Amounts{Reward: 10_000}, Rules: []points.RuleInput{rule(points.EvSiteVisit, points.Reward, 50)}})
 		if err != nil {
 			t.Fatal(err)
@@ -34,11 +35,11 @@ func TestPlanLifecycle(t *testing.T) {
 			t.Fatalf("a draft plan awarded: %+v", e)
 		}
 		// An upgrade rule needs an upgrade budget before the plan can go up.
-		if _, err := f.points.AddRule(specialist, p.ID, rule(points.EvBirthday, points.Upgrade, 10)); err != nil {
+		if _, err := f.Points.AddRule(specialist, p.ID, rule(points.EvBirthday, points.Upgrade, 10)); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, submit(f, p.ID), apperr.Invalid)
-		if _, err := f.points.UpdatePlan(as("editor"), p.ID, points.PlanUpdate{Budget: &points.Amounts{Upgrade: 5000, Reward: 10_000}}); err != nil {
+		testfix.WantCode(t, submit(f, p.ID), apperr.Invalid)
+		if _, err := f.Points.UpdatePlan(as("editor"), p.ID, points.PlanUpdate{Budget: &points.Amounts{Upgrade: 5000, Reward: 10_000}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := submit(f, p.ID); err != nil {
@@ -47,10 +48,10 @@ func TestPlanLifecycle(t *testing.T) {
 		if e := visit("V2"); len(e.Awards) != 0 {
 			t.Fatalf("a pending plan awarded: %+v", e)
 		}
-		wantCode(t, approve(f, specialist, p.ID), apperr.Forbidden) // drafted it
-		wantCode(t, approve(f, as("editor"), p.ID), apperr.Forbidden)
-		_, err = f.points.UpdatePlan(specialist, p.ID, points.PlanUpdate{Name: ptr("x")})
-		wantCode(t, err, apperr.Conflict) // pending: return it first
+		testfix.WantCode(t, approve(f, specialist, p.ID), apperr.Forbidden) // drafted it
+		testfix.WantCode(t, approve(f, as("editor"), p.ID), apperr.Forbidden)
+		_, err = f.Points.UpdatePlan(specialist, p.ID, points.PlanUpdate{Name: ptr("x")})
+		testfix.WantCode(t, err, apperr.Conflict) // pending: return it first
 		if err := approve(f, supervisor, p.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -58,36 +59,36 @@ func TestPlanLifecycle(t *testing.T) {
 		if len(e.Awards) != 1 || e.Points.Reward != 50 || e.Awards[0].PlanID != p.ID {
 			t.Fatalf("approved plan: %+v", e)
 		}
-		if got := f.mustBalance(t, m, points.Reward); got != 50 {
+		if got := f.Balance(t, m, points.Reward); got != 50 {
 			t.Fatalf("balance = %d", got)
 		}
-		_, err = f.points.UpdatePlan(specialist, p.ID, points.PlanUpdate{Name: ptr("x")})
-		wantCode(t, err, apperr.Conflict) // approved: through a change
-		if got, _ := f.points.Plan(context.Background(), p.ID); got.Issued.Reward != 50 || got.ApprovedBy != "zhuguan" {
+		_, err = f.Points.UpdatePlan(specialist, p.ID, points.PlanUpdate{Name: ptr("x")})
+		testfix.WantCode(t, err, apperr.Conflict) // approved: through a change
+		if got, _ := f.Points.Plan(context.Background(), p.ID); got.Issued.Reward != 50 || got.ApprovedBy != "zhuguan" {
 			t.Fatalf("plan = %+v", got)
 		}
 
-		if _, err := f.points.CancelPlan(supervisor, p.ID, "改为季度计划"); err != nil {
+		if _, err := f.Points.CancelPlan(supervisor, p.ID, "改为季度计划"); err != nil {
 			t.Fatal(err)
 		}
 		if e := visit("V4"); len(e.Awards) != 0 {
 			t.Fatalf("a cancelled plan awarded: %+v", e)
 		}
-		_, err = f.points.CancelPlan(supervisor, p.ID, "again")
-		wantCode(t, err, apperr.Conflict)
+		_, err = f.Points.CancelPlan(supervisor, p.ID, "again")
+		testfix.WantCode(t, err, apperr.Conflict)
 		entries, _, err := audit.List(context.Background(), d, audit.Filter{ObjectType: "point_plan", ObjectID: itoa(p.ID), Unscoped: true, ScopePaths: []string{"/"}})
 		if err != nil || len(entries) != 6 { // create, add rule, update, submit, approve, cancel
 			t.Fatalf("audit: %d entries, %v", len(entries), err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func TestPlanValidityAndYearlyUniqueness(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
-		p, err := f.points.CreatePlan(specialist, points.PlanInput{NodeCode: "SH", Kind: points.AdHoc, Name: "开盘季",
+		m := f.Member(t, "SH-PD")
+		p, err := f.Points.CreatePlan(specialist, points.PlanInput{NodeCode: "SH", Kind: points.AdHoc, Name: "开盘季",
 			ValidFrom: db.DateOf(2025, 3, 1), ValidTo: db.DateOf(2025, 3, 31), Budget: points.Amounts{Reward: 1000},
 			Rules: []points.RuleInput{rule(points.EvSiteVisit, points.Reward, 20), {EventType: points.EvSurvey, Kind: points.Reward, Amount: 5,
 				ValidFrom: db.DateOf(2025, 3, 20), ValidTo: db.DateOf(2025, 3, 31)}}})
@@ -110,7 +111,7 @@ func TestPlanValidityAndYearlyUniqueness(t *testing.T) {
 				t.Errorf("%s on %s: %d points, want %d", c.ev, c.at, e.Points.Reward, c.want)
 			}
 		}
-		f.advance(24 * time.Hour * 30) // 9 April
+		f.Clock.Advance(24 * time.Hour * 30) // 9 April
 		e := f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvSurvey, Ref: "Q1", OccurredAt: at(2025, 3, 25)})
 		if e.Points.Reward != 5 {
 			t.Errorf("an event of March recorded in April: %+v", e)
@@ -118,14 +119,14 @@ func TestPlanValidityAndYearlyUniqueness(t *testing.T) {
 		if e := f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvSiteVisit, Ref: "late"}); len(e.Awards) != 0 {
 			t.Errorf("the plan awarded after its end: %+v", e)
 		}
-		_, err = f.points.RecordEvent(staffCtx(), points.EventInput{MemberID: m, Type: points.EvSiteVisit, Ref: "future", OccurredAt: time.Now().AddDate(1, 0, 0)})
-		wantCode(t, err, apperr.Invalid)
-		_, err = f.points.RecordEvent(staffCtx(), points.EventInput{MemberID: m, Type: points.EvSiteVisit})
-		wantCode(t, err, apperr.Invalid) // a visit needs its ref
+		_, err = f.Points.RecordEvent(staffCtx(), points.EventInput{MemberID: m, Type: points.EvSiteVisit, Ref: "future", OccurredAt: time.Now().AddDate(1, 0, 0)})
+		testfix.WantCode(t, err, apperr.Invalid)
+		_, err = f.Points.RecordEvent(staffCtx(), points.EventInput{MemberID: m, Type: points.EvSiteVisit})
+		testfix.WantCode(t, err, apperr.Invalid) // a visit needs its ref
 
 		// One yearly plan per node and year.
-		f.mustPlan(t, "SZ", rule(points.EvJoined, points.Reward, 100))
-		second, err := f.points.CreatePlan(specialist, points.PlanInput{NodeCode: "SZ", Kind: points.Yearly, Name: "又一个", Year: 2025,
+		f.Plan(t, "SZ", rule(points.EvJoined, points.Reward, 100))
+		second, err := f.Points.CreatePlan(specialist, points.PlanInput{NodeCode: "SZ", Kind: points.Yearly, Name: "又一个", Year: 2025,
 			Budget: points.Amounts{Reward: 1}, Rules: []points.RuleInput{rule(points.EvJoined, points.Reward, 1)}})
 		if err != nil {
 			t.Fatal(err)
@@ -133,35 +134,35 @@ func TestPlanValidityAndYearlyUniqueness(t *testing.T) {
 		if err := submit(f, second.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, approve(f, supervisor, second.ID), apperr.Conflict)
-		f.mustVerify(t)
+		testfix.WantCode(t, approve(f, supervisor, second.ID), apperr.Conflict)
+		f.Verify(t)
 	})
 }
 
 func TestPlanChange(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SZ-QH")
-		p := f.mustPlan(t, "GROUP", rule(points.EvReferralVisit, points.Reward, 100))
+		m := f.Member(t, "SZ-QH")
+		p := f.Plan(t, "GROUP", rule(points.EvReferralVisit, points.Reward, 100))
 		r := p.Rules[0].ID
 		rev := points.PlanRevision{
 			Plan:     points.PlanUpdate{Budget: &points.Amounts{Upgrade: 500, Reward: 2_000_000}},
 			Rules:    []points.RuleEdit{{ID: r, RuleUpdate: points.RuleUpdate{Amount: ptr[int64](150)}}},
 			AddRules: []points.RuleInput{rule(points.EvReferralPurchase, points.Upgrade, 300)},
 		}
-		c, err := f.points.ProposePlanChange(specialist, p.ID, rev, "推荐奖励加码")
+		c, err := f.Points.ProposePlanChange(specialist, p.ID, rev, "推荐奖励加码")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.points.ProposePlanChange(specialist, p.ID, rev, "again")
-		wantCode(t, err, apperr.Conflict) // one pending change at a time
+		_, err = f.Points.ProposePlanChange(specialist, p.ID, rev, "again")
+		testfix.WantCode(t, err, apperr.Conflict) // one pending change at a time
 		// Meanwhile the plan awards as approved.
 		if e := f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvReferralVisit, Ref: "R1"}); e.Points.Reward != 100 {
 			t.Fatalf("before the change: %+v", e)
 		}
-		_, err = f.points.DecidePlanChange(specialist, c.ID, true, "")
-		wantCode(t, err, apperr.Forbidden)
-		if _, err := f.points.DecidePlanChange(supervisor, c.ID, true, "同意"); err != nil {
+		_, err = f.Points.DecidePlanChange(specialist, c.ID, true, "")
+		testfix.WantCode(t, err, apperr.Forbidden)
+		if _, err := f.Points.DecidePlanChange(supervisor, c.ID, true, "同意"); err != nil {
 			t.Fatal(err)
 		}
 		e := f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvReferralVisit, Ref: "R2"})
@@ -172,36 +173,36 @@ func TestPlanChange(t *testing.T) {
 			t.Fatalf("added rule: %+v", e)
 		}
 		// A budget below what was issued is refused.
-		_, err = f.points.ProposePlanChange(specialist, p.ID, points.PlanRevision{Plan: points.PlanUpdate{Budget: &points.Amounts{Upgrade: 500, Reward: 10}}}, "cut")
-		wantCode(t, err, apperr.Invalid)
+		_, err = f.Points.ProposePlanChange(specialist, p.ID, points.PlanRevision{Plan: points.PlanUpdate{Budget: &points.Amounts{Upgrade: 500, Reward: 10}}}, "cut")
+		testfix.WantCode(t, err, apperr.Invalid)
 		// A rejected change leaves the plan as it is.
-		c, err = f.points.ProposePlanChange(specialist, p.ID, points.PlanRevision{Rules: []points.RuleEdit{{ID: r, RuleUpdate: points.RuleUpdate{Active: ptr(false)}}}}, "停发")
+		c, err = f.Points.ProposePlanChange(specialist, p.ID, points.PlanRevision{Rules: []points.RuleEdit{{ID: r, RuleUpdate: points.RuleUpdate{Active: ptr(false)}}}}, "停发")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.points.DecidePlanChange(supervisor, c.ID, false, "不同意"); err != nil {
+		if _, err := f.Points.DecidePlanChange(supervisor, c.ID, false, "不同意"); err != nil {
 			t.Fatal(err)
 		}
-		got, err := f.points.Plan(context.Background(), p.ID)
+		got, err := f.Points.Plan(context.Background(), p.ID)
 		if err != nil || !got.Rules[0].Active || got.Rules[0].Amount != 150 || got.Budget.Reward != 2_000_000 || got.PendingChange != nil {
 			t.Fatalf("plan = %+v, %v", got, err)
 		}
-		changes, err := f.points.PlanChanges(context.Background(), p.ID)
+		changes, err := f.Points.PlanChanges(context.Background(), p.ID)
 		if err != nil || len(changes) != 2 || changes[0].Status != "rejected" || changes[1].Status != "approved" {
 			t.Fatalf("changes = %+v, %v", changes, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func TestPlansByRegion(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		east, south := f.mustMember(t, "SH-PD"), f.mustMember(t, "SZ-QH")
-		eastCity := f.mustMember(t, "SH")
-		f.mustPlan(t, "EAST", rule(points.EvEventAttendance, points.Reward, 10))
-		f.mustPlan(t, "GROUP", rule(points.EvEventAttendance, points.Upgrade, 1))
-		f.mustPlan(t, "SH-PD", rule(points.EvEventAttendance, points.Reward, 100))
+		east, south := f.Member(t, "SH-PD"), f.Member(t, "SZ-QH")
+		eastCity := f.Member(t, "SH")
+		f.Plan(t, "EAST", rule(points.EvEventAttendance, points.Reward, 10))
+		f.Plan(t, "GROUP", rule(points.EvEventAttendance, points.Upgrade, 1))
+		f.Plan(t, "SH-PD", rule(points.EvEventAttendance, points.Reward, 100))
 		want := map[int64]points.Amounts{east: {Upgrade: 1, Reward: 110}, south: {Upgrade: 1}, eastCity: {Upgrade: 1, Reward: 10}}
 		for m, w := range want {
 			e := f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvEventAttendance, Ref: "EV-1"})
@@ -209,18 +210,18 @@ func TestPlansByRegion(t *testing.T) {
 				t.Errorf("member %d: %+v, want %+v", m, e.Points, w)
 			}
 		}
-		bs, err := f.points.Balances(context.Background(), south)
+		bs, err := f.Points.Balances(context.Background(), south)
 		if err != nil || len(bs) != 1 || bs[0].RegionName != "华南事业部" {
 			t.Errorf("south's balances: %+v, %v", bs, err)
 		}
-		plans, total, err := f.points.Plans(context.Background(), points.PlanFilter{Within: []string{f.nodes["SH"].Path}})
+		plans, total, err := f.Points.Plans(context.Background(), points.PlanFilter{Within: []string{f.Nodes["SH"].Path}})
 		if err != nil || total != 1 || plans[0].NodeCode != "SH-PD" || plans[0].Issued.Reward != 100 {
 			t.Errorf("plans within SH: %+v, %d, %v", plans, total, err)
 		}
 		// SH reaches the plans above it (EAST, GROUP) and below it (SH-PD);
 		// a south city reaches only the group's.
 		for node, want := range map[string][]string{"SH": {"SH-PD", "GROUP", "EAST"}, "SZ-QH": {"GROUP"}} {
-			plans, total, err := f.points.Plans(context.Background(), points.PlanFilter{Reach: []string{f.nodes[node].Path}})
+			plans, total, err := f.Points.Plans(context.Background(), points.PlanFilter{Reach: []string{f.Nodes[node].Path}})
 			var got []string
 			for _, p := range plans {
 				got = append(got, p.NodeCode)
@@ -230,21 +231,21 @@ func TestPlansByRegion(t *testing.T) {
 			}
 		}
 		for year, want := range map[int]int{2024: 0, 2025: 3} {
-			if _, total, err := f.points.Plans(context.Background(), points.PlanFilter{Year: year, Status: points.PlanApproved}); err != nil || total != want {
+			if _, total, err := f.Points.Plans(context.Background(), points.PlanFilter{Year: year, Status: points.PlanApproved}); err != nil || total != want {
 				t.Errorf("plans of %d: %d, %v", year, total, err)
 			}
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func submit(f *fixture, id int64) error {
-	_, err := f.points.SubmitPlan(specialist, id)
+	_, err := f.Points.SubmitPlan(specialist, id)
 	return err
 }
 
 func approve(f *fixture, ctx context.Context, id int64) error {
-	_, err := f.points.ApprovePlan(ctx, id)
+	_, err := f.Points.ApprovePlan(ctx, id)
 	return err
 }
 

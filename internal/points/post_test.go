@@ -12,14 +12,15 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
 
 func TestAwardIsDoubleEntry(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		tr := f.mustPost(t, award(m, 120, "k1"))
-		east := f.nodes["EAST"].Path
+		east := f.Nodes["EAST"].Path
 		if tr.MemberID != m || tr.Kind != points.Reward || tr.Region != east || tr.Amount != 120 || tr.Balance != 120 ||
 			tr.Source != points.FromPlan || tr.ActorLogin != "tester" || tr.IdempotencyKey != "k1" || tr.Replayed {
 			t.Errorf("transaction = %+v", tr)
@@ -32,7 +33,7 @@ func TestAwardIsDoubleEntry(t *testing.T) {
 		if club != want || club.Shard < 0 || club.Shard >= points.Shards || tr.Postings[0].Amount+club.Amount != 0 || tr.Postings[0].Account != fmt.Sprintf("member:%d", m) {
 			t.Errorf("legs = %+v", tr.Postings)
 		}
-		again, err := f.points.Transaction(context.Background(), tr.ID)
+		again, err := f.Points.Transaction(context.Background(), tr.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,19 +46,19 @@ func TestAwardIsDoubleEntry(t *testing.T) {
 		}
 		f.mustPost(t, points.Entry{MemberID: m, Kind: points.Upgrade, Amount: 300, Source: points.FromRule, PlanID: plan(1), RuleID: plan(4),
 			Reason: "入会", IdempotencyKey: "k2"})
-		f.mustPost(t, points.Entry{MemberID: m, Kind: points.Reward, Region: f.nodes["SOUTH"].Path, Amount: 50, Source: points.FromAdjustment,
+		f.mustPost(t, points.Entry{MemberID: m, Kind: points.Reward, Region: f.Nodes["SOUTH"].Path, Amount: 50, Source: points.FromAdjustment,
 			Reason: "补录积分", IdempotencyKey: "k3"})
-		bs, err := f.points.Balances(context.Background(), m)
+		bs, err := f.Points.Balances(context.Background(), m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := fmt.Sprint(bs)
 		wantBs := fmt.Sprint([]points.Balance{{points.Reward, east, "华东事业部", 120}, {points.Upgrade, east, "华东事业部", 300},
-			{points.Reward, f.nodes["SOUTH"].Path, "华南事业部", 50}})
+			{points.Reward, f.Nodes["SOUTH"].Path, "华南事业部", 50}})
 		if got != wantBs {
 			t.Errorf("balances = %s, want %s", got, wantBs)
 		}
-		r := f.mustVerify(t)
+		r := f.Verify(t)
 		if r.MemberAccounts != 3 || r.ClubAccounts != 3 || r.Shards != 3 || r.Transactions != 3 || r.Postings != 6 {
 			t.Errorf("report = %+v", r)
 		}
@@ -67,7 +68,7 @@ func TestAwardIsDoubleEntry(t *testing.T) {
 func TestIdempotency(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		first := f.mustPost(t, award(m, 100, "award-1"))
 		again := f.mustPost(t, award(m, 100, "award-1"))
 		if again.ID != first.ID || !again.Replayed || again.Amount != 100 || again.Balance != 100 {
@@ -79,27 +80,27 @@ func TestIdempotency(t *testing.T) {
 		if tr := f.mustPost(t, e); tr.ID != first.ID {
 			t.Errorf("trimmed retry = %d, want %d", tr.ID, first.ID)
 		}
-		if b := f.mustBalance(t, m, points.Reward); b != 100 {
+		if b := f.Balance(t, m, points.Reward); b != 100 {
 			t.Errorf("balance = %d after a retry, want 100", b)
 		}
 		for name, changed := range map[string]points.Entry{
 			"amount": award(m, 101, "award-1"),
-			"member": award(f.mustMember(t, "SH-PD"), 100, "award-1"),
+			"member": award(f.Member(t, "SH-PD"), 100, "award-1"),
 			"kind":   {MemberID: m, Kind: points.Upgrade, Amount: 100, Source: points.FromPlan, PlanID: plan(1), Reason: "推荐看房", IdempotencyKey: "award-1"},
 			"reason": {MemberID: m, Kind: points.Reward, Amount: 100, Source: points.FromPlan, PlanID: plan(1), Reason: "推荐购房", IdempotencyKey: "award-1"},
 		} {
-			_, err := f.points.Post(staffCtx(), changed)
-			if e := wantCode(t, err, apperr.Conflict); e.Field != "idempotency_key" {
+			_, err := f.Points.Post(staffCtx(), changed)
+			if e := testfix.WantCode(t, err, apperr.Conflict); e.Field != "idempotency_key" {
 				t.Errorf("%s changed: field = %q", name, e.Field)
 			}
 		}
 		// A key used for a post cannot reverse.
-		_, err := f.points.Reverse(staffCtx(), first.ID, "录入错误", "award-1")
-		wantCode(t, err, apperr.Conflict)
-		if n := f.mustCount(t, "SELECT count(*) FROM point_transactions"); n != 1 {
+		_, err := f.Points.Reverse(staffCtx(), first.ID, "录入错误", "award-1")
+		testfix.WantCode(t, err, apperr.Conflict)
+		if n := f.Count(t, "SELECT count(*) FROM point_transactions"); n != 1 {
 			t.Errorf("transactions = %d, want 1", n)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -108,11 +109,11 @@ func TestIdempotency(t *testing.T) {
 func TestConcurrentRetriesPostOnce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		ids := make([]int64, 20)
 		errs := make([]error, 20)
-		run(len(ids), func(i int) {
-			tr, err := f.points.Post(staffCtx(), award(m, 10, "same"))
+		testfix.Together(len(ids), func(i int) {
+			tr, err := f.Points.Post(staffCtx(), award(m, 10, "same"))
 			if err == nil {
 				ids[i] = tr.ID
 			}
@@ -123,26 +124,26 @@ func TestConcurrentRetriesPostOnce(t *testing.T) {
 				t.Errorf("client %d: %d, %v; want transaction %d", i, ids[i], err, ids[0])
 			}
 		}
-		if b := f.mustBalance(t, m, points.Reward); b != 10 {
+		if b := f.Balance(t, m, points.Reward); b != 10 {
 			t.Errorf("balance = %d, want 10", b)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func TestInsufficientPoints(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		f.mustPost(t, award(m, 80, "a1"))
-		_, err := f.points.Post(staffCtx(), redeem(m, 100, "r1"))
-		e := wantCode(t, err, apperr.InsufficientPoints)
+		_, err := f.Points.Post(staffCtx(), redeem(m, 100, "r1"))
+		e := testfix.WantCode(t, err, apperr.InsufficientPoints)
 		if !strings.Contains(e.ZH, "余额 80") || !strings.Contains(e.EN, "balance is 80") || apperr.HTTPStatus(e.Code) != http.StatusConflict {
 			t.Errorf("error = %q / %q", e.ZH, e.EN)
 		}
 		// Nothing was kept, not even the key: the same request succeeds
 		// once the balance covers it.
-		if n := f.mustCount(t, "SELECT count(*) FROM point_idempotency WHERE key = 'r1'"); n != 0 {
+		if n := f.Count(t, "SELECT count(*) FROM point_idempotency WHERE key = 'r1'"); n != 0 {
 			t.Errorf("a refused request kept its key")
 		}
 		f.mustPost(t, award(m, 20, "a2"))
@@ -150,19 +151,19 @@ func TestInsufficientPoints(t *testing.T) {
 			t.Errorf("balance after redemption = %d", tr.Balance)
 		}
 		// Upgrade points cannot go negative either.
-		_, err = f.points.Post(staffCtx(), points.Entry{MemberID: m, Kind: points.Upgrade, Amount: -1, Source: points.FromAdjustment,
+		_, err = f.Points.Post(staffCtx(), points.Entry{MemberID: m, Kind: points.Upgrade, Amount: -1, Source: points.FromAdjustment,
 			Reason: "扣减", IdempotencyKey: "u1"})
-		wantCode(t, err, apperr.InsufficientPoints)
-		f.mustVerify(t)
+		testfix.WantCode(t, err, apperr.InsufficientPoints)
+		f.Verify(t)
 	})
 }
 
 func TestReverse(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		a := f.mustPost(t, award(m, 100, "a1"))
-		rev, err := f.points.Reverse(staffCtx(), a.ID, "录入错误", "rev-1")
+		rev, err := f.Points.Reverse(staffCtx(), a.ID, "录入错误", "rev-1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,34 +171,34 @@ func TestReverse(t *testing.T) {
 			*rev.PlanID != 1 || rev.Postings[1].Account != "issued:plan:1" || rev.Postings[1].BalanceAfter != 0 {
 			t.Errorf("reversal = %+v", rev)
 		}
-		again, err := f.points.Reverse(staffCtx(), a.ID, "录入错误", "rev-1")
+		again, err := f.Points.Reverse(staffCtx(), a.ID, "录入错误", "rev-1")
 		if err != nil || again.ID != rev.ID || !again.Replayed {
 			t.Errorf("retried reversal = %+v, %v", again, err)
 		}
-		_, err = f.points.Reverse(staffCtx(), a.ID, "录入错误", "rev-2")
-		if e := wantCode(t, err, apperr.Conflict); !strings.Contains(e.EN, "already reversed") {
+		_, err = f.Points.Reverse(staffCtx(), a.ID, "录入错误", "rev-2")
+		if e := testfix.WantCode(t, err, apperr.Conflict); !strings.Contains(e.EN, "already reversed") {
 			t.Errorf("second reversal: %v", err)
 		}
-		_, err = f.points.Reverse(staffCtx(), rev.ID, "撤销冲正", "rev-3")
-		wantCode(t, err, apperr.Conflict)
-		_, err = f.points.Reverse(staffCtx(), 999, "不存在", "rev-4")
-		wantCode(t, err, apperr.NotFound)
+		_, err = f.Points.Reverse(staffCtx(), rev.ID, "撤销冲正", "rev-3")
+		testfix.WantCode(t, err, apperr.Conflict)
+		_, err = f.Points.Reverse(staffCtx(), 999, "不存在", "rev-4")
+		testfix.WantCode(t, err, apperr.NotFound)
 
 		// A cancelled redemption returns the points; an award already
 		// spent cannot be taken back.
 		b := f.mustPost(t, award(m, 50, "a2"))
 		r := f.mustPost(t, redeem(m, 50, "r1"))
-		_, err = f.points.Reverse(staffCtx(), b.ID, "录入错误", "rev-5")
-		wantCode(t, err, apperr.InsufficientPoints)
-		back, err := f.points.Reverse(staffCtx(), r.ID, "兑换取消", "rev-6")
+		_, err = f.Points.Reverse(staffCtx(), b.ID, "录入错误", "rev-5")
+		testfix.WantCode(t, err, apperr.InsufficientPoints)
+		back, err := f.Points.Reverse(staffCtx(), r.ID, "兑换取消", "rev-6")
 		if err != nil || back.Amount != 50 || back.Balance != 50 || back.Postings[1].Account != "redeemed" {
 			t.Fatalf("cancelled redemption = %+v, %v", back, err)
 		}
-		lines, total, err := f.points.Statement(context.Background(), m, points.Filter{})
+		lines, total, err := f.Points.Statement(context.Background(), m, points.Filter{})
 		if err != nil || total != 5 || lines[0].TransactionID != back.ID || lines[0].Balance != 50 || *lines[0].ReversesID != r.ID {
 			t.Errorf("statement = %+v, %d, %v", lines, total, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -206,11 +207,11 @@ func TestReverse(t *testing.T) {
 func TestConcurrentRedemptions(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		f.mustPost(t, award(m, 10*30, "fund"))
 		errs := make([]error, 50)
-		run(len(errs), func(i int) {
-			_, errs[i] = f.points.Post(staffCtx(), redeem(m, 30, fmt.Sprintf("redeem-%d", i)))
+		testfix.Together(len(errs), func(i int) {
+			_, errs[i] = f.Points.Post(staffCtx(), redeem(m, 30, fmt.Sprintf("redeem-%d", i)))
 		})
 		ok, refused := 0, 0
 		for _, err := range errs {
@@ -226,10 +227,10 @@ func TestConcurrentRedemptions(t *testing.T) {
 		if ok != 10 || refused != 40 {
 			t.Errorf("%d succeeded, %d refused; want 10 and 40", ok, refused)
 		}
-		if b := f.mustBalance(t, m, points.Reward); b != 0 {
+		if b := f.Balance(t, m, points.Reward); b != 0 {
 			t.Errorf("balance = %d, want 0", b)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -239,17 +240,17 @@ func TestConcurrentRedemptions(t *testing.T) {
 func TestConcurrentReversals(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
+		m := f.Member(t, "SH-PD")
 		for _, sameKey := range []bool{true, false} {
 			a := f.mustPost(t, award(m, 40, fmt.Sprintf("award-%v", sameKey)))
 			ids := make([]int64, 12)
 			errs := make([]error, 12)
-			run(len(ids), func(i int) {
+			testfix.Together(len(ids), func(i int) {
 				key := fmt.Sprintf("rev-%v", sameKey)
 				if !sameKey {
 					key += fmt.Sprint(i)
 				}
-				tr, err := f.points.Reverse(staffCtx(), a.ID, "录入错误", key)
+				tr, err := f.Points.Reverse(staffCtx(), a.ID, "录入错误", key)
 				if err == nil {
 					ids[i] = tr.ID
 				}
@@ -268,9 +269,9 @@ func TestConcurrentReversals(t *testing.T) {
 				t.Errorf("same key %v: reversals %v, want one", sameKey, won)
 			}
 		}
-		if b := f.mustBalance(t, m, points.Reward); b != 0 {
+		if b := f.Balance(t, m, points.Reward); b != 0 {
 			t.Errorf("balance = %d, want 0", b)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }

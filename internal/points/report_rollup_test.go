@@ -22,27 +22,27 @@ func mustRandomLedger(t *testing.T, f *fixture, r *rand.Rand) (p1, p2 *points.Pl
 	t.Helper()
 	var members []int64
 	for i := range 6 {
-		members = append(members, f.mustMember(t, []string{"SH-PD", "SZ-QH"}[i%2]))
+		members = append(members, f.Member(t, []string{"SH-PD", "SZ-QH"}[i%2]))
 	}
-	p1 = f.mustPlan(t, "GROUP", rule(points.EvJoined, points.Reward, 100), rule(points.EvSiteVisit, points.Reward, 20),
+	p1 = f.Plan(t, "GROUP", rule(points.EvJoined, points.Reward, 100), rule(points.EvSiteVisit, points.Reward, 20),
 		rule(points.EvReferralPurchase, points.Upgrade, 500), rule(points.EvSurvey, points.Reward, 30))
-	p2 = f.mustPlan(t, "EAST", rule(points.EvEventAttendance, points.Reward, 50))
-	f.at(2025, 3, 10, 23, 10)
+	p2 = f.Plan(t, "EAST", rule(points.EvEventAttendance, points.Reward, 50))
+	f.Clock.At(2025, 3, 10, 23, 10)
 	var awards []int64
 	for step := range 160 {
 		if step == 120 {
-			f.at(2027, 1, 1, 0, 5)
+			f.Clock.At(2027, 1, 1, 0, 5)
 			f.mustExpire(t, points.ExpiryRun{Year: 2026})
 		}
 		// Steps of 20 minutes to two days: many land on either side of
 		// midnight in China.
-		f.advance(time.Duration(20+r.IntN(48*60)) * time.Minute)
+		f.Clock.Advance(time.Duration(20+r.IntN(48*60)) * time.Minute)
 		m := members[r.IntN(len(members))]
 		key := fmt.Sprint("k", step)
 		switch op := r.IntN(9); op {
 		case 0, 1, 2:
 			ev := []points.EventType{points.EvJoined, points.EvSiteVisit, points.EvReferralPurchase, points.EvSurvey, points.EvEventAttendance}[r.IntN(5)]
-			e, err := f.points.RecordEvent(staffCtx(), points.EventInput{MemberID: m, Type: ev, Ref: key})
+			e, err := f.Points.RecordEvent(staffCtx(), points.EventInput{MemberID: m, Type: ev, Ref: key})
 			if err != nil {
 				t.Fatalf("record %s: %v", ev, err)
 			}
@@ -56,27 +56,27 @@ func mustRandomLedger(t *testing.T, f *fixture, r *rand.Rand) (p1, p2 *points.Pl
 		case 4:
 			f.mustPost(t, points.Entry{MemberID: m, Kind: points.Reward, Amount: 15, Source: points.FromEvent, Reason: "活动", IdempotencyKey: key})
 		case 5:
-			if b := f.mustBalance(t, m, points.Reward); b > 0 {
+			if b := f.Balance(t, m, points.Reward); b > 0 {
 				f.mustPost(t, redeem(m, int64(1+r.IntN(int(b))), key))
 			}
 		case 6:
 			amount := int64(r.IntN(30) - 10)
-			if amount == 0 || amount < 0 && f.mustBalance(t, m, points.Reward) < -amount {
+			if amount == 0 || amount < 0 && f.Balance(t, m, points.Reward) < -amount {
 				amount = 3
 			}
 			f.mustPost(t, points.Entry{MemberID: m, Kind: points.Reward, Amount: amount, Source: points.FromAdjustment, Reason: "调整", IdempotencyKey: key})
 		case 7:
 			if len(awards) > 0 {
 				// A reversal the balance cannot bear is refused: that is fine.
-				_, _ = f.points.Reverse(staffCtx(), awards[r.IntN(len(awards))], "冲正", key)
+				_, _ = f.Points.Reverse(staffCtx(), awards[r.IntN(len(awards))], "冲正", key)
 			}
 		case 8:
-			if _, err := f.points.AdvanceReport(context.Background()); err != nil {
+			if _, err := f.Points.AdvanceReport(context.Background()); err != nil {
 				t.Fatalf("advance the report: %v", err)
 			}
 		}
 	}
-	f.mustVerify(t)
+	f.Verify(t)
 	return p1, p2
 }
 
@@ -84,8 +84,8 @@ func mustRandomLedger(t *testing.T, f *fixture, r *rand.Rand) (p1, p2 *points.Pl
 // kind picked at random, often open.
 func randomFilter(r *rand.Rand, f *fixture, plans []int64) points.ReportFilter {
 	var rf points.ReportFilter
-	scopes := [][]string{nil, {f.nodes["EAST"].Path}, {f.nodes["SH-PD"].Path}, {f.nodes["SOUTH"].Path},
-		{f.nodes["SH"].Path, f.nodes["SZ-QH"].Path}, {}}
+	scopes := [][]string{nil, {f.Nodes["EAST"].Path}, {f.Nodes["SH-PD"].Path}, {f.Nodes["SOUTH"].Path},
+		{f.Nodes["SH"].Path, f.Nodes["SZ-QH"].Path}, {}}
 	rf.Within = scopes[r.IntN(len(scopes))]
 	if r.IntN(3) == 0 {
 		rf.PlanID = plans[r.IntN(len(plans))]
@@ -114,8 +114,8 @@ func mustSameReports(t *testing.T, f *fixture, r *rand.Rand, plans []int64, n in
 	ctx := context.Background()
 	for range n {
 		rf := randomFilter(r, f, plans)
-		fast, err1 := f.points.Effectiveness(ctx, rf)
-		direct, err2 := f.points.EffectivenessDirect(ctx, rf)
+		fast, err1 := f.Points.Effectiveness(ctx, rf)
+		direct, err2 := f.Points.EffectivenessDirect(ctx, rf)
 		if fmt.Sprint(err1) != fmt.Sprint(err2) {
 			t.Fatalf("%s %+v: rollup error %v, direct error %v", stage, rf, err1, err2)
 		}
@@ -147,19 +147,19 @@ func TestReportRollupMatchesPostings(t *testing.T) {
 				plans := []int64{p1.ID, p2.ID, 999}
 				ctx := context.Background()
 				mustSameReports(t, f, r, plans, 40, "part rolled up")
-				if _, err := f.points.AdvanceReport(ctx); err != nil {
+				if _, err := f.Points.AdvanceReport(ctx); err != nil {
 					t.Fatal(err)
 				}
-				if n := f.mustCount(t, "SELECT count(*) FROM point_report_days"); n == 0 {
+				if n := f.Count(t, "SELECT count(*) FROM point_report_days"); n == 0 {
 					t.Fatal("the rollup holds no rows after an advance")
 				}
 				mustSameReports(t, f, r, plans, 40, "all rolled up")
 				// Postings after the mark, then a rebuild.
-				m := f.mustMember(t, "SZ-QH")
-				f.advance(time.Hour)
+				m := f.Member(t, "SZ-QH")
+				f.Clock.Advance(time.Hour)
 				f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvJoined})
 				mustSameReports(t, f, r, plans, 20, "a tail after the mark")
-				rb, err := f.points.RebuildReport(ctx)
+				rb, err := f.Points.RebuildReport(ctx)
 				if err != nil || !rb.Rebuilt || rb.Postings == 0 {
 					t.Fatalf("rebuild: %+v, %v", rb, err)
 				}
@@ -176,16 +176,16 @@ func TestReportRollupAdvanceOnce(t *testing.T) {
 		f := mustFixture(t, d)
 		mustReportHistory(t, f)
 		ctx := context.Background()
-		first, err := f.points.AdvanceReport(ctx)
+		first, err := f.Points.AdvanceReport(ctx)
 		if err != nil || first.Postings == 0 {
 			t.Fatalf("first advance: %+v, %v", first, err)
 		}
-		again, err := f.points.AdvanceReport(ctx)
+		again, err := f.Points.AdvanceReport(ctx)
 		if err != nil || again.Postings != 0 || again.Mark != first.Mark {
 			t.Fatalf("second advance: %+v, %v (first %+v)", again, err, first)
 		}
-		rolled := f.mustCount(t, "SELECT CAST(SUM(postings) AS INTEGER) FROM point_report_days")
-		member := f.mustCount(t, "SELECT count(*) FROM point_postings p JOIN point_accounts a ON a.id = p.account_id WHERE a.member_id IS NOT NULL")
+		rolled := f.Count(t, "SELECT CAST(SUM(postings) AS INTEGER) FROM point_report_days")
+		member := f.Count(t, "SELECT count(*) FROM point_postings p JOIN point_accounts a ON a.id = p.account_id WHERE a.member_id IS NOT NULL")
 		if rolled != member || first.Postings != member {
 			t.Errorf("rolled up %d postings (advance said %d), the ledger holds %d member postings", rolled, first.Postings, member)
 		}

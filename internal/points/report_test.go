@@ -10,6 +10,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/points"
+	"estateclub/internal/testfix"
 )
 
 // reportHistory is the scripted history of the report tests:
@@ -31,11 +32,11 @@ type reportHistory struct {
 
 func mustReportHistory(t *testing.T, f *fixture) reportHistory {
 	t.Helper()
-	h := reportHistory{a: f.mustMember(t, "SH-PD"), b: f.mustMember(t, "SH-PD"), c: f.mustMember(t, "SZ-QH")}
-	h.p1 = f.mustPlan(t, "GROUP", rule(points.EvJoined, points.Reward, 100), rule(points.EvSiteVisit, points.Reward, 20),
+	h := reportHistory{a: f.Member(t, "SH-PD"), b: f.Member(t, "SH-PD"), c: f.Member(t, "SZ-QH")}
+	h.p1 = f.Plan(t, "GROUP", rule(points.EvJoined, points.Reward, 100), rule(points.EvSiteVisit, points.Reward, 20),
 		rule(points.EvReferralPurchase, points.Upgrade, 500), rule(points.EvSurvey, points.Reward, 30))
-	h.p2 = f.mustPlan(t, "EAST", rule(points.EvEventAttendance, points.Reward, 50))
-	f.at(2025, 3, 10, 9, 0)
+	h.p2 = f.Plan(t, "EAST", rule(points.EvEventAttendance, points.Reward, 50))
+	f.Clock.At(2025, 3, 10, 9, 0)
 	for _, m := range []int64{h.a, h.b, h.c} {
 		f.mustEvent(t, points.EventInput{MemberID: m, Type: points.EvJoined})
 	}
@@ -47,14 +48,14 @@ func mustReportHistory(t *testing.T, f *fixture) reportHistory {
 		Reason: "手工发放", IdempotencyKey: "c-hand"})
 	f.mustPost(t, points.Entry{MemberID: h.a, Kind: points.Reward, Amount: 15, Source: points.FromEvent, Reason: "活动", IdempotencyKey: "a-event"})
 
-	f.at(2025, 6, 1, 9, 0)
+	f.Clock.At(2025, 6, 1, 9, 0)
 	f.mustPost(t, redeem(h.a, 60, "a-r"))
 	br := f.mustPost(t, redeem(h.b, 30, "b-r"))
 	for _, r := range []struct {
 		id  int64
 		key string
 	}{{br.ID, "b-rr"}, {survey.Awards[0].TransactionID, "c-sr"}} {
-		if _, err := f.points.Reverse(staffCtx(), r.id, "冲正", r.key); err != nil {
+		if _, err := f.Points.Reverse(staffCtx(), r.id, "冲正", r.key); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -63,19 +64,19 @@ func mustReportHistory(t *testing.T, f *fixture) reportHistory {
 	}
 	adjust(h.b, 25, "b-adj")
 	adjust(h.a, -10, "a-adj")
-	f.at(2026, 5, 1, 9, 0)
+	f.Clock.At(2026, 5, 1, 9, 0)
 	adjust(h.c, 7, "c-adj")
-	f.at(2027, 1, 1, 9, 0)
+	f.Clock.At(2027, 1, 1, 9, 0)
 	if r := f.mustExpire(t, points.ExpiryRun{Year: 2026}); r.Points != 380 {
 		t.Fatalf("expired %d, want 380", r.Points)
 	}
-	f.mustVerify(t)
+	f.Verify(t)
 	return h
 }
 
 func (f *fixture) mustReport(t *testing.T, rf points.ReportFilter) *points.EffectivenessReport {
 	t.Helper()
-	r, err := f.points.Effectiveness(context.Background(), rf)
+	r, err := f.Points.Effectiveness(context.Background(), rf)
 	if err != nil {
 		t.Fatalf("report %+v: %v", rf, err)
 	}
@@ -207,7 +208,7 @@ func TestEffectivenessReport(t *testing.T) {
 		`)
 		var held int64
 		for _, m := range []int64{h.a, h.b, h.c} {
-			held += f.mustBalance(t, m, points.Reward)
+			held += f.Balance(t, m, points.Reward)
 		}
 		if tot := all.Totals[1]; tot.Closing != held || tot.Balance != held {
 			t.Errorf("liability %d (balance %d), members hold %d", tot.Closing, tot.Balance, held)
@@ -259,7 +260,7 @@ func TestEffectivenessScope(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		h := mustReportHistory(t, f)
-		east := []string{f.nodes["EAST"].Path}
+		east := []string{f.Nodes["EAST"].Path}
 
 		// A region's staff see their plans, and the movements of their
 		// members: the group plan's awards to them are not of a plan they see.
@@ -287,8 +288,8 @@ func TestEffectivenessScope(t *testing.T) {
 		}
 		// A plan outside the scope is as unknown as one that does not exist.
 		for _, rf := range []points.ReportFilter{{PlanID: h.p1.ID, Within: east}, {PlanID: 999}} {
-			_, err := f.points.Effectiveness(context.Background(), rf)
-			wantCode(t, err, apperr.NotFound)
+			_, err := f.Points.Effectiveness(context.Background(), rf)
+			testfix.WantCode(t, err, apperr.NotFound)
 		}
 		// Nothing in scope: empty, not an error.
 		none := f.mustReport(t, points.ReportFilter{Within: []string{}})
@@ -296,8 +297,8 @@ func TestEffectivenessScope(t *testing.T) {
 			t.Errorf("no scope: %s", show(none))
 		}
 		for _, rf := range []points.ReportFilter{{Kind: "bonus"}, {From: db.DateOf(2026, 2, 1), To: db.DateOf(2026, 1, 1)}} {
-			_, err := f.points.Effectiveness(context.Background(), rf)
-			wantCode(t, err, apperr.Invalid)
+			_, err := f.Points.Effectiveness(context.Background(), rf)
+			testfix.WantCode(t, err, apperr.Invalid)
 		}
 	})
 }

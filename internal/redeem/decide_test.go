@@ -10,30 +10,32 @@ import (
 	"estateclub/internal/audit"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/points"
 	"estateclub/internal/redeem"
+	"estateclub/internal/testfix"
 )
 
 // TestRejectAndCancelReturnPoints walks orders through every way out.
 func TestRejectAndCancelReturnPoints(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
-		f.give(t, m, 1000, "")
+		m := f.Member(t, "SH-PD")
+		f.Earn(t, m, 1000, "")
 		it := f.mustItem(t, redeem.NewItem{NodeCode: "SH-PD", Price: 200, Stock: ptr(int64(5))})
 
 		rejected := f.mustApply(t, m, it.ID)
 		if rejected.Status != redeem.Applied || len(rejected.Holds) != 1 || rejected.Holds[0].Points != 200 {
 			t.Fatalf("order %+v", rejected)
 		}
-		if b, s := f.balance(t, m), f.stock(t, it.ID); b != 800 || s != 4 {
+		if b, s := f.Balance(t, m, points.Reward), f.stock(t, it.ID); b != 800 || s != 4 {
 			t.Fatalf("after applying: balance %d, stock %d", b, s)
 		}
 		_, err := f.redeem.Approve(as(specialist), rejected.ID, "")
-		wantCode(t, err, apperr.Forbidden) // the applicant cannot approve
+		testfix.WantCode(t, err, apperr.Forbidden) // the applicant cannot approve
 		_, err = f.redeem.Approve(asMember(m), rejected.ID, "")
-		wantCode(t, err, apperr.Forbidden)
+		testfix.WantCode(t, err, apperr.Forbidden)
 		_, err = f.redeem.Reject(as(supervisor), rejected.ID, " ")
-		wantCode(t, err, apperr.Invalid)
+		testfix.WantCode(t, err, apperr.Invalid)
 		o, err := f.redeem.Reject(as(supervisor), rejected.ID, "库存需留作活动礼品")
 		if err != nil {
 			t.Fatal(err)
@@ -41,11 +43,11 @@ func TestRejectAndCancelReturnPoints(t *testing.T) {
 		if o.Status != redeem.Rejected || o.ClosedBy != supervisor.Login || o.Holds[0].ReleaseTransactionID == nil {
 			t.Errorf("rejected order %+v", o)
 		}
-		if b, s := f.balance(t, m), f.stock(t, it.ID); b != 1000 || s != 5 {
+		if b, s := f.Balance(t, m, points.Reward), f.stock(t, it.ID); b != 1000 || s != 5 {
 			t.Errorf("after rejecting: balance %d, stock %d; want 1000 and 5", b, s)
 		}
 		_, err = f.redeem.Reject(as(supervisor), rejected.ID, "again")
-		wantCode(t, err, apperr.Conflict)
+		testfix.WantCode(t, err, apperr.Conflict)
 
 		approved := f.mustApply(t, m, it.ID)
 		if o, err = f.redeem.Approve(as(supervisor), approved.ID, "同意"); err != nil || o.Status != redeem.Approved || o.ApprovedBy != supervisor.Login {
@@ -55,13 +57,13 @@ func TestRejectAndCancelReturnPoints(t *testing.T) {
 			t.Fatalf("cancel: %+v, %v", o, err)
 		}
 		own := f.mustApply(t, m, it.ID)
-		other := f.mustMember(t, "SH-PD")
+		other := f.Member(t, "SH-PD")
 		_, err = f.redeem.Cancel(asMember(other), own.ID, "")
-		wantCode(t, err, apperr.Forbidden)
+		testfix.WantCode(t, err, apperr.Forbidden)
 		if o, err = f.redeem.Cancel(asMember(m), own.ID, ""); err != nil || o.CloseReason != "会员取消" {
 			t.Fatalf("member cancels: %+v, %v", o, err)
 		}
-		if b, s := f.balance(t, m), f.stock(t, it.ID); b != 1000 || s != 5 {
+		if b, s := f.Balance(t, m, points.Reward), f.stock(t, it.ID); b != 1000 || s != 5 {
 			t.Errorf("after cancelling: balance %d, stock %d; want 1000 and 5", b, s)
 		}
 
@@ -73,8 +75,8 @@ func TestRejectAndCancelReturnPoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.redeem.Cancel(asMember(m), done.ID, "")
-		wantCode(t, err, apperr.Conflict) // fulfilled: the points are spent
-		if b := f.balance(t, m); b != 800 {
+		testfix.WantCode(t, err, apperr.Conflict) // fulfilled: the points are spent
+		if b := f.Balance(t, m, points.Reward); b != 800 {
 			t.Errorf("after fulfilment: balance %d, want 800", b)
 		}
 		stored, err := f.redeem.Order(context.Background(), rejected.ID)
@@ -91,25 +93,25 @@ func TestRejectAndCancelReturnPoints(t *testing.T) {
 		if err != nil || total != 2 || len(list) != 2 || list[0].ID != own.ID {
 			t.Errorf("cancelled orders %+v (%d), %v", list, total, err)
 		}
-		mine, _, err := f.redeem.Orders(context.Background(), redeem.OrderFilter{Within: []string{f.nodes["SOUTH"].Path}})
+		mine, _, err := f.redeem.Orders(context.Background(), redeem.OrderFilter{Within: []string{f.Nodes["SOUTH"].Path}})
 		if err != nil || len(mine) != 0 {
 			t.Errorf("orders out of scope: %+v, %v", mine, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
 func TestAutoApproval(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		m := f.mustMember(t, "SH-PD")
-		f.give(t, m, 5000, "")
+		m := f.Member(t, "SH-PD")
+		f.Earn(t, m, 5000, "")
 		cheap := f.mustItem(t, redeem.NewItem{NodeCode: "SH", Price: 300})
 		dear := f.mustItem(t, redeem.NewItem{NodeCode: "SH", Price: 500})
 		if o := f.mustApply(t, m, cheap.ID); o.Status != redeem.Applied || o.AutoApproved {
 			t.Errorf("without a threshold: %+v", o)
 		}
-		wantCode(t, f.redeem.SetAutoApproveBelow(as(supervisor), -1), apperr.Invalid)
+		testfix.WantCode(t, f.redeem.SetAutoApproveBelow(as(supervisor), -1), apperr.Invalid)
 		if err := f.redeem.SetAutoApproveBelow(as(supervisor), 500); err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +128,7 @@ func TestAutoApproval(t *testing.T) {
 		if err != nil || len(entries) != 1 || entries[0].ActorLogin != supervisor.Login {
 			t.Errorf("audit %+v, %v", entries, err)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -138,8 +140,8 @@ func TestFulfilment(t *testing.T) {
 		if err := f.redeem.SetAutoApproveBelow(as(supervisor), 1000); err != nil {
 			t.Fatal(err)
 		}
-		m := f.mustMember(t, "SH-PD")
-		f.give(t, m, 100000, "")
+		m := f.Member(t, "SH-PD")
+		f.Earn(t, m, 100000, "")
 		voucher := f.mustItem(t, redeem.NewItem{NodeCode: "SH", Kind: redeem.KindVoucher, Name: "咖啡馆 50 元代金券", Price: 100})
 		gift := f.mustItem(t, redeem.NewItem{NodeCode: "SH", Price: 100})
 
@@ -167,19 +169,19 @@ func TestFulfilment(t *testing.T) {
 		o := f.mustApply(t, m, gift.ID)
 		for _, bad := range []redeem.Fulfilment{{Method: redeem.VoucherCode}, {Method: redeem.Posted}, {Method: "drone"}} {
 			_, err := f.redeem.Fulfil(as(specialist), o.ID, bad)
-			wantCode(t, err, apperr.Invalid)
+			testfix.WantCode(t, err, apperr.Invalid)
 		}
 		_, err = f.redeem.Fulfil(asMember(m), o.ID, redeem.Fulfilment{Method: redeem.PickedUp})
-		wantCode(t, err, apperr.Forbidden)
+		testfix.WantCode(t, err, apperr.Forbidden)
 		posted, err := f.redeem.Fulfil(as(specialist), o.ID, redeem.Fulfilment{Method: redeem.Posted, TrackingNo: " SF1234567890 "})
 		if err != nil || posted.TrackingNo != "SF1234567890" || posted.Fulfilment != redeem.Posted || posted.FulfilledBy != specialist.Login {
 			t.Fatalf("posted: %+v, %v", posted, err)
 		}
 		_, err = f.redeem.Fulfil(as(specialist), o.ID, redeem.Fulfilment{Method: redeem.PickedUp})
-		wantCode(t, err, apperr.Conflict)
-		if e := wantCode(t, err, apperr.Conflict); !strings.Contains(e.EN, "fulfilled") {
+		testfix.WantCode(t, err, apperr.Conflict)
+		if e := testfix.WantCode(t, err, apperr.Conflict); !strings.Contains(e.EN, "fulfilled") {
 			t.Errorf("message %q", e.EN)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }

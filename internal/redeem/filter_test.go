@@ -8,6 +8,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/redeem"
+	"estateclub/internal/testfix"
 )
 
 // A stock change by a delta counts from the stock as it is when the row is
@@ -16,15 +17,15 @@ func TestStockDelta(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		it := f.mustItem(t, redeem.NewItem{NodeCode: "SH", Price: 10, Stock: ptr(int64(5))})
-		m := f.mustMember(t, "SH-PD")
-		f.give(t, m, 100, "")
+		m := f.Member(t, "SH-PD")
+		f.Earn(t, m, 100, "")
 		f.mustApply(t, m, it.ID) // stock 4: the form showed 5
 		up, err := f.redeem.UpdateItem(as(supervisor), it.ID, redeem.ItemUpdate{StockDelta: ptr(int64(10))})
 		if err != nil || *up.Stock != 14 {
 			t.Fatalf("add 10: %+v, %v", up, err)
 		}
 		_, err = f.redeem.UpdateItem(as(supervisor), it.ID, redeem.ItemUpdate{StockDelta: ptr(int64(-15))})
-		if e := wantCode(t, err, apperr.Invalid); e.Field != "stock" {
+		if e := testfix.WantCode(t, err, apperr.Invalid); e.Field != "stock" {
 			t.Errorf("removing more than the stock: error on %q", e.Field)
 		}
 		if got := f.stock(t, it.ID); got != 14 {
@@ -42,8 +43,8 @@ func TestOrdersByDate(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
 		it := f.mustItem(t, redeem.NewItem{NodeCode: "SH", Price: 10})
-		m := f.mustMember(t, "SH-PD")
-		f.give(t, m, 100, "")
+		m := f.Member(t, "SH-PD")
+		f.Earn(t, m, 100, "")
 		o := f.mustApply(t, m, it.ID)
 		for _, c := range []struct {
 			name string

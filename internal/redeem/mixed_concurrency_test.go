@@ -17,6 +17,7 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/points"
 	"estateclub/internal/redeem"
+	"estateclub/internal/testfix"
 )
 
 // mixedSeed is the seed of the randomised mixed test: ESTATECLUB_TEST_SEED
@@ -156,8 +157,8 @@ func TestMixedConcurrency(t *testing.T) {
 		base, start := time.Date(2025, 6, 10, 9, 0, 0, 0, time.UTC), time.Now()
 		d.Clock = func() time.Time { return base.Add(time.Since(start)) }
 		f := mustFixture(t, d)
-		mustMixedPlan(t, f)
-		if err := f.points.SetSpendAnywhere(as(supervisor), true); err != nil {
+		f.Plan(t, "GROUP", mixedPlanRules()...)
+		if err := f.Points.SetSpendAnywhere(as(supervisor), true); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.redeem.SetAutoApproveBelow(as(supervisor), 50); err != nil {
@@ -166,10 +167,10 @@ func TestMixedConcurrency(t *testing.T) {
 		var members []int64
 		seeded := map[int64]int64{} // reward points given before the run
 		for i, node := range []string{"SH-PD", "SH-PD", "SH", "SZ-QH", "SZ"} {
-			m := f.mustMember(t, node)
+			m := f.Member(t, node)
 			members = append(members, m)
-			other := f.nodes[[]string{"SOUTH", "EAST"}[i/3]].Path // the region they did not join
-			f.give(t, m, 150, other)
+			other := f.Nodes[[]string{"SOUTH", "EAST"}[i/3]].Path // the region they did not join
+			f.Earn(t, m, 150, other)
 			seeded[m] = 150
 		}
 		var items []mixedItem
@@ -189,7 +190,7 @@ func TestMixedConcurrency(t *testing.T) {
 		model := &mixedModel{events: map[eventKey][]*points.Event{}, applies: map[orderKey][]applyReply{},
 			steps: map[int64][]stepReply{}, open: map[int64]bool{}, outcomes: map[string]int{}}
 		began := time.Now()
-		race(clients, func(c int) {
+		testfix.Together(clients, func(c int) {
 			r := rand.New(rand.NewPCG(seed, uint64(c)))
 			for i := range ops {
 				req := newMixedReq(r, model, members, items, fmt.Sprintf("c%d-%d", c, i))
@@ -205,7 +206,7 @@ func TestMixedConcurrency(t *testing.T) {
 				t.Errorf("no request had outcome %q: the test does not exercise it", o)
 			}
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 		awarded := checkMixedEvents(t, f, model)
 		live := checkMixedOrders(t, f, model)
 		checkMixedStock(t, f, items, live)
@@ -213,9 +214,8 @@ func TestMixedConcurrency(t *testing.T) {
 	})
 }
 
-// mustMixedPlan approves a 2025 plan of the group with mixedRules.
-func mustMixedPlan(t *testing.T, f *fixture) {
-	t.Helper()
+// mixedPlanRules are the rules of the group's plan: mixedRules by kind.
+func mixedPlanRules() []points.RuleInput {
 	var rules []points.RuleInput
 	for ev, a := range mixedRules {
 		for _, k := range []points.Kind{points.Reward, points.Upgrade} {
@@ -224,17 +224,7 @@ func mustMixedPlan(t *testing.T, f *fixture) {
 			}
 		}
 	}
-	p, err := f.points.CreatePlan(as(specialist), points.PlanInput{NodeCode: "GROUP", Kind: points.Yearly, Name: "2025 年度积分计划",
-		Year: 2025, Budget: points.Amounts{Upgrade: 1_000_000, Reward: 1_000_000}, Rules: rules})
-	if err != nil {
-		t.Fatalf("create plan: %v", err)
-	}
-	if _, err := f.points.SubmitPlan(as(specialist), p.ID); err != nil {
-		t.Fatalf("submit plan: %v", err)
-	}
-	if _, err := f.points.ApprovePlan(as(supervisor), p.ID); err != nil {
-		t.Fatalf("approve plan: %v", err)
-	}
+	return rules
 }
 
 // newMixedReq makes a client's next request: 25% events, 35% applications,
@@ -286,7 +276,7 @@ func newMixedReq(r *rand.Rand, model *mixedModel, members []int64, items []mixed
 func doMixed(f *fixture, model *mixedModel, req mixedReq) error {
 	switch req.op {
 	case "award":
-		e, err := f.points.RecordEvent(req.ctx(), req.event)
+		e, err := f.Points.RecordEvent(req.ctx(), req.event)
 		if err != nil {
 			return err
 		}
@@ -373,7 +363,7 @@ func doMixed(f *fixture, model *mixedModel, req mixedReq) error {
 // query runs a query and hands each row to scan.
 func (f *fixture) query(t *testing.T, scan func(sc func(...any) error) error, query string, args ...any) {
 	t.Helper()
-	err := f.d.View(context.Background(), func(tx *db.Tx) error {
+	err := f.DB.View(context.Background(), func(tx *db.Tx) error {
 		rows, err := tx.Query(context.Background(), query, args...)
 		if err != nil {
 			return err
@@ -483,7 +473,7 @@ func checkMixedEvents(t *testing.T, f *fixture, model *mixedModel) map[int64]poi
 			}
 		}
 	}
-	if n := f.count(t, "SELECT count(*) FROM point_awards"); n != want {
+	if n := f.Count(t, "SELECT count(*) FROM point_awards"); n != want {
 		t.Errorf("%d awards stored, the events' rules make %d", n, want)
 	}
 	return awarded
@@ -674,7 +664,7 @@ func checkMixedStock(t *testing.T, f *fixture, items []mixedItem, live []liveOrd
 func checkMixedBalances(t *testing.T, f *fixture, members []int64, seeded map[int64]int64, awarded map[int64]points.Amounts, live []liveOrder) {
 	t.Helper()
 	for _, m := range members {
-		bs, err := f.points.Balances(context.Background(), m)
+		bs, err := f.Points.Balances(context.Background(), m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -699,10 +689,10 @@ func checkMixedBalances(t *testing.T, f *fixture, members []int64, seeded map[in
 			t.Errorf("member %d: balances %+v, want %+v (given %d, awarded %+v, less live orders)", m, got, want, seeded[m], awarded[m])
 		}
 	}
-	if n := f.count(t, "SELECT count(*) FROM point_accounts WHERE member_id IS NOT NULL AND balance < 0"); n != 0 {
+	if n := f.Count(t, "SELECT count(*) FROM point_accounts WHERE member_id IS NOT NULL AND balance < 0"); n != 0 {
 		t.Errorf("%d negative member balances", n)
 	}
-	if n := f.count(t, "SELECT count(*) FROM redeem_items WHERE stock < 0"); n != 0 {
+	if n := f.Count(t, "SELECT count(*) FROM redeem_items WHERE stock < 0"); n != 0 {
 		t.Errorf("%d items with negative stock", n)
 	}
 }

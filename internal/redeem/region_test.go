@@ -8,7 +8,9 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/points"
 	"estateclub/internal/redeem"
+	"estateclub/internal/testfix"
 )
 
 // TestRegionScope: points earned in a region are spent there, unless the
@@ -16,16 +18,16 @@ import (
 func TestRegionScope(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		east, south := f.nodes["EAST"].Path, f.nodes["SOUTH"].Path
-		m := f.mustMember(t, "SH-PD") // joined in the east
-		f.give(t, m, 300, "")
-		f.give(t, m, 500, south) // earned at an event in the south
+		east, south := f.Nodes["EAST"].Path, f.Nodes["SOUTH"].Path
+		m := f.Member(t, "SH-PD") // joined in the east
+		f.Earn(t, m, 300, "")
+		f.Earn(t, m, 500, south) // earned at an event in the south
 		inEast := f.mustItem(t, redeem.NewItem{NodeCode: "SH-PD", Price: 600})
 		inSouth := f.mustItem(t, redeem.NewItem{NodeCode: "SZ", Price: 400})
 		ofGroup := f.mustItem(t, redeem.NewItem{NodeCode: "GROUP", Price: 200})
 
 		_, err := f.apply(m, inEast.ID)
-		if e := wantCode(t, err, apperr.InsufficientPoints); e.ZH == "" {
+		if e := testfix.WantCode(t, err, apperr.InsufficientPoints); e.ZH == "" {
 			t.Error("no message")
 		}
 		o := f.mustApply(t, m, inSouth.ID)
@@ -36,7 +38,7 @@ func TestRegionScope(t *testing.T) {
 		if len(g.Holds) != 1 || g.Holds[0].Region != east {
 			t.Errorf("group item held %+v", g.Holds)
 		}
-		if got := fmt.Sprint(f.balances(t, m)); got != fmt.Sprint(map[string]int64{east: 100, south: 100}) {
+		if got := fmt.Sprint(f.Balances(t, m, points.Reward)); got != fmt.Sprint(map[string]int64{east: 100, south: 100}) {
 			t.Errorf("balances %s", got)
 		}
 		for _, id := range []int64{o.ID, g.ID} {
@@ -45,7 +47,7 @@ func TestRegionScope(t *testing.T) {
 			}
 		}
 
-		if err := f.points.SetSpendAnywhere(as(supervisor), true); err != nil {
+		if err := f.Points.SetSpendAnywhere(as(supervisor), true); err != nil {
 			t.Fatal(err)
 		}
 		all := f.mustApply(t, m, inEast.ID) // 300 from the east, then 300 from the south
@@ -53,11 +55,11 @@ func TestRegionScope(t *testing.T) {
 			{Region: south, Points: 300, TransactionID: all.Holds[1].TransactionID}}) {
 			t.Errorf("holds %s", got)
 		}
-		if got := fmt.Sprint(f.balances(t, m)); got != fmt.Sprint(map[string]int64{east: 0, south: 200}) {
+		if got := fmt.Sprint(f.Balances(t, m, points.Reward)); got != fmt.Sprint(map[string]int64{east: 0, south: 200}) {
 			t.Errorf("balances %s", got)
 		}
 		_, err = f.apply(m, inEast.ID) // 200 left in all
-		wantCode(t, err, apperr.InsufficientPoints)
+		testfix.WantCode(t, err, apperr.InsufficientPoints)
 		back, err := f.redeem.Reject(as(supervisor), all.ID, "超出本月预算")
 		if err != nil {
 			t.Fatal(err)
@@ -67,10 +69,10 @@ func TestRegionScope(t *testing.T) {
 				t.Errorf("hold not released: %+v", h)
 			}
 		}
-		if got := fmt.Sprint(f.balances(t, m)); got != fmt.Sprint(map[string]int64{east: 300, south: 500}) {
+		if got := fmt.Sprint(f.Balances(t, m, points.Reward)); got != fmt.Sprint(map[string]int64{east: 300, south: 500}) {
 			t.Errorf("balances after the rejection %s", got)
 		}
-		f.mustVerify(t)
+		f.Verify(t)
 	})
 }
 
@@ -87,7 +89,7 @@ func TestCatalogue(t *testing.T) {
 			"valid_to":     {NodeCode: "SH", Kind: redeem.KindGift, Name: "伞", Price: 10, ValidFrom: ptr(d.Clock()), ValidTo: ptr(d.Clock().Add(-day))},
 		} {
 			_, err := f.redeem.CreateItem(as(supervisor), in)
-			if e := wantCode(t, err, apperr.Invalid); e.Field != field {
+			if e := testfix.WantCode(t, err, apperr.Invalid); e.Field != field {
 				t.Errorf("%s: error on %q: %v", field, e.Field, err)
 			}
 		}
@@ -103,9 +105,9 @@ func TestCatalogue(t *testing.T) {
 			t.Fatalf("update: %+v, %v", up, err)
 		}
 		_, err = f.redeem.UpdateItem(as(supervisor), gift.ID, redeem.ItemUpdate{Name: ptr(" ")})
-		wantCode(t, err, apperr.Invalid)
+		testfix.WantCode(t, err, apperr.Invalid)
 		_, err = f.redeem.UpdateItem(as(supervisor), 99999, redeem.ItemUpdate{})
-		wantCode(t, err, apperr.NotFound)
+		testfix.WantCode(t, err, apperr.NotFound)
 
 		names := func(fl redeem.ItemFilter) string {
 			t.Helper()
@@ -124,8 +126,8 @@ func TestCatalogue(t *testing.T) {
 			want string
 		}{
 			{redeem.ItemFilter{}, "3 家政保洁 定制雨伞 洗车券"},
-			{redeem.ItemFilter{Within: []string{f.nodes["EAST"].Path}}, "1 定制雨伞"},
-			{redeem.ItemFilter{Region: f.nodes["EAST"].Path}, "2 家政保洁 定制雨伞"},
+			{redeem.ItemFilter{Within: []string{f.Nodes["EAST"].Path}}, "1 定制雨伞"},
+			{redeem.ItemFilter{Region: f.Nodes["EAST"].Path}, "2 家政保洁 定制雨伞"},
 			{redeem.ItemFilter{Kind: redeem.KindVoucher}, "1 洗车券"},
 			{redeem.ItemFilter{Query: "保洁"}, "1 家政保洁"},
 			{redeem.ItemFilter{Available: true}, "3 家政保洁 定制雨伞 洗车券"},
@@ -141,16 +143,16 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("available: %s", got)
 		}
 
-		m := f.mustMember(t, "SH-PD")
-		f.give(t, m, 1000, "")
+		m := f.Member(t, "SH-PD")
+		f.Earn(t, m, 1000, "")
 		f.mustApply(t, m, group.ID)
-		wantCode(t, f.redeem.DeleteItem(as(supervisor), group.ID), apperr.Conflict)
+		testfix.WantCode(t, f.redeem.DeleteItem(as(supervisor), group.ID), apperr.Conflict)
 		if err := f.redeem.DeleteItem(as(supervisor), voucher.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, err = f.redeem.Item(context.Background(), voucher.ID)
-		wantCode(t, err, apperr.NotFound)
-		if n := f.count(t, "SELECT count(*) FROM audit_log WHERE action LIKE 'redeem.item.%'"); n != 6 {
+		testfix.WantCode(t, err, apperr.NotFound)
+		if n := f.Count(t, "SELECT count(*) FROM audit_log WHERE action LIKE 'redeem.item.%'"); n != 6 {
 			t.Errorf("%d audit entries of the catalogue, want 6", n)
 		}
 	})

@@ -16,9 +16,8 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
-	"estateclub/internal/org"
-	"estateclub/internal/pii"
 	"estateclub/internal/request"
+	"estateclub/internal/testfix"
 )
 
 // now is 04:30 on 23 November in China, still the 22nd in UTC: request
@@ -34,24 +33,9 @@ type fixture struct {
 
 func mustFixture(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
-	d.Clock = func() time.Time { return now }
-	ctx := context.Background()
-	for _, n := range []org.NewNode{
-		{ParentCode: "GROUP", Kind: org.Region, Code: "EAST", Name: "华东"},
-		{ParentCode: "EAST", Kind: org.City, Code: "SH", Name: "上海"},
-		{ParentCode: "EAST", Kind: org.City, Code: "HZ", Name: "杭州"},
-	} {
-		if _, err := (&org.Service{DB: d}).Create(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{5}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	members := &member.Service{DB: d, Keys: keys}
+	e := testfix.New(t, d, testfix.WithClock(now))
 	enrol := func(node, mobile string) *member.Member {
-		m, _, err := members.Enrol(ctx, member.Application{NodeCode: node, Mobile: mobile, Name: "王五"})
+		m, _, err := e.Members.Enrol(context.Background(), member.Application{NodeCode: node, Mobile: mobile, Name: "王五"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,31 +13,17 @@ import (
 	"estateclub/internal/member"
 	"estateclub/internal/member/transfer"
 	"estateclub/internal/org"
-	"estateclub/internal/pii"
+	"estateclub/internal/testfix"
 )
 
-// mustService is a member service over a tree with the city HZ (杭州公司)
-// and its projects BJF (滨江府) and XH (西湖), and a city SH outside it.
+// mustService is a member service over testfix's tree, where the city HZ
+// also has the projects the owners' lists name: BJF (滨江府) and XH (西湖).
 func mustService(t *testing.T, d *db.DB) *member.Service {
 	t.Helper()
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgs := &org.Service{DB: d}
-	for _, n := range []org.NewNode{
-		{ParentCode: "GROUP", Kind: org.Region, Code: "EAST", Name: "华东"},
-		{ParentCode: "EAST", Kind: org.City, Code: "HZ", Name: "杭州公司"},
-		{ParentCode: "HZ", Kind: org.Project, Code: "BJF", Name: "滨江府"},
-		{ParentCode: "HZ", Kind: org.Project, Code: "XH", Name: "西湖"},
-		{ParentCode: "EAST", Kind: org.City, Code: "SH", Name: "上海"},
-		{ParentCode: "SH", Kind: org.Project, Code: "SH-PD", Name: "浦东"},
-	} {
-		if _, err := orgs.Create(context.Background(), n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &member.Service{DB: d, Keys: keys}
+	e := testfix.New(t, d)
+	e.AddNodes(t, org.NewNode{ParentCode: "HZ", Kind: org.Project, Code: "BJF", Name: "滨江府"},
+		org.NewNode{ParentCode: "HZ", Kind: org.Project, Code: "XH", Name: "西湖"})
+	return e.Members
 }
 
 func staffCtx() context.Context {
