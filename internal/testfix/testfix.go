@@ -79,6 +79,13 @@ type Option func(*options)
 
 type options struct {
 	clock *Clock
+	tree  []org.NewNode // nil: Tree
+}
+
+// WithTree builds nodes below GROUP instead of Tree (a test whose
+// expectations count another tree's nodes).
+func WithTree(nodes ...org.NewNode) Option {
+	return func(o *options) { o.tree = nodes }
 }
 
 // WithClock gives the database a fake clock that starts at start (see
@@ -124,7 +131,11 @@ func New(t testing.TB, d *db.DB, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	e.Nodes[root.Code] = root
-	e.AddNodes(t, Tree...)
+	tree := Tree
+	if o.tree != nil {
+		tree = o.tree
+	}
+	e.AddNodes(t, tree...)
 	return e
 }
 

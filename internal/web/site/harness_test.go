@@ -19,7 +19,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/org"
-	"estateclub/internal/pii"
+	"estateclub/internal/testfix"
 	"estateclub/internal/web"
 )
 
@@ -31,6 +31,7 @@ const testPassword = "passw0rd-test"
 type testEnv struct {
 	t   testing.TB
 	d   *db.DB
+	fix *testfix.Env // the store's fixtures the server runs over
 	srv *web.Server
 	ts  *httptest.Server
 }
@@ -59,29 +60,22 @@ func newEnvLogging(t testing.TB, d *db.DB, logs io.Writer) *testEnv {
 		}
 		log = slog.New(slog.NewTextHandler(logs, nil))
 	}
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{42}, pii.KeySize))
+	// The store's fixtures (testfix) build the tree, the keys and the
+	// services; the server runs over them.
+	fix := testfix.New(t, d, testfix.WithTree(
+		org.NewNode{ParentCode: "GROUP", Kind: org.Region, Code: "EAST", Name: "华东事业部"},
+		org.NewNode{ParentCode: "EAST", Kind: org.City, Code: "SH", Name: "上海城市公司"},
+		org.NewNode{ParentCode: "SH", Kind: org.Project, Code: "SH-PD", Name: "浦东·滨江府"},
+		org.NewNode{ParentCode: "EAST", Kind: org.City, Code: "HZ", Name: "杭州城市公司"},
+		org.NewNode{ParentCode: "HZ", Kind: org.Project, Code: "HZ-XH", Name: "西湖·云栖里"},
+	))
+	srv, err := New(web.Config{Version: "test", Keys: fix.Keys}, d, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(web.Config{Version: "test", Keys: keys}, d, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{t: t, d: d, srv: srv}
+	e := &testEnv{t: t, d: d, srv: srv, fix: fix}
 	e.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.ts.Close)
-	orgs := &org.Service{DB: d}
-	for _, n := range []org.NewNode{
-		{ParentCode: "GROUP", Kind: org.Region, Code: "EAST", Name: "华东事业部"},
-		{ParentCode: "EAST", Kind: org.City, Code: "SH", Name: "上海城市公司"},
-		{ParentCode: "SH", Kind: org.Project, Code: "SH-PD", Name: "浦东·滨江府"},
-		{ParentCode: "EAST", Kind: org.City, Code: "HZ", Name: "杭州城市公司"},
-		{ParentCode: "HZ", Kind: org.Project, Code: "HZ-XH", Name: "西湖·云栖里"},
-	} {
-		if _, err := orgs.Create(context.Background(), n); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return e
 }
 
@@ -92,11 +86,7 @@ func (e *testEnv) mustStaff(t testing.TB, login string, role auth.Role, orgCode 
 	if role != "" {
 		in.Grants = []auth.NewGrant{{Role: role, NodeCode: orgCode}}
 	}
-	st, err := e.srv.Auth.CreateStaff(context.Background(), in)
-	if err != nil {
-		t.Fatalf("create staff %s: %v", login, err)
-	}
-	return st
+	return e.fix.NewStaff(t, in)
 }
 
 // client is a browser-like HTTP client with a cookie jar and the session's CSRF token.
