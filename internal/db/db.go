@@ -385,6 +385,24 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return rows, err
 }
 
+// IDs runs a query of one integer column (ids) and returns its values.
+func (tx *Tx) IDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // QueryRow runs a query written with ? placeholders that returns one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	row := tx.tx.QueryRowContext(ctx, tx.db.rebind(query), tx.db.args(args)...)

@@ -157,21 +157,8 @@ func Delete(ctx context.Context, tx *db.Tx, id int64) error {
 func (s *Store) PurgePending(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		var ids []int64
-		rows, err := tx.Query(ctx, "SELECT id FROM stored_files WHERE pending = TRUE AND created_at < ?", cutoff)
+		ids, err := tx.IDs(ctx, "SELECT id FROM stored_files WHERE pending = TRUE AND created_at < ?", cutoff)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {

@@ -138,21 +138,10 @@ func (q *Queue) adopt(ctx context.Context) (int, error) {
 		if tx.Dialect() == db.Postgres {
 			arg = "(r.args->>'record')::bigint"
 		}
-		rows, err := tx.Query(ctx, `SELECT id FROM jobs j WHERE status = 'queued' AND NOT EXISTS (SELECT 1 FROM river_job r
+		var err error
+		ids, err = tx.IDs(ctx, `SELECT id FROM jobs j WHERE status = 'queued' AND NOT EXISTS (SELECT 1 FROM river_job r
 			WHERE r.kind = ? AND r.state NOT IN ('completed', 'cancelled', 'discarded') AND `+arg+` = j.id) ORDER BY id`, recordKind)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {
