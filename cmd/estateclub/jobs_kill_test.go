@@ -24,13 +24,7 @@ import (
 func TestImportSurvivesKilledServer(t *testing.T) {
 	for _, engine := range dbtest.Engines {
 		t.Run(string(engine), func(t *testing.T) {
-			dir := t.TempDir()
-			dsn := filepath.Join(dir, "estateclub.db")
-			args := []string{"--data-dir", dir}
-			if engine == db.Postgres {
-				dsn = dbtest.DSN(t, db.Postgres)
-				args = append(args, "--db", dsn)
-			}
+			dir, dsn, args := engineStore(t, engine)
 			key := strings.Repeat("cd", 32)
 			env := []string{pii.EnvVar + "=" + key}
 			mustCLI(t, "", append([]string{"org", "add", "--parent", "GROUP", "--kind", "region", "--code", "EAST", "--name", "华东"}, args...)...)
@@ -96,13 +90,7 @@ func TestImportSurvivesKilledServer(t *testing.T) {
 func TestPointsExpirySurvivesKilledServer(t *testing.T) {
 	for _, engine := range dbtest.Engines {
 		t.Run(string(engine), func(t *testing.T) {
-			dir := t.TempDir()
-			dsn := filepath.Join(dir, "estateclub.db")
-			args := []string{"--data-dir", dir}
-			if engine == db.Postgres {
-				dsn = dbtest.DSN(t, db.Postgres)
-				args = append(args, "--db", dsn)
-			}
+			dir, dsn, args := engineStore(t, engine)
 			ctx := db.WithActor(context.Background(), db.Actor{Kind: "system", Login: "test"})
 			const members = 6000
 			d, msvc, ids := mustPointsClub(t, ctx, dsn, members)
@@ -175,4 +163,17 @@ func waitJob(t *testing.T, q *jobs.Queue, id int64, ok func(*jobs.Job) bool) *jo
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// engineStore is a fresh data folder (dir) and, on PostgreSQL, a fresh database:
+// the store's DSN and the flags that point a command at it.
+func engineStore(t *testing.T, engine db.Dialect) (dir, dsn string, args []string) {
+	dir = t.TempDir()
+	dsn = filepath.Join(dir, "estateclub.db")
+	args = []string{"--data-dir", dir}
+	if engine == db.Postgres {
+		dsn = dbtest.DSN(t, db.Postgres)
+		args = append(args, "--db", dsn)
+	}
+	return dir, dsn, args
 }
