@@ -48,6 +48,7 @@ const (
 	OutreachWrite  Permission = "outreach.write"
 	RequestRead    Permission = "request.read"
 	RequestHandle  Permission = "request.handle"
+	RequestApprove Permission = "request.approve" // account deletions (PIPL), request settings of the node
 	LeadRead       Permission = "lead.read"
 	LeadWrite      Permission = "lead.write"
 	LeadAssign     Permission = "lead.assign"
@@ -116,11 +117,11 @@ var rolePermissions = map[Role][]Permission{
 	Admin: {OrgRead, OrgWrite, StaffRead, StaffWrite, SettingsWrite},
 	GroupSupervisor: {OrgRead, StaffRead, AuditRead, MemberRead, MemberReview, MemberReveal, MemberExport,
 		TierApprove, CardManage, PointsRead, AdjustApprove, PlanApprove, RedeemManage, RedeemApprove,
-		EventRead, EventApprove, MerchantRead, MerchantWrite, RequestRead, LeadRead, BudgetRead, BudgetApprove, ReportRead},
+		EventRead, EventApprove, MerchantRead, MerchantWrite, RequestRead, RequestApprove, LeadRead, BudgetRead, BudgetApprove, ReportRead},
 	GroupSpecialist: {OrgRead, MemberRead, PointsRead, PlanEdit, EventRead, EventWrite, MerchantRead,
 		MerchantWrite, OutreachWrite, ReportRead},
 	CitySupervisor: {OrgRead, StaffRead, AuditRead, MemberRead, MemberReview, MemberReveal, MemberExport,
-		CardManage, PointsRead, RedeemManage, EventRead, EventWrite, RequestRead, RequestHandle, LeadRead, BudgetRead, ReportRead},
+		CardManage, PointsRead, RedeemManage, EventRead, EventWrite, RequestRead, RequestHandle, RequestApprove, LeadRead, BudgetRead, ReportRead},
 	CitySpecialist: {OrgRead, StaffRead, MemberRead, MemberWrite, CardManage, PointsRead, PointsAward,
 		AdjustPropose, RedeemManage, EventRead, EventWrite},
 	SalesManager:      {OrgRead, StaffRead, MemberRead, LeadRead, LeadWrite, LeadAssign, ReportRead},

@@ -11,15 +11,23 @@ import (
 	"estateclub/internal/db"
 )
 
-const requestColumns = `r.id, COALESCE(r.no, ''), r.member_id, r.node_path, r.kind, r.subkind, r.channel, r.text, r.status,
-	r.department, COALESCE(st.name, ''), r.due_at, r.created_at, r.updated_at, r.closed_at`
+const requestColumns = `r.id, COALESCE(r.no, ''), r.member_id, r.node_path, r.project_path, COALESCE(pn.name, ''),
+	r.kind, r.subkind, r.channel, r.text, r.status,
+	r.department_id, COALESCE(d.name, ''), COALESCE(d.name_en, ''), r.assignee_id, COALESCE(st.name, ''),
+	r.respond_due_at, r.due_at, r.responded_at, r.resolved_at, r.paused_at, r.escalation, r.reopened, r.merged_into,
+	r.topic, r.rating, r.flagged, COALESCE(ap.name, ''), r.copy_file_id, r.version, r.created_at, r.updated_at, r.closed_at`
 
-const requestFrom = ` FROM requests r LEFT JOIN staff st ON st.id = r.assignee_id`
+const requestFrom = ` FROM requests r LEFT JOIN staff st ON st.id = r.assignee_id
+	LEFT JOIN request_departments d ON d.id = r.department_id LEFT JOIN staff ap ON ap.id = r.approved_by
+	LEFT JOIN org_nodes pn ON r.project_path <> '' AND pn.path = r.project_path`
 
 func scan(sc interface{ Scan(...any) error }) (*Request, error) {
 	var r Request
-	err := sc.Scan(&r.ID, &r.No, &r.MemberID, &r.NodePath, &r.Kind, &r.Subkind, &r.Channel, &r.Text, &r.Status,
-		&r.Department, &r.Assignee, &r.DueAt, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
+	var deptEN string
+	err := sc.Scan(&r.ID, &r.No, &r.MemberID, &r.NodePath, &r.ProjectPath, &r.ProjectName, &r.Kind, &r.Subkind, &r.Channel, &r.Text, &r.Status,
+		&r.DepartmentID, &r.Department, &deptEN, &r.AssigneeID, &r.Assignee,
+		&r.RespondDueAt, &r.DueAt, &r.RespondedAt, &r.ResolvedAt, &r.PausedAt, &r.Escalation, &r.Reopened, &r.MergedInto,
+		&r.Topic, &r.Rating, &r.Flagged, &r.ApprovedBy, &r.CopyFileID, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
 	if isNoRows(err) {
 		return nil, apperr.NotFoundf("诉求", "request")
 	}
@@ -67,18 +75,69 @@ func get(ctx context.Context, tx *db.Tx, id int64) (*Request, error) {
 	return r, ev.Err()
 }
 
-// Get reads one request with its photos and history (oldest first). The
-// caller checks that the member or staff member may see it.
+// Get reads one request with its photos, history and messages, internal
+// notes included (oldest first). The caller checks that the staff member
+// may see it.
 func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
 	var r *Request
 	err := s.DB.View(ctx, func(tx *db.Tx) (err error) {
-		r, err = get(ctx, tx, id)
+		if r, err = get(ctx, tx, id); err != nil {
+			return err
+		}
+		r.Messages, err = s.messages(ctx, tx, id, true)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("get request: %w", err)
 	}
 	return r, nil
+}
+
+// GetForMember reads a member's own request with the replies to them; another
+// member's request is not found.
+func (s *Service) GetForMember(ctx context.Context, id, memberID int64) (*Request, error) {
+	var r *Request
+	err := s.DB.View(ctx, func(tx *db.Tx) (err error) {
+		if r, err = get(ctx, tx, id); err != nil {
+			return err
+		}
+		if r.MemberID != memberID {
+			return apperr.NotFoundf("诉求", "request")
+		}
+		r.Messages, err = s.messages(ctx, tx, id, false)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get request: %w", err)
+	}
+	return r, nil
+}
+
+// messages reads a request's messages, opened; internal notes only if internal.
+func (s *Service) messages(ctx context.Context, tx *db.Tx, id int64, internal bool) ([]Message, error) {
+	q := `SELECT m.id, m.author_kind, COALESCE(st.name, ''), m.internal, m.body_enc, m.created_at FROM request_messages m
+		LEFT JOIN staff st ON m.author_kind = 'staff' AND st.id = m.author_id WHERE m.request_id = ?`
+	if !internal {
+		q += " AND NOT m.internal"
+	}
+	rows, err := tx.Query(ctx, q+" ORDER BY m.id", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var enc []byte
+		if err := rows.Scan(&m.ID, &m.AuthorKind, &m.Author, &m.Internal, &enc, &m.At); err != nil {
+			return nil, err
+		}
+		if m.Body, err = s.Keys.Open(enc, messageAAD(m.ID)); err != nil {
+			return nil, fmt.Errorf("open message %d: %w", m.ID, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // Photo returns a request's photo.
@@ -102,11 +161,19 @@ func (s *Service) ForMember(ctx context.Context, memberID int64, offset, limit i
 
 // Filter selects requests for staff.
 type Filter struct {
-	Within []string // org paths the caller may see; nil: everywhere
-	Status Status
-	Kind   Kind
-	// Overdue keeps requests not yet resolved whose due time has passed.
+	Scope   *Scope // where the caller may see requests; nil: everywhere
+	Status  Status
+	Kind    Kind
+	Subkind Subkind
+	Channel Channel
+	// Assignee keeps the requests of one staff member ("mine").
+	Assignee int64
+	// Departments keeps the requests of these departments ("my department").
+	Departments []int64
+	// Overdue keeps requests past their first-response or resolution due time.
 	Overdue bool
+	Flagged bool   // rated 1–2
+	No      string // a request number, or part of one
 	Offset  int
 	Limit   int
 }
@@ -116,8 +183,8 @@ type Filter struct {
 func (s *Service) List(ctx context.Context, f Filter) ([]Request, int, error) {
 	var conds []string
 	var args []any
-	if f.Within != nil {
-		c, a := db.PathsWhere("r.node_path", f.Within)
+	if f.Scope != nil {
+		c, a := f.Scope.where()
 		conds, args = append(conds, c), append(args, a...)
 	}
 	if f.Status != "" {
@@ -126,8 +193,35 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, int, error) {
 	if f.Kind != "" {
 		conds, args = append(conds, "r.kind = ?"), append(args, f.Kind)
 	}
+	if f.Subkind != "" {
+		conds, args = append(conds, "r.subkind = ?"), append(args, f.Subkind)
+	}
+	if f.Channel != "" {
+		conds, args = append(conds, "r.channel = ?"), append(args, f.Channel)
+	}
+	if f.Assignee != 0 {
+		conds, args = append(conds, "r.assignee_id = ?"), append(args, f.Assignee)
+	}
+	if f.Departments != nil {
+		if len(f.Departments) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			conds = append(conds, "r.department_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Departments)), ", ")+")")
+			for _, d := range f.Departments {
+				args = append(args, d)
+			}
+		}
+	}
 	if f.Overdue {
-		conds, args = append(conds, "r.status NOT IN ('resolved', 'closed') AND r.due_at < ?"), append(args, s.DB.Clock().UTC())
+		now := s.DB.Clock().UTC()
+		conds = append(conds, OverdueSQL)
+		args = append(args, now, now)
+	}
+	if f.Flagged {
+		conds = append(conds, "r.flagged")
+	}
+	if f.No != "" {
+		conds, args = append(conds, "r.no LIKE ? ESCAPE '\\'"), append(args, "%"+db.Like(strings.ToUpper(f.No))+"%")
 	}
 	where := ""
 	if len(conds) > 0 {
@@ -135,6 +229,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, int, error) {
 	}
 	return s.list(ctx, where, args, f.Offset, f.Limit)
 }
+
+// OverdueSQL keeps requests r past a due time; its two arguments are now.
+const OverdueSQL = `r.status IN ('open', 'assigned', 'in_progress') AND
+	((r.responded_at IS NULL AND r.respond_due_at < ?) OR r.due_at < ?)`
 
 func (s *Service) list(ctx context.Context, where string, args []any, offset, limit int) ([]Request, int, error) {
 	if limit <= 0 || limit > 500 {

@@ -67,10 +67,11 @@ const (
 	Phone  Channel = "phone"  // 电话
 	Site   Channel = "site"   // 现场
 	Forum  Channel = "forum"  // 论坛
+	Email  Channel = "email"  // 邮件
 )
 
 // Channels lists the channels.
-var Channels = []Channel{Portal, Phone, Site, Forum}
+var Channels = []Channel{Portal, Phone, Site, Forum, Email}
 
 // Status is where a request stands.
 type Status string
@@ -80,18 +81,20 @@ const (
 	Open       Status = "open"        // 待受理
 	Assigned   Status = "assigned"    // 已分派
 	InProgress Status = "in_progress" // 处理中
+	Waiting    Status = "waiting"     // 待会员回复: the clock is paused
 	Resolved   Status = "resolved"    // 已解决
 	Closed     Status = "closed"      // 已关闭
 )
 
 // Statuses lists every status in order.
-var Statuses = []Status{Open, Assigned, InProgress, Resolved, Closed}
+var Statuses = []Status{Open, Assigned, InProgress, Waiting, Resolved, Closed}
 
 // Done reports whether a request in this status needs no more work.
 func (s Status) Done() bool { return s == Resolved || s == Closed }
 
-// Departments a request is routed to (责任部门); Request.Department holds one.
-var Departments = []string{"design", "engineering", "market_research", "brand", "planning", "property", "customer_relations"}
+// DepartmentCodes are the departments a request is routed to (责任部门) that
+// every node may set up; an admin may add others.
+var DepartmentCodes = []string{"design", "engineering", "market_research", "brand", "planning", "property", "customer_relations"}
 
 // Photo is a picture attached to a request.
 type Photo struct {
@@ -99,6 +102,16 @@ type Photo struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Size        int    `json:"size"`
+}
+
+// Message is a reply to the member or an internal note (内部备注).
+type Message struct {
+	ID         int64     `json:"id"`
+	AuthorKind string    `json:"author_kind"` // staff, member or system
+	Author     string    `json:"author"`      // the staff member's name; "" for the member
+	Internal   bool      `json:"internal"`
+	Body       string    `json:"body"`
+	At         time.Time `json:"at"`
 }
 
 // Event is one line of a request's history (处理记录).
@@ -111,21 +124,82 @@ type Event struct {
 
 // Request is a request or complaint (诉求).
 type Request struct {
-	ID         int64      `json:"id"`
-	No         string     `json:"no"` // e.g. SQ20261123-000042
-	MemberID   int64      `json:"member_id"`
-	NodePath   string     `json:"-"`
-	Kind       Kind       `json:"kind"`
-	Subkind    Subkind    `json:"subkind"`
-	Channel    Channel    `json:"channel"`
-	Text       string     `json:"text"`
-	Status     Status     `json:"status"`
-	Department string     `json:"department,omitempty"`
-	Assignee   string     `json:"assignee,omitempty"` // the assigned staff member's name
-	DueAt      *time.Time `json:"due_at,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	ClosedAt   *time.Time `json:"closed_at,omitempty"`
-	Photos     []Photo    `json:"photos,omitempty"` // filled by Get
-	Events     []Event    `json:"events,omitempty"` // filled by Get
+	ID       int64   `json:"id"`
+	No       string  `json:"no"` // e.g. SQ20261123-000042
+	MemberID int64   `json:"member_id"`
+	NodePath string  `json:"-"`
+	Kind     Kind    `json:"kind"`
+	Subkind  Subkind `json:"subkind"`
+	Channel  Channel `json:"channel"`
+	Text     string  `json:"text"`
+	Status   Status  `json:"status"`
+	// ProjectPath is the project the request is about ("" none).
+	ProjectPath  string     `json:"-"`
+	ProjectName  string     `json:"project,omitempty"`
+	DepartmentID *int64     `json:"department_id,omitempty"`
+	Department   string     `json:"department,omitempty"` // the department's name
+	AssigneeID   *int64     `json:"assignee_id,omitempty"`
+	Assignee     string     `json:"assignee,omitempty"` // the assigned staff member's name
+	RespondDueAt *time.Time `json:"respond_due_at,omitempty"`
+	DueAt        *time.Time `json:"due_at,omitempty"`
+	RespondedAt  *time.Time `json:"responded_at,omitempty"`
+	ResolvedAt   *time.Time `json:"resolved_at,omitempty"`
+	PausedAt     *time.Time `json:"paused_at,omitempty"`
+	Escalation   int        `json:"escalation"`
+	Reopened     int        `json:"reopened"`
+	MergedInto   *int64     `json:"merged_into,omitempty"`
+	Topic        string     `json:"topic,omitempty"`
+	Rating       *int       `json:"rating,omitempty"`
+	Flagged      bool       `json:"flagged"`
+	ApprovedBy   string     `json:"approved_by,omitempty"`
+	CopyFileID   *int64     `json:"-"`
+	Version      int        `json:"version"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	Photos       []Photo    `json:"photos,omitempty"`   // filled by Get
+	Events       []Event    `json:"events,omitempty"`   // filled by Get
+	Messages     []Message  `json:"messages,omitempty"` // filled by Get: for a member, replies only
+}
+
+// Late reports whether the request is past a due time at now: its first
+// response or its resolution. A request waiting for the member is not.
+func (r *Request) Late(now time.Time) bool {
+	if r.Status.Done() || r.Status == Waiting {
+		return false
+	}
+	if r.RespondedAt == nil && r.RespondDueAt != nil && now.After(*r.RespondDueAt) {
+		return true
+	}
+	return r.DueAt != nil && now.After(*r.DueAt)
+}
+
+// Department is a department requests are routed to (责任部门), set up at an
+// org node, with the staff responsible for its requests.
+type Department struct {
+	ID       int64      `json:"id"`
+	NodeID   int64      `json:"node_id"`
+	NodeCode string     `json:"node_code"`
+	NodeName string     `json:"node_name"`
+	NodePath string     `json:"-"`
+	Code     string     `json:"code"`
+	Name     string     `json:"name"`
+	NameEN   string     `json:"name_en"`
+	Active   bool       `json:"active"`
+	Staff    []StaffRef `json:"staff"`
+}
+
+// StaffRef names a staff member.
+type StaffRef struct {
+	ID    int64  `json:"id"`
+	Login string `json:"login"`
+	Name  string `json:"name"`
+}
+
+// Label is the department's name in lang.
+func (d Department) Label(lang string) string {
+	if lang == "en" && d.NameEN != "" {
+		return d.NameEN
+	}
+	return d.Name
 }

@@ -83,7 +83,9 @@ func TestSubmitWithPhoto(t *testing.T) {
 			t.Errorf("no = %q", r.No)
 		}
 		if r.MemberID != f.sh.ID || r.NodePath != f.sh.NodePath || r.Status != request.Open || r.Channel != request.Portal ||
-			r.Text != "地库漏水，已经一周没人处理。\n请尽快修复。" || !r.CreatedAt.Equal(now) || r.ClosedAt != nil || r.DueAt != nil {
+			r.Text != "地库漏水，已经一周没人处理。\n请尽快修复。" || !r.CreatedAt.Equal(now) || r.ClosedAt != nil ||
+			// No calendar: every hour counts, 4 to respond and 40 to resolve a complaint.
+			r.RespondDueAt == nil || !r.RespondDueAt.Equal(now.Add(4*time.Hour)) || r.DueAt == nil || !r.DueAt.Equal(now.Add(40*time.Hour)) {
 			t.Fatalf("request = %+v", r)
 		}
 		if len(r.Photos) != 1 || r.Photos[0].Name != "漏水.png" || r.Photos[0].ContentType != "image/png" || r.Photos[0].Size != len(photo) {
@@ -292,11 +294,11 @@ func TestListing(t *testing.T) {
 			want []int64
 		}{
 			{"everything", request.Filter{}, []int64{theirs.ID, mine[2], mine[1], mine[0]}},
-			{"Shanghai only", request.Filter{Within: []string{f.sh.NodePath}}, []int64{mine[2], mine[1], mine[0]}},
-			{"no scope", request.Filter{Within: []string{}}, nil},
+			{"Shanghai only", request.Filter{Scope: &request.Scope{All: []string{f.sh.NodePath}}}, []int64{mine[2], mine[1], mine[0]}},
+			{"no scope", request.Filter{Scope: &request.Scope{}}, nil},
 			{"open complaints", request.Filter{Status: request.Open, Kind: request.Complaint}, []int64{mine[2]}},
 			{"closed", request.Filter{Status: request.Closed}, []int64{mine[0]}},
-			{"corrections in Hangzhou", request.Filter{Within: []string{f.hz.NodePath}, Kind: request.Correction}, []int64{theirs.ID}},
+			{"corrections in Hangzhou", request.Filter{Scope: &request.Scope{All: []string{f.hz.NodePath}}, Kind: request.Correction}, []int64{theirs.ID}},
 		} {
 			if got := ids(tc.f, f.svc); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("%s: %v, want %v", tc.name, got, tc.want)

@@ -14,6 +14,7 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/db"
+	"estateclub/internal/pii"
 )
 
 // NewRequest is a request as a member (or staff on their behalf) submits it.
@@ -25,6 +26,9 @@ type NewRequest struct {
 	Text      string
 	Photo     []byte // optional: a JPEG, PNG or WebP of at most 5 MB
 	PhotoName string
+	// ProjectID is the project the request is about; 0: the member's node
+	// when it is a project, else the project of the member's first home.
+	ProjectID int64
 }
 
 // Limits of a request's text and photo.
@@ -40,7 +44,45 @@ var photoTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "i
 
 // Service keeps requests.
 type Service struct {
-	DB *db.DB
+	DB   *db.DB
+	Keys *pii.Keys // seals replies and notes
+	// Calendar counts working hours for due times; nil counts every hour.
+	Calendar func(ctx context.Context) (Calendar, error)
+	// Text sends a member a text message if they consented (nil: none).
+	Text func(ctx context.Context, memberID int64, text string)
+	// SurveyInvite invites the member to rate a resolved request, in its
+	// transaction (nil: no survey).
+	SurveyInvite func(ctx context.Context, tx *db.Tx, memberID, requestID int64) error
+	// Privacy makes data copies and anonymises members (nil: PIPL requests
+	// are handled by hand).
+	Privacy PIPL
+}
+
+// Calendar counts working time (internal/calendar).
+type Calendar interface {
+	AddWorkingHours(from time.Time, d time.Duration) time.Time
+	WorkingTime(from, to time.Time) time.Duration
+}
+
+// PIPL is what privacy requests need of internal/privacy.
+type PIPL interface {
+	Copy(ctx context.Context, memberID int64) (fileID int64, err error)
+	Anonymise(ctx context.Context, memberID int64, reason string) error
+}
+
+// allHours is the calendar without one: every hour counts.
+type allHours struct{}
+
+func (allHours) AddWorkingHours(from time.Time, d time.Duration) time.Time { return from.Add(d) }
+func (allHours) WorkingTime(from, to time.Time) time.Duration {
+	return max(to.Sub(from), 0)
+}
+
+func (s *Service) calendar(ctx context.Context) (Calendar, error) {
+	if s.Calendar == nil {
+		return allHours{}, nil
+	}
+	return s.Calendar(ctx)
 }
 
 // china is the club's calendar for request numbers.
@@ -127,7 +169,12 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var r *Request
+	var told []int64
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
 		var nodePath string
 		err := tx.QueryRow(ctx, "SELECT node_path FROM members WHERE id = ?"+tx.ForUpdate(), c.MemberID).Scan(&nodePath)
@@ -140,8 +187,32 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 		if err := checkOnlyOpen(ctx, tx, c.MemberID, c.Subkind); err != nil {
 			return err
 		}
-		id, err := tx.InsertID(ctx, `INSERT INTO requests (member_id, node_path, kind, subkind, channel, text, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.MemberID, nodePath, c.Kind, c.Subkind, c.Channel, c.Text, Open, tx.Now, tx.Now)
+		project, err := projectOf(ctx, tx, c.MemberID, nodePath, c.ProjectID)
+		if err != nil {
+			return err
+		}
+		sla, err := slaOf(ctx, tx, c.Kind)
+		if err != nil {
+			return err
+		}
+		routeAt := nodePath
+		if project != "" {
+			routeAt = project
+		}
+		dept, err := route(ctx, tx, routeAt, c.Kind, c.Subkind)
+		if err != nil {
+			return err
+		}
+		status := Open
+		if dept != nil {
+			status = Assigned
+		}
+		respondDue := cal.AddWorkingHours(tx.Now, time.Duration(sla.RespondHours)*time.Hour)
+		due := cal.AddWorkingHours(tx.Now, time.Duration(sla.ResolveHours)*time.Hour)
+		id, err := tx.InsertID(ctx, `INSERT INTO requests (member_id, node_path, project_path, kind, subkind, channel, text, status,
+			department_id, respond_due_at, due_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.MemberID, nodePath, project, c.Kind, c.Subkind, c.Channel, c.Text, status,
+			dept, respondDue, due, tx.Now, tx.Now)
 		if db.IsUniqueViolation(err) {
 			return errAlreadyOpen(c.Subkind) // a concurrent submission won
 		}
@@ -163,13 +234,50 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 		if r, err = get(ctx, tx, id); err != nil {
 			return err
 		}
+		if dept != nil {
+			if err := addEvent(ctx, tx, id, "routed", r.Department); err != nil {
+				return err
+			}
+			if told, err = tellDepartment(ctx, tx, r, *dept); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Change{Action: "request.submit", ObjectType: "request", ObjectID: id, NodePath: nodePath,
 			Summary: "提交诉求 " + r.No + " " + r.Kind.Label("") + "/" + r.Subkind.Label(""), After: r})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit request: %w", err)
 	}
+	_ = told
 	return r, nil
+}
+
+// projectOf is the project path a request is about: the one named (which
+// must be a project), else the member's node when it is a project, else the
+// project of the member's first home, else "".
+func projectOf(ctx context.Context, tx *db.Tx, memberID int64, nodePath string, projectID int64) (string, error) {
+	if projectID != 0 {
+		var path, kind string
+		err := tx.QueryRow(ctx, "SELECT path, kind FROM org_nodes WHERE id = ?", projectID).Scan(&path, &kind)
+		if isNoRows(err) || (err == nil && kind != "project") {
+			return "", apperr.Field("project_id", "请选择诉求涉及的项目", "choose the project the request is about")
+		}
+		return path, err
+	}
+	var kind string
+	if err := tx.QueryRow(ctx, "SELECT kind FROM org_nodes WHERE path = ?", nodePath).Scan(&kind); err != nil {
+		return "", err
+	}
+	if kind == "project" {
+		return nodePath, nil
+	}
+	var path string
+	err := tx.QueryRow(ctx, `SELECT n.path FROM member_properties p JOIN org_nodes n ON n.id = p.project_id
+		WHERE p.member_id = ? ORDER BY p.id LIMIT 1`, memberID).Scan(&path)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return path, err
 }
 
 func errAlreadyOpen(k Subkind) error {

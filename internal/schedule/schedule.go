@@ -15,6 +15,7 @@ import (
 	"estateclub/internal/lead"
 	"estateclub/internal/memberauth"
 	"estateclub/internal/points"
+	"estateclub/internal/request"
 )
 
 // Deps are the services the periodic jobs call.
@@ -24,6 +25,7 @@ type Deps struct {
 	Leads      *lead.Service
 	Points     *points.Service
 	Jobs       *jobs.Queue
+	Requests   *request.Service
 	Zone       *time.Location // the club's time zone, for daily jobs
 }
 
@@ -62,6 +64,16 @@ func List(d Deps) []jobs.Periodic {
 			When: jobs.Every(housekeeping), Run: func(ctx context.Context) (int64, error) {
 				p, err := d.Jobs.Purge(ctx)
 				return int64(p.Outputs + p.Inputs + p.Pending), err
+			}},
+		{Name: "request.escalate", ZH: "将超过响应或办结时限的诉求升级给主管", EN: "Escalate requests past their response or resolution due time to supervisors",
+			When: jobs.Every(5 * time.Minute), Run: func(ctx context.Context) (int64, error) {
+				n, err := d.Requests.Escalate(ctx)
+				return int64(n), err
+			}},
+		{Name: "request.close_resolved", ZH: "自动关闭会员未确认的已办结诉求", EN: "Close resolved requests the member has not confirmed",
+			When: jobs.Daily(3, 0, d.Zone), Run: func(ctx context.Context) (int64, error) {
+				n, err := d.Requests.CloseResolved(ctx)
+				return int64(n), err
 			}},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"estateclub/internal/memberauth"
 	"estateclub/internal/pii"
 	"estateclub/internal/points"
+	"estateclub/internal/request"
 	"estateclub/internal/schedule"
 	"estateclub/internal/sms"
 )
@@ -34,7 +35,8 @@ func TestEveryPeriodicJobRuns(t *testing.T) {
 		q := &jobs.Queue{DB: d, Files: &filestore.Store{DB: d, Keys: keys}}
 		s := &jobs.Scheduler{Queue: q, Jobs: schedule.List(schedule.Deps{Auth: auth.NewService(d),
 			MemberAuth: &memberauth.Service{DB: d, Keys: keys, SMS: &sms.Service{DB: d, Keys: keys, Provider: sms.Outbox{}}, Members: members},
-			Leads:      &lead.Service{DB: d, Keys: keys, Members: members, Points: pts}, Points: pts, Jobs: q, Zone: time.UTC})}
+			Leads:      &lead.Service{DB: d, Keys: keys, Members: members, Points: pts}, Points: pts, Jobs: q,
+			Requests: &request.Service{DB: d, Keys: keys}, Zone: time.UTC})}
 		if err := s.Check(); err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+
+	"estateclub/internal/auth"
+	"estateclub/internal/request"
 )
 
 // WriteRequestPhoto answers with the photo {photo} of a request the caller
@@ -22,4 +26,44 @@ func (s *Server) WriteRequestPhoto(w http.ResponseWriter, r *http.Request, reque
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(data)
+}
+
+// RequestScope is where the caller may see (auth.RequestRead) or handle
+// (auth.RequestHandle) requests: every kind below the nodes of their other
+// roles, only property complaints below the nodes where they are property
+// staff (物业: their projects' property complaints only).
+func RequestScope(r *http.Request, perm auth.Permission) *request.Scope {
+	return RequestScopeOf(Principal(r), perm)
+}
+
+// RequestScopeOf is RequestScope for a principal.
+func RequestScopeOf(p *auth.Principal, perm auth.Permission) *request.Scope {
+	sc := &request.Scope{All: []string{}, Property: []string{}}
+	if p == nil {
+		return sc
+	}
+	for _, g := range p.Grants {
+		if !g.Role.Has(perm) {
+			continue
+		}
+		if g.Role == auth.PropertyStaff {
+			sc.Property = append(sc.Property, g.NodePath)
+		} else {
+			sc.All = append(sc.All, g.NodePath)
+		}
+	}
+	return sc
+}
+
+// textMember texts a member about their own business if they consented;
+// a failure is logged, never the caller's error (the message is in the
+// outbox with its status).
+func (s *Server) textMember(ctx context.Context, memberID int64, text string) {
+	mobile, err := s.Members.TextMobile(ctx, memberID)
+	if err == nil && mobile != "" {
+		_, err = s.SMS.Send(ctx, mobile, "request", text)
+	}
+	if err != nil {
+		s.Log.Warn("text member", "member", memberID, "err", err)
+	}
 }

@@ -25,6 +25,7 @@ import (
 	"estateclub/internal/lead"
 	"estateclub/internal/member"
 	"estateclub/internal/memberauth"
+	"estateclub/internal/notify"
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
 	"estateclub/internal/points"
@@ -74,6 +75,7 @@ type Server struct {
 	// MemberAuth signs members in to the portal (/m/).
 	MemberAuth *memberauth.Service
 	Requests   *request.Service
+	Notices    *notify.Service
 	Leads      *lead.Service
 	Log        *slog.Logger
 	Cat        *i18n.Catalog
@@ -117,14 +119,15 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.SMS = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
-	s.Requests = &request.Service{DB: d}
+	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember}
+	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime
 	}
 	s.Schedule = &jobs.Scheduler{Queue: s.Jobs, Jobs: schedule.List(schedule.Deps{Auth: s.Auth, MemberAuth: s.MemberAuth,
-		Leads: s.Leads, Points: s.Points, Jobs: s.Jobs, Zone: s.Loc})}
+		Leads: s.Leads, Points: s.Points, Jobs: s.Jobs, Requests: s.Requests, Zone: s.Loc})}
 	if s.pages, err = s.ParseTemplatesAll(); err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ type requestsData struct {
 // requestFilter reads the queue's filters from the URL.
 func requestFilter(r *http.Request) (request.Filter, error) {
 	q := r.URL.Query()
-	f := request.Filter{Within: web.Principal(r).Paths(auth.RequestRead)}
+	f := request.Filter{Scope: web.RequestScope(r, auth.RequestRead)}
 	if v := request.Status(q.Get("status")); v != "" {
 		if v.Label("zh-CN") == "" {
 			return f, apperr.Field("status", "状态不正确", "unknown status")
@@ -108,7 +108,7 @@ func (s *handler) loadRequest(r *http.Request) (*request.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !web.Principal(r).CanAt(auth.RequestRead, q.NodePath) {
+	if !web.RequestScope(r, auth.RequestRead).Allows(q) {
 		return nil, web.NotFoundErr
 	}
 	return q, nil
