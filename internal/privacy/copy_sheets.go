@@ -154,13 +154,14 @@ func (c copier) leads() (Sheet, error) {
 func (c copier) followUps() (Sheet, error) {
 	l := c.lang
 	return c.sheet(tr(l, "跟进记录", "Follow-ups"), heads(l, "时间|Time", "方式|Channel", "内容|Content", "下一步|Next action", "预约日期|Due"),
-		`SELECT f.at, f.channel, f.content, f.next_action, COALESCE(f.next_due, '') FROM lead_follow_ups f
+		`SELECT f.at, f.channel, f.content, f.next_action, f.next_due FROM lead_follow_ups f
 		WHERE f.lead_id IN `+leadsOf+` ORDER BY f.id`,
 		func(r *sql.Rows) ([]string, error) {
 			var at time.Time
-			var channel, content, next, due string
+			var channel, content, next string
+			var due db.Date
 			err := r.Scan(&at, &channel, &content, &next, &due)
-			return []string{when(&at), lead.Channel(channel).Label(l), content, next, due}, err
+			return []string{when(&at), lead.Channel(channel).Label(l), content, next, due.String()}, err
 		})
 }
 
