@@ -83,6 +83,11 @@ func (s *Service) sheets(ctx context.Context, tx *db.Tx, memberID int64, lang st
 	if err != nil {
 		return nil, "", err
 	}
+	var zh, en string
+	if err := tx.QueryRow(ctx, "SELECT name_zh, name_en FROM tiers WHERE code = ?", m.Tier).Scan(&zh, &en); err != nil {
+		return nil, "", err
+	}
+	m.Tier = tr(lang, zh, en)
 	c := copier{ctx: ctx, tx: tx, id: memberID, lang: lang}
 	out := []Sheet{profileSheet(m, p, lang), familySheet(m, lang), consentSheet(m, lang), propertySheet(m, lang)}
 	for _, read := range []func() (Sheet, error){c.cards, c.tierChanges, c.ledger("upgrade"), c.ledger("reward"),
