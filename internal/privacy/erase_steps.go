@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"fmt"
 
 	"estateclub/internal/db"
 	"estateclub/internal/filestore"
@@ -14,35 +15,41 @@ const closedNote = "会员已注销"
 // eraseAudit empties the before/after payloads of the audit entries about
 // the member and its leads, cards, orders, adjustments, tier changes,
 // requests, claims and portal sessions, and of the entries the member
-// made in the portal. It returns how many entries it emptied.
+// made in the portal. One statement per kind of entry, so that each walks
+// an index of the log (object, or actor) rather than the whole log. It
+// returns how many entries it emptied.
 func eraseAudit(ctx context.Context, tx *db.Tx, sub *subject) (int64, error) {
 	leads, leadArgs := in(sub.leads)
 	orders, orderArgs := in(sub.orders)
 	reqs, reqArgs := in(sub.reqs)
-	args := []any{itoa(sub.id)}
-	args = append(args, leadArgs...)
-	args = append(args, orderArgs...)
-	args = append(args, reqArgs...)
-	args = append(args, sub.id, sub.id, sub.id, sub.id, sub.id, sub.mobileIdx, sub.id)
-	args = append(args, leadArgs...)
-	res, err := tx.Exec(ctx, `UPDATE audit_log SET before_data = '', after_data = ''
-		WHERE (before_data <> '' OR after_data <> '') AND (
-			(object_type = 'member' AND object_id = ?)
-			OR (object_type = 'lead' AND object_id IN (SELECT CAST(id AS TEXT) FROM leads WHERE id IN `+leads+`))
-			OR (object_type = 'redeem_order' AND object_id IN (SELECT CAST(id AS TEXT) FROM redeem_orders WHERE id IN `+orders+`))
-			OR (object_type = 'request' AND object_id IN (SELECT CAST(id AS TEXT) FROM requests WHERE id IN `+reqs+`))
-			OR (object_type = 'card' AND object_id IN (SELECT number FROM cards WHERE member_id = ?))
-			OR (object_type = 'point_adjustment' AND object_id IN (SELECT CAST(id AS TEXT) FROM point_adjustments WHERE member_id = ?))
-			OR (object_type = 'tier_change' AND object_id IN (SELECT CAST(id AS TEXT) FROM tier_changes WHERE member_id = ?))
-			OR (actor_kind = 'member' AND actor_id = ?)
-			OR (object_type = 'member_session' AND object_id IN (SELECT CAST(id AS TEXT) FROM member_sessions
-				WHERE member_id = ? OR mobile_idx = ?))
-			OR (object_type = 'lead_claim' AND object_id IN (SELECT CAST(id AS TEXT) FROM lead_claims WHERE lead_id IN (
-				SELECT id FROM leads WHERE member_id = ? OR id IN `+leads+`))))`, args...)
-	if err != nil {
-		return 0, err
+	byObject := func(typ, ids string, args ...any) stmt {
+		return st("object_type = '"+typ+"' AND object_id IN ("+ids+")", args...)
 	}
-	return res.RowsAffected()
+	conds := []stmt{
+		st("object_type = 'member' AND object_id = ?", itoa(sub.id)),
+		st("actor_kind = 'member' AND actor_id = ?", sub.id),
+		byObject("lead", "SELECT CAST(id AS TEXT) FROM leads WHERE id IN "+leads, leadArgs...),
+		byObject("redeem_order", "SELECT CAST(id AS TEXT) FROM redeem_orders WHERE id IN "+orders, orderArgs...),
+		byObject("request", "SELECT CAST(id AS TEXT) FROM requests WHERE id IN "+reqs, reqArgs...),
+		byObject("card", "SELECT number FROM cards WHERE member_id = ?", sub.id),
+		byObject("point_adjustment", "SELECT CAST(id AS TEXT) FROM point_adjustments WHERE member_id = ?", sub.id),
+		byObject("tier_change", "SELECT CAST(id AS TEXT) FROM tier_changes WHERE member_id = ?", sub.id),
+		byObject("member_session", "SELECT CAST(id AS TEXT) FROM member_sessions WHERE member_id = ? OR mobile_idx = ?", sub.id, sub.mobileIdx),
+		byObject("lead_claim", "SELECT CAST(id AS TEXT) FROM lead_claims WHERE lead_id IN "+leads, leadArgs...),
+	}
+	var n int64
+	for _, c := range conds {
+		res, err := tx.Exec(ctx, "UPDATE audit_log SET before_data = '', after_data = '' WHERE (before_data <> '' OR after_data <> '') AND "+c.q, c.args...)
+		if err != nil {
+			return 0, fmt.Errorf("erase audit payloads: %w", err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // eraseMember makes the member row an anonymous shell and blanks the

@@ -16,11 +16,16 @@
 //   - name_tokens: the search tokens of the name, unless another member
 //     bears the same name. member_tags: deleted.
 //   - member_applications.reason, member_changes.old_value/new_value (but
-//     status, tier and consent), member_properties.building/unit — erased.
+//     status, tier and consent), member_properties.building/unit — erased;
+//     a submitted application is returned, a pending tier change rejected
+//     (会员已注销), and the closing is a line of the member's history.
 //   - member_import_conflicts (the sealed row of an import): deleted.
 //   - tier_changes, point_* (the ledger), redeem_holds: kept, they hold
-//     amounts and codes; staff's words in point_adjustments.reason and
-//     point_transactions.reason stay (the ledger is append-only).
+//     amounts and codes; staff's words in tier_changes.reason,
+//     point_adjustments.reason, point_events.note and
+//     point_transactions.reason stay (the ledger is append-only): staff
+//     write no personal data there. Open redemption orders keep their
+//     points on hold until staff reject or fulfil them.
 //   - redeem_orders.note (an address, a size) and tracking_no — erased.
 //   - cards: an issued card is blocked (a deleted member's card must not
 //     pass at a merchant); tracking_no erased.
