@@ -137,10 +137,9 @@ func TestAnonymiseErasesEverywhere(t *testing.T) {
 		before := testfix.Blobs(t, e.DB)
 		x := f.mustPerson(t, ouyang, true)
 		var sealed []string
-		for sum, at := range testfix.Blobs(t, e.DB) {
+		for sum := range testfix.Blobs(t, e.DB) {
 			if _, ok := before[sum]; !ok {
 				sealed = append(sealed, sum)
-				_ = at
 			}
 		}
 		if len(sealed) < 8 {
@@ -152,8 +151,7 @@ func TestAnonymiseErasesEverywhere(t *testing.T) {
 		}
 		ctx := testfix.Ctx()
 		reward := e.Balance(t, x.id, points.Reward)
-		var postings int
-		postings = e.Count(t, "SELECT count(*) FROM point_postings p JOIN point_accounts a ON a.id = p.account_id WHERE a.member_id = ?", x.id)
+		postings := e.Count(t, "SELECT count(*) FROM point_postings p JOIN point_accounts a ON a.id = p.account_id WHERE a.member_id = ?", x.id)
 
 		must(t, f.privacy.Anonymise(ctx, x.id, "会员"+x.name+"申请注销（诉求）"))
 
