@@ -77,6 +77,8 @@ var Actions = []string{
 	"points.rule.add",
 	"points.rule.update",
 	"points.spend_anywhere",
+	"privacy.anonymise",
+	"privacy.copy",
 	"redeem.apply",
 	"redeem.approve",
 	"redeem.auto_approve",
