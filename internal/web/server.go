@@ -29,6 +29,7 @@ import (
 	"estateclub/internal/org"
 	"estateclub/internal/pii"
 	"estateclub/internal/points"
+	"estateclub/internal/privacy"
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
 	"estateclub/internal/schedule"
@@ -76,6 +77,7 @@ type Server struct {
 	MemberAuth *memberauth.Service
 	Requests   *request.Service
 	Notices    *notify.Service
+	Privacy    *privacy.Service
 	Leads      *lead.Service
 	Log        *slog.Logger
 	Cat        *i18n.Catalog
@@ -120,6 +122,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.SMS = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember}
+	s.Privacy = &privacy.Service{DB: d, Keys: cfg.Keys, Files: s.Jobs.Files, Areas: []privacy.Area{request.Messages{S: s.Requests}}}
+	s.Requests.Privacy = s.Privacy
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
 	s.Loc = cfg.Location
