@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"estateclub/internal/db"
+	"estateclub/internal/pii"
 	"estateclub/internal/request"
 )
 
@@ -32,7 +33,7 @@ var demoRequests = []struct {
 
 // seedRequests files the demo requests for active members of several
 // projects, the portal's demo member among them.
-func seedRequests(ctx context.Context, d *db.DB) error {
+func seedRequests(ctx context.Context, d *db.DB, keys *pii.Keys) error {
 	var ids []int64
 	err := d.View(ctx, func(tx *db.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT m.id FROM members m WHERE m.status = 'active' AND m.id IN
@@ -56,7 +57,7 @@ func seedRequests(ctx context.Context, d *db.DB) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("no active members for the demo requests")
 	}
-	rs := &request.Service{DB: d}
+	rs := &request.Service{DB: d, Keys: keys}
 	for i, q := range demoRequests {
 		_, err := rs.Submit(ctx, request.NewRequest{MemberID: ids[i%len(ids)], Kind: q.kind, Subkind: q.subkind,
 			Channel: q.channel, Text: q.text})

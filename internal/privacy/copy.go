@@ -88,7 +88,7 @@ func (s *Service) sheets(ctx context.Context, tx *db.Tx, memberID int64, lang st
 		return nil, "", err
 	}
 	m.Tier = tr(lang, zh, en)
-	c := copier{ctx: ctx, tx: tx, id: memberID, lang: lang}
+	c := copier{keys: s.Keys, ctx: ctx, tx: tx, id: memberID, lang: lang}
 	out := []Sheet{profileSheet(m, p, lang), familySheet(m, lang), consentSheet(m, lang), propertySheet(m, lang)}
 	for _, read := range []func() (Sheet, error){c.cards, c.tierChanges, c.ledger("upgrade"), c.ledger("reward"),
 		c.orders, c.leads, c.followUps, c.changes, c.requests} {

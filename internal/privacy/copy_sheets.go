@@ -9,6 +9,7 @@ import (
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/lead"
+	"estateclub/internal/pii"
 	"estateclub/internal/points"
 	"estateclub/internal/redeem"
 	"estateclub/internal/request"
@@ -16,6 +17,7 @@ import (
 
 // copier reads one member's rows of the club's own tables for a copy.
 type copier struct {
+	keys *pii.Keys
 	ctx  context.Context
 	tx   *db.Tx
 	id   int64
@@ -181,12 +183,17 @@ func (c copier) requests() (Sheet, error) {
 	l := c.lang
 	return c.sheet(tr(l, "诉求", "Requests"), heads(l, "编号|Number", "类型|Kind", "类别|Subkind", "渠道|Channel", "内容|Text",
 		"状态|Status", "提交时间|Submitted", "关闭时间|Closed"),
-		`SELECT COALESCE(no, ''), kind, subkind, channel, text, status, created_at, closed_at FROM requests WHERE member_id = ? ORDER BY id`,
+		`SELECT COALESCE(no, ''), kind, subkind, channel, id, text, text_enc, status, created_at, closed_at FROM requests WHERE member_id = ? ORDER BY id`,
 		func(r *sql.Rows) ([]string, error) {
 			var no, kind, sub, channel, text, status string
+			var id int64
+			var enc []byte
 			var at time.Time
 			var closed *time.Time
-			err := r.Scan(&no, &kind, &sub, &channel, &text, &status, &at, &closed)
+			err := r.Scan(&no, &kind, &sub, &channel, &id, &text, &enc, &status, &at, &closed)
+			if err == nil {
+				text, err = request.OpenText(c.keys, id, text, enc)
+			}
 			return []string{no, request.Kind(kind).Label(l), request.Subkind(sub).Label(l), request.Channel(channel).Label(l), text,
 				request.Status(status).Label(l), when(&at), when(closed)}, err
 		})

@@ -144,7 +144,7 @@ func eraseRequests(ctx context.Context, tx *db.Tx, sub *subject) error {
 	}
 	ids, args := in(sub.reqs)
 	return exec(ctx, tx,
-		st("UPDATE requests SET text = '' WHERE id IN "+ids, args...),
+		st("UPDATE requests SET text = '', text_enc = NULL WHERE id IN "+ids, args...),
 		st("DELETE FROM request_photos WHERE request_id IN "+ids, args...),
 		st("UPDATE request_events SET note = '' WHERE note <> '' AND request_id IN "+ids, args...),
 	)

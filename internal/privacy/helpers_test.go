@@ -48,7 +48,7 @@ func mustFixture(t *testing.T, e *testfix.Env) *fixture {
 	f.leads = &lead.Service{DB: e.DB, Keys: e.Keys, Members: e.Members, Points: e.Points}
 	f.cards = &card.Service{DB: e.DB, Secret: bytes.Repeat([]byte{9}, 32)}
 	f.redeem = &redeem.Service{DB: e.DB, Points: e.Points}
-	f.requests = &request.Service{DB: e.DB}
+	f.requests = &request.Service{DB: e.DB, Keys: e.Keys}
 	f.sms = &sms.Service{DB: e.DB, Keys: e.Keys}
 	f.portal = &memberauth.Service{DB: e.DB, Keys: e.Keys, SMS: f.sms, Members: e.Members}
 	w := e.Staff(t, "wang", auth.SalesConsultant, "SH-PD")

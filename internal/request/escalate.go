@@ -47,7 +47,7 @@ func (s *Service) escalate(ctx context.Context, cal Calendar, id int64) (int, er
 	made := 0
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		made = 0
-		r, err := get(ctx, tx, id)
+		r, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
 		}

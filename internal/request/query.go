@@ -9,13 +9,14 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
+	"estateclub/internal/pii"
 )
 
 const requestColumns = `r.id, COALESCE(r.no, ''), r.member_id, r.node_path, r.project_path, COALESCE(pn.name, ''),
 	r.kind, r.subkind, r.channel, r.text, r.status,
 	r.department_id, COALESCE(d.name, ''), COALESCE(d.name_en, ''), r.assignee_id, COALESCE(st.name, ''),
 	r.respond_due_at, r.due_at, r.responded_at, r.resolved_at, r.paused_at, r.escalation, r.reopened, r.merged_into,
-	r.topic, r.rating, r.flagged, COALESCE(ap.name, ''), r.copy_file_id, r.version, r.created_at, r.updated_at, r.closed_at`
+	r.topic, r.rating, r.flagged, COALESCE(ap.name, ''), r.copy_file_id, r.version, r.created_at, r.updated_at, r.closed_at, r.text_enc`
 
 const requestFrom = ` FROM requests r LEFT JOIN staff st ON st.id = r.assignee_id
 	LEFT JOIN request_departments d ON d.id = r.department_id LEFT JOIN staff ap ON ap.id = r.approved_by
@@ -27,7 +28,7 @@ func scan(sc interface{ Scan(...any) error }) (*Request, error) {
 	err := sc.Scan(&r.ID, &r.No, &r.MemberID, &r.NodePath, &r.ProjectPath, &r.ProjectName, &r.Kind, &r.Subkind, &r.Channel, &r.Text, &r.Status,
 		&r.DepartmentID, &r.Department, &deptEN, &r.AssigneeID, &r.Assignee,
 		&r.RespondDueAt, &r.DueAt, &r.RespondedAt, &r.ResolvedAt, &r.PausedAt, &r.Escalation, &r.Reopened, &r.MergedInto,
-		&r.Topic, &r.Rating, &r.Flagged, &r.ApprovedBy, &r.CopyFileID, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt)
+		&r.Topic, &r.Rating, &r.Flagged, &r.ApprovedBy, &r.CopyFileID, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt, &r.textEnc)
 	if isNoRows(err) {
 		return nil, apperr.NotFoundf("诉求", "request")
 	}
@@ -36,10 +37,13 @@ func scan(sc interface{ Scan(...any) error }) (*Request, error) {
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// get reads a request with its photos and history.
-func get(ctx context.Context, tx *db.Tx, id int64) (*Request, error) {
+// get reads a request with its photos and history, its text opened.
+func (s *Service) get(ctx context.Context, tx *db.Tx, id int64) (*Request, error) {
 	r, err := scan(tx.QueryRow(ctx, "SELECT "+requestColumns+requestFrom+" WHERE r.id = ?", id))
 	if err != nil {
+		return nil, err
+	}
+	if err := s.openText(r); err != nil {
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, "SELECT id, name, content_type, size FROM request_photos WHERE request_id = ? ORDER BY id", id)
@@ -81,7 +85,7 @@ func get(ctx context.Context, tx *db.Tx, id int64) (*Request, error) {
 func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
 	var r *Request
 	err := s.DB.View(ctx, func(tx *db.Tx) (err error) {
-		if r, err = get(ctx, tx, id); err != nil {
+		if r, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
 		r.Messages, err = s.messages(ctx, tx, id, true)
@@ -98,7 +102,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
 func (s *Service) GetForMember(ctx context.Context, id, memberID int64) (*Request, error) {
 	var r *Request
 	err := s.DB.View(ctx, func(tx *db.Tx) (err error) {
-		if r, err = get(ctx, tx, id); err != nil {
+		if r, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
 		if r.MemberID != memberID {
@@ -140,17 +144,41 @@ func (s *Service) messages(ctx context.Context, tx *db.Tx, id int64, internal bo
 	return out, rows.Err()
 }
 
-// Photo returns a request's photo.
+// Photo returns a request's photo, opened.
 func (s *Service) Photo(ctx context.Context, requestID, photoID int64) (name, contentType string, data []byte, err error) {
 	err = s.DB.View(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, "SELECT name, content_type, data FROM request_photos WHERE id = ? AND request_id = ?", photoID, requestID).
-			Scan(&name, &contentType, &data)
+		var sealed bool
+		err := tx.QueryRow(ctx, "SELECT name, content_type, data, sealed FROM request_photos WHERE id = ? AND request_id = ?", photoID, requestID).
+			Scan(&name, &contentType, &data, &sealed)
 		if isNoRows(err) {
 			return apperr.NotFoundf("照片", "photo")
+		}
+		if err == nil && sealed {
+			var plain string
+			plain, err = s.Keys.Open(data, photoAAD(photoID))
+			data = []byte(plain)
 		}
 		return err
 	})
 	return name, contentType, data, err
+}
+
+func textAAD(id int64) string  { return pii.AAD("requests.text", id) }
+func photoAAD(id int64) string { return pii.AAD("request_photos.data", id) }
+
+// OpenText is a request's text from its columns: the sealed one, or the
+// clear one of a row written before texts were sealed.
+func OpenText(keys *pii.Keys, id int64, text string, enc []byte) (string, error) {
+	if enc == nil {
+		return text, nil
+	}
+	return keys.Open(enc, textAAD(id))
+}
+
+func (s *Service) openText(r *Request) (err error) {
+	r.Text, err = OpenText(s.Keys, r.ID, r.Text, r.textEnc)
+	r.textEnc = nil
+	return err
 }
 
 // ForMember lists a member's requests, newest first, without photos and
@@ -254,6 +282,9 @@ func (s *Service) list(ctx context.Context, where string, args []any, offset, li
 		for rows.Next() {
 			r, err := scan(rows)
 			if err != nil {
+				return err
+			}
+			if err := s.openText(r); err != nil {
 				return err
 			}
 			out = append(out, *r)

@@ -160,6 +160,7 @@ type Request struct {
 	Photos       []Photo    `json:"photos,omitempty"`   // filled by Get
 	Events       []Event    `json:"events,omitempty"`   // filled by Get
 	Messages     []Message  `json:"messages,omitempty"` // filled by Get: for a member, replies only
+	textEnc      []byte
 }
 
 // Late reports whether the request is past a due time at now: its first

@@ -41,7 +41,7 @@ func mustFixture(t *testing.T, d *db.DB) *fixture {
 		}
 		return m
 	}
-	return &fixture{d: d, svc: &request.Service{DB: d}, sh: enrol("SH", "13812345678"), hz: enrol("HZ", "13900001111")}
+	return &fixture{d: d, svc: &request.Service{DB: d, Keys: e.Keys}, sh: enrol("SH", "13812345678"), hz: enrol("HZ", "13900001111")}
 }
 
 // memberCtx acts as a member in the portal.

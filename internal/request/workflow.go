@@ -92,7 +92,7 @@ func (s *Service) step(ctx context.Context, id int64, within *Scope, fn func(tx 
 			}
 			return err
 		}
-		before, err := get(ctx, tx, id)
+		before, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (s *Service) step(ctx context.Context, id int64, within *Scope, fn func(tx 
 		if err := addEvent(ctx, tx, id, action, note); err != nil {
 			return err
 		}
-		if out, err = get(ctx, tx, id); err != nil {
+		if out, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "request." + action, ObjectType: "request", ObjectID: id,
@@ -584,7 +584,7 @@ func (s *Service) Merge(ctx context.Context, id, into, staffID int64, within *Sc
 	}
 	var target *Request
 	err := s.DB.View(ctx, func(tx *db.Tx) (err error) {
-		target, err = get(ctx, tx, into)
+		target, err = s.get(ctx, tx, into)
 		return err
 	})
 	if err != nil || !within.Allows(target) {
@@ -619,7 +619,7 @@ func (s *Service) Rate(ctx context.Context, tx *db.Tx, id int64, rating int) err
 	if rating < 1 || rating > 5 {
 		return apperr.Field("rating", "评分须为 1–5", "the rating is 1–5")
 	}
-	r, err := get(ctx, tx, id)
+	r, err := s.get(ctx, tx, id)
 	if err != nil {
 		return err
 	}

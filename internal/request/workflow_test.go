@@ -1,6 +1,7 @@
 package request_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -363,5 +364,52 @@ func TestEscalationOncePerLevel(t *testing.T) {
 		// Too late for the member to reopen.
 		_, err := f.svc.Reopen(ctx, r.ID, f.member, "还是不亮", nil)
 		testfix.WantCode(t, err, apperr.Conflict)
+	}, testfix.WithClock(monday))
+}
+
+func TestTextsAndPhotosSealed(t *testing.T) {
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		f := newFlow(t, e)
+		photo := pngBytes(t)
+		r, err := f.svc.Submit(context.Background(), request.NewRequest{MemberID: f.member, Kind: request.Complaint,
+			Subkind: request.SubProperty, Text: "我家住 5 栋 803，阳台渗水。", Photo: photo, PhotoName: "a.png"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testfix.ScanForPII(t, e.DB, "5 栋 803", string(photo[8:40]))
+		got, err := f.svc.Get(context.Background(), r.ID)
+		if err != nil || got.Text != "我家住 5 栋 803，阳台渗水。" {
+			t.Fatalf("opened text %q, %v", got.Text, err)
+		}
+		_, _, data, err := f.svc.Photo(context.Background(), r.ID, got.Photos[0].ID)
+		if err != nil || !bytes.Equal(data, photo) {
+			t.Fatalf("opened photo: %v", err)
+		}
+		// A row written before sealing is sealed by the periodic job, once.
+		if err := e.DB.Update(context.Background(), func(tx *db.Tx) error {
+			if _, err := tx.Exec(context.Background(), "UPDATE requests SET text = ?, text_enc = NULL WHERE id = ?", "旧的明文诉求 12 号楼", r.ID); err != nil {
+				return err
+			}
+			_, err := tx.Exec(context.Background(), "UPDATE request_photos SET data = ?, sealed = ? WHERE request_id = ?", photo, false, r.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.svc.Get(context.Background(), r.ID); got.Text != "旧的明文诉求 12 号楼" {
+			t.Fatalf("legacy text read as %q", got.Text)
+		}
+		if n, err := f.svc.SealLegacy(context.Background()); err != nil || n != 2 {
+			t.Fatalf("sealed %d, %v", n, err)
+		}
+		if n, err := f.svc.SealLegacy(context.Background()); err != nil || n != 0 {
+			t.Fatalf("sealed again %d, %v", n, err)
+		}
+		testfix.ScanForPII(t, e.DB, "旧的明文诉求", string(photo[8:40]))
+		if got, _ := f.svc.Get(context.Background(), r.ID); got.Text != "旧的明文诉求 12 号楼" {
+			t.Fatalf("sealed legacy text read as %q", got.Text)
+		}
+		if _, _, data, err := f.svc.Photo(context.Background(), r.ID, got.Photos[0].ID); err != nil || !bytes.Equal(data, photo) {
+			t.Fatalf("sealed legacy photo: %v", err)
+		}
 	}, testfix.WithClock(monday))
 }

@@ -70,6 +70,11 @@ func List(d Deps) []jobs.Periodic {
 				n, err := d.Requests.Escalate(ctx)
 				return int64(n), err
 			}},
+		{Name: "request.seal_legacy", ZH: "加密早期以明文保存的诉求内容和照片", EN: "Seal request texts and photos stored in clear before sealing",
+			When: jobs.Every(housekeeping), Run: func(ctx context.Context) (int64, error) {
+				n, err := d.Requests.SealLegacy(ctx)
+				return int64(n), err
+			}},
 		{Name: "request.close_resolved", ZH: "自动关闭会员未确认的已办结诉求", EN: "Close resolved requests the member has not confirmed",
 			When: jobs.Daily(3, 0, d.Zone), Run: func(ctx context.Context) (int64, error) {
 				n, err := d.Requests.CloseResolved(ctx)
