@@ -98,7 +98,7 @@ func checkDays(days []Day, where place) ([]Day, error) {
 		switch {
 		case name == "":
 			return nil, fail("name", fmt.Sprintf("请填写 %s 的名称，如 国庆节 或 国庆节调休", date),
-				fmt.Sprintf("enter a name for %s, such as 国庆节 (National Day)", date))
+				fmt.Sprintf("enter a name for %s, such as National Day", date))
 		case utf8.RuneCountInString(name) > MaxNameLen:
 			return nil, fail("name", fmt.Sprintf("%s 的名称不能超过 %d 个字", date, MaxNameLen),
 				fmt.Sprintf("the name of %s may have at most %d characters", date, MaxNameLen))

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/calendar"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/filestore"
@@ -83,6 +84,9 @@ type Server struct {
 	Mux        *http.ServeMux
 	metrics    *metrics
 	started    time.Time
+
+	// Calendar is the working-day calendar (工作日历) due times count on.
+	Calendar *calendar.Service
 }
 
 // New wires the server. It fails if a template or message catalogue is broken.
@@ -119,6 +123,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Requests = &request.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
+	s.Calendar = &calendar.Service{DB: d}
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime
