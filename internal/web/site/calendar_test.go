@@ -248,7 +248,9 @@ func TestCalendarAPI(t *testing.T) {
 	})
 }
 
-func testDay(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 10, 0, 0, 0, calendar.China) }
+func testDay(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 10, 0, 0, 0, calendar.China)
+}
 
 // specCalendar calls every calendar operation against the document.
 func specCalendar(t *testing.T, e *testEnv, v *specValidator) {
