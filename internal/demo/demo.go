@@ -1,7 +1,8 @@
 // Package demo fills an empty database with a realistic demonstration
 // club: one group, two regions, four city companies, eight projects, a
 // staff member for every role, members and their membership cards, a
-// year of points and a redemption catalogue with its orders.
+// year of points and a redemption catalogue with its orders, and the
+// working-day calendar of 2026 and 2027.
 package demo
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
+	"estateclub/internal/calendar"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/member"
@@ -110,6 +112,7 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys, progress func(Step)) (b
 		fn   func() error
 	}{
 		{"org", func() error { return seedOrg(ctx, d) }},
+		{"calendar", func() error { return calendar.SeedChina(ctx, &calendar.Service{DB: d}) }},
 		{"members", func() error { return seedMembers(ctx, d, ms) }},
 		{"cards", func() error { return seedCards(ctx, d, cs) }},
 		{"points", func() error { return seedPoints(ctx, d, ms) }},

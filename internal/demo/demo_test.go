@@ -72,6 +72,11 @@ func TestSeedCards(t *testing.T) {
 			t.Errorf("no demo card is %s", what)
 		}
 	}
+	for year, want := range map[string]int{"2026": 39, "2027": 34} {
+		if n := count("SELECT count(*) FROM work_calendar WHERE day LIKE '" + year + "-%'"); n != want {
+			t.Errorf("the demo calendar has %d days of %s, want %d", n, year, want)
+		}
+	}
 	if seeded, err := Seed(ctx, d, keys, nil); err != nil || seeded {
 		t.Errorf("a second Seed = %v, %v; want nothing done", seeded, err)
 	}

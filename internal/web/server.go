@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/calendar"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
 	"estateclub/internal/filestore"
@@ -87,6 +88,9 @@ type Server struct {
 	Mux        *http.ServeMux
 	metrics    *metrics
 	started    time.Time
+
+	// Calendar is the working-day calendar (工作日历) due times count on.
+	Calendar *calendar.Service
 }
 
 // New wires the server. It fails if a template or message catalogue is broken.
@@ -126,6 +130,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.Requests.Privacy = s.Privacy
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
+	s.Calendar = &calendar.Service{DB: d}
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime

@@ -134,6 +134,12 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /api/v1/leads/{lead}/deals", auth.LeadWrite, on(h, h.ScopedLead, h.leadDeal))
 	t.Add("POST /api/v1/leads/{lead}/claims", auth.LeadWrite, on(h, h.ScopedLead, h.leadFileClaim))
 	t.Add("POST /api/v1/leads/{lead}/pool-claim", auth.LeadWrite, on(h, h.ScopedLead, h.leadPoolClaim))
+	// The working-day calendar (工作日历).
+	t.Add("GET /api/v1/calendar/hours", auth.Authenticated, do(h, h.calendarHoursGet))
+	t.Add("PUT /api/v1/calendar/hours", auth.SettingsWrite, on(h, h.AuthorizeGroup, h.calendarHoursPut))
+	t.Add("DELETE /api/v1/calendar/days/{date}", auth.SettingsWrite, on(h, h.AuthorizeGroup, h.calendarDelete))
+	t.Add("GET /api/v1/calendar/{year}", auth.Authenticated, do(h, h.calendarGet))
+	t.Add("PUT /api/v1/calendar/{year}", auth.SettingsWrite, on(h, h.AuthorizeGroup, h.calendarPut))
 	return t.Routes()
 }
 

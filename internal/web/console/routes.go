@@ -142,6 +142,13 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /leads/{lead}/claims", auth.LeadWrite, h.leadFileClaim)
 	t.Add("POST /leads/{lead}/pool-claim", auth.LeadWrite, h.leadPoolClaim)
 	t.Add("GET /sms/outbox", auth.AuditRead, h.smsOutbox)
+	// The working-day calendar (工作日历): everyone reads it, the admin edits it.
+	t.Add("GET /calendar", auth.Authenticated, h.calendarShow)
+	t.Add("GET /calendar/export", auth.Authenticated, h.calendarExport)
+	t.Add("POST /calendar/days", auth.SettingsWrite, h.calendarSetDay)
+	t.Add("POST /calendar/days/{date}/delete", auth.SettingsWrite, h.calendarDeleteDay)
+	t.Add("POST /calendar/hours", auth.SettingsWrite, h.calendarHours)
+	t.Add("POST /calendar/import", auth.SettingsWrite, h.calendarImport)
 	return t.Routes()
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/calendar"
 	"estateclub/internal/db"
 	"estateclub/internal/jobs"
 	"estateclub/internal/lead"
@@ -76,6 +77,15 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	// Tier settings belong to the group: see groupWide.
 	"tier": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "silver" },
 	"task": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "points.report_rollup" },
+	// The working-day calendar belongs to the group: see groupWideRoutes.
+	"year": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "2026" },
+	"date": func(t *testing.T, e *testEnv, _ *auth.Staff, _ walkScope) string {
+		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
+		if err := e.srv.Calendar.SetDays(ctx, []calendar.Day{{Date: "2026-10-01", Kind: calendar.Holiday, Name: "国庆节"}}); err != nil {
+			t.Fatal(err)
+		}
+		return "2026-10-01"
+	},
 	"change": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		m := mustFixtureMember(t, e, sc.node)
 		ctx := db.WithActor(context.Background(), db.Actor{Kind: "staff", Login: "fixture"})
@@ -280,7 +290,14 @@ func mustFixtureLead(t *testing.T, e *testEnv, sc walkScope) *lead.Lead {
 var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period",
 	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs",
 	"POST /redeem/settings", "PUT /api/v1/redeem/settings", "GET /sms/outbox", "GET /settings", "POST /settings",
-	"GET /schedule", "POST /schedule/{task}/run"}
+	"GET /schedule", "POST /schedule/{task}/run",
+	"POST /calendar/days", "POST /calendar/days/{date}/delete", "POST /calendar/hours", "POST /calendar/import",
+	"PUT /api/v1/calendar/hours", "DELETE /api/v1/calendar/days/{date}", "PUT /api/v1/calendar/{year}"}
+
+// unscopedValueRoutes have path values that name no object of the tree
+// (a year of the working-day calendar): every caller with the permission
+// reads the same thing, so there is nothing out of scope to refuse.
+var unscopedValueRoutes = []string{"GET /api/v1/calendar/{year}"}
 
 // groupWide reports whether rt acts on an object that belongs to the group
 // as a whole (tier settings, card designs): out of every city's scope.
@@ -523,7 +540,7 @@ func TestPermissionWalk(t *testing.T) {
 						if rt.Surface == web.API {
 							checkInScope(t, who+" (bearer)", role, rt, call(t, e, bearer, rt, st, in))
 						}
-						if len(routeParams(rt.Path)) == 0 {
+						if len(routeParams(rt.Path)) == 0 || slices.Contains(unscopedValueRoutes, rt.Pattern()) {
 							continue
 						}
 						// The permission is checked before the scope: a role
