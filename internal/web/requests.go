@@ -67,3 +67,12 @@ func (s *Server) textMember(ctx context.Context, memberID int64, text string) {
 		s.Log.Warn("text member", "member", memberID, "err", err)
 	}
 }
+
+// workCalendar is the working-day calendar request due times count on.
+func (s *Server) workCalendar(ctx context.Context) (request.Calendar, error) {
+	c, err := s.Calendar.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -125,12 +125,12 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.SMS = &sms.Service{DB: d, Keys: cfg.Keys, Provider: provider}
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
-	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember}
+	s.Calendar = &calendar.Service{DB: d}
+	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember, Calendar: s.workCalendar}
 	s.Privacy = &privacy.Service{DB: d, Keys: cfg.Keys, Files: s.Jobs.Files, Areas: []privacy.Area{request.Messages{S: s.Requests}}}
 	s.Requests.Privacy = s.Privacy
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
-	s.Calendar = &calendar.Service{DB: d}
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime
