@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
 	"estateclub/internal/db"
 )
 
@@ -256,6 +257,22 @@ func (s *Service) Report(ctx context.Context, f ReportFilter) (*Report, error) {
 		rep.Trend = append(rep.Trend, m)
 	}
 	return rep, nil
+}
+
+// ReportExported records in the audit log that the report of f left as a
+// file.
+func (s *Service) ReportExported(ctx context.Context, f ReportFilter) error {
+	node := f.Node
+	if node == "" {
+		node = "/1/"
+		if f.Scope != nil && len(f.Scope.All)+len(f.Scope.Property) == 1 {
+			node = append(slices.Clone(f.Scope.All), f.Scope.Property...)[0]
+		}
+	}
+	return s.DB.Update(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, audit.Change{Action: "request.report_export", ObjectType: "request", NodePath: node,
+			Summary: "导出诉求月报 " + f.Month, After: map[string]string{"month": f.Month}})
+	})
 }
 
 // reportRequests reads the requests that may count in the months from
