@@ -134,6 +134,8 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /api/v1/leads/{lead}/deals", auth.LeadWrite, on(h, h.ScopedLead, h.leadDeal))
 	t.Add("POST /api/v1/leads/{lead}/claims", auth.LeadWrite, on(h, h.ScopedLead, h.leadFileClaim))
 	t.Add("POST /api/v1/leads/{lead}/pool-claim", auth.LeadWrite, on(h, h.ScopedLead, h.leadPoolClaim))
+	// Requests: the monthly report (诉求月报).
+	t.Add("GET /api/v1/requests/report", auth.RequestRead, do(h, h.requestReport))
 	return t.Routes()
 }
 

@@ -142,6 +142,9 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /leads/{lead}/claims", auth.LeadWrite, h.leadFileClaim)
 	t.Add("POST /leads/{lead}/pool-claim", auth.LeadWrite, h.leadPoolClaim)
 	t.Add("GET /sms/outbox", auth.AuditRead, h.smsOutbox)
+	// Requests: the monthly report (诉求月报), for whoever may see requests.
+	t.Add("GET /requests/report", auth.RequestRead, h.requestReport)
+	t.Add("GET /requests/report/export", auth.RequestRead, h.requestReportExport)
 	return t.Routes()
 }
 
