@@ -147,7 +147,9 @@ func (w *reqWorld) setUp(ctx context.Context) error {
 	}
 	node := func(code string) (int64, error) {
 		var id int64
-		err := w.d.View(ctx, func(tx *db.Tx) error { return tx.QueryRow(ctx, "SELECT id FROM org_nodes WHERE code = ?", code).Scan(&id) })
+		err := w.d.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, "SELECT id FROM org_nodes WHERE code = ?", code).Scan(&id)
+		})
 		return id, err
 	}
 	dept := func(nodeID int64, code string, staff ...string) (int64, error) {

@@ -69,7 +69,10 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 				Channel: request.Phone, Text: c.topic.text})
 			return err
 		})
-		at(1, func() error { _, err := svc.Merge(c.staffCtx(c.handler), dup.ID, c.r.ID, c.handler.ID, nil); return err })
+		at(1, func() error {
+			_, err := svc.Merge(c.staffCtx(c.handler), dup.ID, c.r.ID, c.handler.ID, nil)
+			return err
+		})
 	}
 	h := p.respond
 	at(h-0.2, func() (err error) {
@@ -81,7 +84,9 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 		_, err = svc.Take(c.staffCtx(c.handler), c.r.ID, c.handler.ID, nil)
 		return err
 	})
-	at(h, func() error { return c.reply("您好，您反映的问题已收到，我们正在安排处理，请留意后续回复。", false, false) })
+	at(h, func() error {
+		return c.reply("您好，您反映的问题已收到，我们正在安排处理，请留意后续回复。", false, false)
+	})
 	if p.note {
 		at(h+0.5, func() error { return c.reply("已联系现场负责人，约定明天上门查看。", true, false) })
 	}
@@ -102,7 +107,9 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 	}
 	if p.wait != 0 {
 		h += 0.8
-		at(h, func() error { return c.reply("为便于处理，请补充具体楼栋、房号以及方便上门的时间。", false, true) })
+		at(h, func() error {
+			return c.reply("为便于处理，请补充具体楼栋、房号以及方便上门的时间。", false, true)
+		})
 		if p.wait > 0 {
 			h += p.wait
 			at(h, func() error {

@@ -50,21 +50,21 @@ func TestDemoRequests(t *testing.T) {
 		}
 	}
 	for what, q := range map[string]string{
-		"escalated once":      "SELECT count(*) FROM requests WHERE escalation = 1",
-		"escalated twice":     "SELECT count(*) FROM requests WHERE escalation = 2",
-		"reopened":            "SELECT count(*) FROM requests WHERE reopened > 0",
-		"merged":              "SELECT count(*) FROM requests WHERE merged_into IS NOT NULL",
-		"flagged":             "SELECT count(*) FROM requests WHERE flagged",
-		"rated":               "SELECT count(*) FROM requests WHERE rating IS NOT NULL",
-		"transferred":         "SELECT count(*) FROM request_events WHERE action = 'transferred'",
-		"waiting, answered":   "SELECT count(*) FROM request_events WHERE action = 'member_replied'",
-		"confirmed":           "SELECT count(*) FROM request_events WHERE action = 'confirmed'",
-		"closed by the job":   "SELECT count(*) FROM request_events WHERE action = 'auto_closed'",
-		"internal notes":      "SELECT count(*) FROM request_messages WHERE internal",
-		"overdue now":         "SELECT count(*) FROM requests r WHERE " + request.OverdueSQL,
-		"departments":         "SELECT count(*) FROM request_departments",
-		"routed to property":  "SELECT count(*) FROM requests r JOIN request_departments d ON d.id = r.department_id WHERE d.code = 'property'",
-		"a year back":         "SELECT count(*) FROM requests WHERE created_at < ?",
+		"escalated once":     "SELECT count(*) FROM requests WHERE escalation = 1",
+		"escalated twice":    "SELECT count(*) FROM requests WHERE escalation = 2",
+		"reopened":           "SELECT count(*) FROM requests WHERE reopened > 0",
+		"merged":             "SELECT count(*) FROM requests WHERE merged_into IS NOT NULL",
+		"flagged":            "SELECT count(*) FROM requests WHERE flagged",
+		"rated":              "SELECT count(*) FROM requests WHERE rating IS NOT NULL",
+		"transferred":        "SELECT count(*) FROM request_events WHERE action = 'transferred'",
+		"waiting, answered":  "SELECT count(*) FROM request_events WHERE action = 'member_replied'",
+		"confirmed":          "SELECT count(*) FROM request_events WHERE action = 'confirmed'",
+		"closed by the job":  "SELECT count(*) FROM request_events WHERE action = 'auto_closed'",
+		"internal notes":     "SELECT count(*) FROM request_messages WHERE internal",
+		"overdue now":        "SELECT count(*) FROM requests r WHERE " + request.OverdueSQL,
+		"departments":        "SELECT count(*) FROM request_departments",
+		"routed to property": "SELECT count(*) FROM requests r JOIN request_departments d ON d.id = r.department_id WHERE d.code = 'property'",
+		"a year back":        "SELECT count(*) FROM requests WHERE created_at < ?",
 	} {
 		var n int
 		if what == "a year back" {
