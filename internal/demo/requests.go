@@ -83,7 +83,7 @@ type reqWorld struct {
 	staff   map[string]*auth.Staff
 	depts   map[int64]*reqDept
 	byCity  map[string]map[string]int64 // city → department code → id
-	members map[string][]int64          // project or city code → active members
+	members map[string][]reqMember      // project or city code → active members
 	rng     *rand.Rand
 }
 
@@ -216,24 +216,30 @@ func (w *reqWorld) setUp(ctx context.Context) error {
 	return nil
 }
 
-// loadMembers reads up to 40 active members of each project and city.
+// reqMember is a member who may file requests from the day they joined.
+type reqMember struct {
+	id     int64
+	joined time.Time
+}
+
+// loadMembers reads up to 60 active members of each project and city.
 func (w *reqWorld) loadMembers(ctx context.Context) error {
-	w.members = map[string][]int64{}
+	w.members = map[string][]reqMember{}
 	return w.d.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT n.code, m.id FROM members m JOIN org_nodes n ON n.path = m.node_path
-			WHERE m.status = 'active' ORDER BY m.id`)
+		rows, err := tx.Query(ctx, `SELECT n.code, m.id, m.joined_at FROM members m JOIN org_nodes n ON n.path = m.node_path
+			WHERE m.status = 'active' AND m.joined_at IS NOT NULL ORDER BY m.id`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var code string
-			var id int64
-			if err := rows.Scan(&code, &id); err != nil {
+			var m reqMember
+			if err := rows.Scan(&code, &m.id, &m.joined); err != nil {
 				return err
 			}
-			if len(w.members[code]) < 40 {
-				w.members[code] = append(w.members[code], id)
+			if len(w.members[code]) < 60 {
+				w.members[code] = append(w.members[code], m)
 			}
 		}
 		return rows.Err()

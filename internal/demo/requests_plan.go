@@ -63,7 +63,7 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 	})
 	if p.dup {
 		var dup *request.Request
-		other := c.w.pick(c.project)
+		other := c.w.pick(c.project, t0)
 		at(0.5, func() (err error) {
 			dup, err = svc.Submit(c.memberCtx(other), request.NewRequest{MemberID: other, Kind: c.topic.kind, Subkind: c.topic.sub,
 				Channel: request.Phone, Text: c.topic.text})
@@ -171,8 +171,18 @@ func (w *reqWorld) handlerOf(r *request.Request, city string) *auth.Staff {
 	return w.staff["brand"]
 }
 
-// pick is a member of a project or city.
-func (w *reqWorld) pick(code string) int64 {
+// pick is a member of a project or city who had joined by t (any member
+// of it when none had).
+func (w *reqWorld) pick(code string, t time.Time) int64 {
 	ms := w.members[code]
-	return ms[w.rng.IntN(len(ms))]
+	var by []int64
+	for _, m := range ms {
+		if m.joined.Before(t) {
+			by = append(by, m.id)
+		}
+	}
+	if len(by) == 0 {
+		return ms[w.rng.IntN(len(ms))].id
+	}
+	return by[w.rng.IntN(len(by))]
 }

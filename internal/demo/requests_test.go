@@ -93,6 +93,11 @@ func TestDemoRequests(t *testing.T) {
 	if n := count("SELECT count(*) FROM request_events e JOIN requests r ON r.id = e.request_id WHERE e.at < r.created_at OR e.at > ?", time.Now()); n != 0 {
 		t.Errorf("%d history lines outside their request's life", n)
 	}
+	// Members file requests once they have joined (the portal's member, who
+	// joined lately, aside).
+	if n := count("SELECT count(*) FROM requests r JOIN members m ON m.id = r.member_id WHERE r.created_at < m.joined_at AND m.id <> ?", m.ID); n > 3 {
+		t.Errorf("%d requests from members who had not joined yet", n)
+	}
 	// Last month's report has figures for every column.
 	svc := &request.Service{DB: d, Keys: keys}
 	last := time.Now().AddDate(0, -1, 0)

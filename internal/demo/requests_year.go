@@ -27,7 +27,7 @@ func (w *reqWorld) plan(ctx context.Context, now time.Time, portal int64) []reqS
 	}
 	random := func(t0 time.Time) {
 		code := w.place()
-		add(t0, code, w.pick(code), w.topicAt(t0), w.randomPlan())
+		add(t0, code, w.pick(code, t0), w.topicAt(t0), w.randomPlan())
 	}
 	for i := range reqYear {
 		t0 := start.Add(time.Duration(i) * 365 * 24 * time.Hour / reqYear)
@@ -47,9 +47,9 @@ func (w *reqWorld) plan(ctx context.Context, now time.Time, portal int64) []reqS
 	}
 	// Left alone: a property complaint for three days (escalated twice), a
 	// correction since yesterday (once), a suggestion nobody took yet.
-	add(now.Add(-75*time.Hour), "SH-MH", w.pick("SH-MH"), topic(request.SubProperty, "电梯故障"), reqPlan{respond: 200, resolve: 10})
-	add(now.Add(-20*time.Hour), "HZ-XH", w.pick("HZ-XH"), topic(request.SubPoints, "积分未到账"), reqPlan{respond: 200, resolve: 10})
-	add(now.Add(-5*time.Hour), "GZ-TH", w.pick("GZ-TH"), topic(request.SubOther, ""), reqPlan{respond: 20, resolve: 30})
+	add(now.Add(-75*time.Hour), "SH-MH", w.pick("SH-MH", now.Add(-75*time.Hour)), topic(request.SubProperty, "电梯故障"), reqPlan{respond: 200, resolve: 10})
+	add(now.Add(-20*time.Hour), "HZ-XH", w.pick("HZ-XH", now.Add(-20*time.Hour)), topic(request.SubPoints, "积分未到账"), reqPlan{respond: 200, resolve: 10})
+	add(now.Add(-5*time.Hour), "GZ-TH", w.pick("GZ-TH", now.Add(-5*time.Hour)), topic(request.SubOther, ""), reqPlan{respond: 20, resolve: 30})
 	// The portal's member: a leak fixed in the summer, a suggestion waiting
 	// for her answer, a complaint resolved yesterday she may confirm or reopen.
 	add(now.AddDate(0, 0, -60), "SH-PD", portal, topic(request.SubProperty, "漏水"), reqPlan{respond: 1, note: true, resolve: 20, confirm: 6, rate: 5})
