@@ -242,8 +242,11 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 				return err
 			}
 		}
+		// The audit log keeps the request's state, never the member's words.
+		after := brief(r)
+		after["kind"], after["subkind"], after["channel"] = r.Kind, r.Subkind, r.Channel
 		return audit.Record(ctx, tx, audit.Change{Action: "request.submit", ObjectType: "request", ObjectID: id, NodePath: nodePath,
-			Summary: "提交诉求 " + r.No + " " + r.Kind.Label("") + "/" + r.Subkind.Label(""), After: r})
+			Summary: "提交诉求 " + r.No + " " + r.Kind.Label("") + "/" + r.Subkind.Label(""), After: after})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit request: %w", err)
