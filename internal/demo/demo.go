@@ -120,7 +120,7 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys, progress func(Step)) (b
 		{"portal member", func() error { return seedPortal(ctx, d, ms, cs) }},
 		{"dates", func() error { return backdate(ctx, d) }},
 		{"leads", func() error { return seedLeads(ctx, d, keys) }},
-		{"requests", func() error { return seedRequests(ctx, d, keys) }},
+		{"requests", func() error { return seedRequests(ctx, d, ms) }},
 	}
 	for _, s := range steps {
 		start := time.Now()

@@ -140,6 +140,8 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("DELETE /api/v1/calendar/days/{date}", auth.SettingsWrite, on(h, h.AuthorizeGroup, h.calendarDelete))
 	t.Add("GET /api/v1/calendar/{year}", auth.Authenticated, do(h, h.calendarGet))
 	t.Add("PUT /api/v1/calendar/{year}", auth.SettingsWrite, on(h, h.AuthorizeGroup, h.calendarPut))
+	// Requests: the monthly report (诉求月报).
+	t.Add("GET /api/v1/requests/report", auth.RequestRead, do(h, h.requestReport))
 	return t.Routes()
 }
 

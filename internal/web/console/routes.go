@@ -149,6 +149,9 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /calendar/days/{date}/delete", auth.SettingsWrite, h.calendarDeleteDay)
 	t.Add("POST /calendar/hours", auth.SettingsWrite, h.calendarHours)
 	t.Add("POST /calendar/import", auth.SettingsWrite, h.calendarImport)
+	// Requests: the monthly report (诉求月报), for whoever may see requests.
+	t.Add("GET /requests/report", auth.RequestRead, h.requestReport)
+	t.Add("GET /requests/report/export", auth.RequestRead, h.requestReportExport)
 	return t.Routes()
 }
 

@@ -136,6 +136,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "points", "system", "leads"}
 	tags = append(tags, "redeem")
 	tags = append(tags, "calendar")
+	tags = append(tags, "requests")
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -425,6 +426,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specRedeem(t, e, v, boss)
 		specLeads(t, e, v)
 		specCalendar(t, e, v)
+		specRequestReport(t, e, v, boss)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})

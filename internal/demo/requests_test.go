@@ -1,0 +1,113 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"estateclub/internal/db"
+	"estateclub/internal/db/dbtest"
+	"estateclub/internal/member"
+	"estateclub/internal/pii"
+	"estateclub/internal/request"
+)
+
+// TestDemoRequests checks the demo's year of requests: every state of the
+// queue, escalations of both levels, reopened, merged and flagged
+// requests, real histories, and a monthly report with something in it.
+func TestDemoRequests(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	keys, err := pii.NewKeys(bytes.Repeat([]byte{1}, pii.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var took time.Duration
+	if _, err := Seed(ctx, d, keys, func(s Step) {
+		if s.Name == "requests" {
+			took = s.Elapsed
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the year of requests took %v", took)
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := d.View(ctx, func(tx *db.Tx) (err error) { n, err = tx.Count(ctx, q, args...); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	total := count("SELECT count(*) FROM requests")
+	if total < 280 || total > 340 {
+		t.Errorf("%d requests, want about 300", total)
+	}
+	for _, s := range request.Statuses {
+		if n := count("SELECT count(*) FROM requests WHERE status = ?", s); n == 0 {
+			t.Errorf("no request is %s", s)
+		}
+	}
+	for what, q := range map[string]string{
+		"escalated once":     "SELECT count(*) FROM requests WHERE escalation = 1",
+		"escalated twice":    "SELECT count(*) FROM requests WHERE escalation = 2",
+		"reopened":           "SELECT count(*) FROM requests WHERE reopened > 0",
+		"merged":             "SELECT count(*) FROM requests WHERE merged_into IS NOT NULL",
+		"flagged":            "SELECT count(*) FROM requests WHERE flagged",
+		"rated":              "SELECT count(*) FROM requests WHERE rating IS NOT NULL",
+		"transferred":        "SELECT count(*) FROM request_events WHERE action = 'transferred'",
+		"waiting, answered":  "SELECT count(*) FROM request_events WHERE action = 'member_replied'",
+		"confirmed":          "SELECT count(*) FROM request_events WHERE action = 'confirmed'",
+		"closed by the job":  "SELECT count(*) FROM request_events WHERE action = 'auto_closed'",
+		"internal notes":     "SELECT count(*) FROM request_messages WHERE internal",
+		"overdue now":        "SELECT count(*) FROM requests r WHERE " + request.OverdueSQL,
+		"departments":        "SELECT count(*) FROM request_departments",
+		"routed to property": "SELECT count(*) FROM requests r JOIN request_departments d ON d.id = r.department_id WHERE d.code = 'property'",
+		"a year back":        "SELECT count(*) FROM requests WHERE created_at < ?",
+	} {
+		var n int
+		if what == "a year back" {
+			n = count(q, time.Now().AddDate(0, -11, 0))
+		} else if what == "overdue now" {
+			n = count(q, time.Now(), time.Now())
+		} else {
+			n = count(q)
+		}
+		if n == 0 {
+			t.Errorf("no requests %s", what)
+		}
+	}
+	// The portal's member has one closed, one waiting for her, one resolved.
+	ms := &member.Service{DB: d, Keys: keys}
+	m, err := ms.ByMobile(ctx, PortalMobile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []request.Status{request.Closed, request.Waiting, request.Resolved} {
+		if n := count("SELECT count(*) FROM requests WHERE member_id = ? AND status = ?", m.ID, s); n != 1 {
+			t.Errorf("the portal's member has %d requests %s", n, s)
+		}
+	}
+	// Histories run forward in time and end before now.
+	if n := count("SELECT count(*) FROM request_events e JOIN requests r ON r.id = e.request_id WHERE e.at < r.created_at OR e.at > ?", time.Now()); n != 0 {
+		t.Errorf("%d history lines outside their request's life", n)
+	}
+	// Members file requests once they have joined (the portal's member, who
+	// joined lately, aside).
+	if n := count("SELECT count(*) FROM requests r JOIN members m ON m.id = r.member_id WHERE r.created_at < m.joined_at AND m.id <> ?", m.ID); n > 3 {
+		t.Errorf("%d requests from members who had not joined yet", n)
+	}
+	// Last month's report has figures for every column.
+	svc := &request.Service{DB: d, Keys: keys}
+	last := time.Now().AddDate(0, -1, 0)
+	rep, err := svc.Report(ctx, request.ReportFilter{Month: request.MonthOf(last)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := rep.Total
+	if tl.Received < 10 || tl.Resolved < 10 || tl.AvgResponseHours == nil || tl.AvgResolveHours == nil || tl.WithinDueRate == nil ||
+		tl.AvgRating == nil || len(rep.ByDepartment) < 3 || len(rep.ByProject) < 4 || len(rep.Topics) < 5 {
+		t.Errorf("last month's report: %+v, %d departments, %d projects, %d topics", tl, len(rep.ByDepartment), len(rep.ByProject), len(rep.Topics))
+	}
+}
