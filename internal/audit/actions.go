@@ -86,7 +86,29 @@ var Actions = []string{
 	"redeem.item.delete",
 	"redeem.item.update",
 	"redeem.reject",
+	"request.assigned",
+	"request.auto_closed",
+	"request.confirmed",
+	"request.copy_ready",
+	"request.deletion_approved",
+	"request.department_save",
+	"request.escalated",
+	"request.export",
+	"request.member_replied",
+	"request.merged",
+	"request.noted",
+	"request.rated",
+	"request.reopened",
+	"request.replied",
+	"request.resolved",
+	"request.rule_delete",
+	"request.rule_save",
+	"request.sla_save",
 	"request.submit",
+	"request.taken",
+	"request.topic",
+	"request.transferred",
+	"request.waiting",
 	"staff.create",
 	"staff.locale",
 	"staff.password",
@@ -104,6 +126,10 @@ var Actions = []string{
 // suffixes listed here are every value that field takes.
 var Families = map[string][]string{
 	"points.adjust.": {"approved", "rejected"}, // points.AdjustmentStatus once decided
+	// The steps of request handling: request.Service.step records
+	// "request." and the step its caller names.
+	"request.": {"assigned", "confirmed", "copy_ready", "deletion_approved", "member_replied", "merged", "noted",
+		"reopened", "replied", "resolved", "taken", "topic", "transferred", "waiting"},
 }
 
 // Known reports whether action is one the code records.
