@@ -90,4 +90,3 @@ func (s *handler) requestExport(w http.ResponseWriter, r *http.Request) {
 	}
 	web.SendFile(w, s.Cat.T(lang, "requests.export_file")+".xlsx", buf.Bytes())
 }
-
