@@ -9,9 +9,9 @@ import (
 )
 
 // LogExport records that the caller exported rows requests of the queue
-// selected by filter (the filter's values, no personal data) to a file;
+// selected by filter (the query string of its filters, no personal data);
 // nodePath is the org scope the export covered.
-func (s *Service) LogExport(ctx context.Context, nodePath string, rows int, filter map[string]string) error {
+func (s *Service) LogExport(ctx context.Context, nodePath string, rows int, filter string) error {
 	return s.DB.Update(ctx, func(tx *db.Tx) error {
 		return audit.Record(ctx, tx, audit.Change{Action: "request.export", ObjectType: "request", NodePath: nodePath,
 			Summary: fmt.Sprintf("导出诉求 %d 条", rows), After: map[string]any{"rows": rows, "filter": filter}})

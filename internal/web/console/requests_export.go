@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -74,17 +75,17 @@ func (s *handler) requestExport(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	filter := map[string]string{}
+	filter := url.Values{}
 	for k, v := range r.URL.Query() {
 		if len(v) > 0 && v[0] != "" {
-			filter[k] = v[0]
+			filter.Set(k, v[0])
 		}
 	}
 	node := "/1/"
 	if paths := web.Principal(r).Paths(auth.RequestRead); len(paths) == 1 {
 		node = paths[0]
 	}
-	if err := s.Requests.LogExport(ctx, node, len(rows), filter); err != nil {
+	if err := s.Requests.LogExport(ctx, node, len(rows), filter.Encode()); err != nil {
 		s.Fail(w, r, err)
 		return
 	}

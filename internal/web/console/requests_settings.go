@@ -161,7 +161,7 @@ func (s *handler) requestRuleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handler) requestRuleDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("rule"), 10, 64)
+	id, err := strconv.ParseInt(r.PathValue("routing_rule"), 10, 64)
 	if err != nil {
 		s.Fail(w, r, web.NotFoundErr)
 		return

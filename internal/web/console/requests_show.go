@@ -38,11 +38,10 @@ func (s *handler) loadRequest(r *http.Request) (*request.Request, error) {
 
 // eventLine is a line of a request's history in words.
 type eventLine struct {
-	At     time.Time
-	Label  string
-	Note   string // typed data: a department, a reason, a number
-	Actor  string
-	System bool // written by the system, not a person
+	At    time.Time
+	Label string
+	Note  string // typed data: a department, a reason, a number
+	Actor ref    // who did it, as people read it
 }
 
 type requestData struct {
@@ -95,9 +94,17 @@ func (s *handler) requestPage(w http.ResponseWriter, r *http.Request, q *request
 			d.Departments = append(d.Departments, dp)
 		}
 	}
+	logins := make([]string, 0, len(q.Events))
 	for _, e := range q.Events {
-		d.Events = append(d.Events, eventLine{At: e.At, Label: request.EventLabel(e.Action, lang), Note: e.Note,
-			Actor: e.Actor, System: e.Actor == "system" || e.Actor == "member"})
+		logins = append(logins, e.Actor)
+	}
+	ops, err := s.operatorsFor(r, logins...)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	for _, e := range q.Events {
+		d.Events = append(d.Events, eventLine{At: e.At, Label: request.EventLabel(e.Action, lang), Note: e.Note, Actor: ops.Ref(e.Actor)})
 	}
 	pg := web.Page{Title: q.No, Nav: "requests", Data: d}
 	if ferr != nil {

@@ -161,7 +161,7 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /requests/settings/departments", auth.RequestApprove, h.requestDepartmentCreate)
 	t.Add("POST /requests/settings/departments/{department}", auth.RequestApprove, h.requestDepartmentUpdate)
 	t.Add("POST /requests/settings/rules", auth.RequestApprove, h.requestRuleCreate)
-	t.Add("POST /requests/settings/rules/{rule}/delete", auth.RequestApprove, h.requestRuleDelete)
+	t.Add("POST /requests/settings/rules/{routing_rule}/delete", auth.RequestApprove, h.requestRuleDelete)
 	t.Add("POST /requests/settings/sla", auth.RequestApprove, h.requestSLASave)
 	t.Add("POST /requests/settings/close-after", auth.RequestApprove, h.requestCloseAfterSave)
 	t.Add("GET /notices", auth.Authenticated, h.notices)
