@@ -98,6 +98,7 @@ var Actions = []string{
 	"request.deletion_approved",
 	"request.department_save",
 	"request.escalated",
+	"request.export",
 	"request.member_replied",
 	"request.merged",
 	"request.noted",
@@ -131,7 +132,8 @@ var Actions = []string{
 // suffixes listed here are every value that field takes.
 var Families = map[string][]string{
 	"points.adjust.": {"approved", "rejected"}, // points.AdjustmentStatus once decided
-	// a request's workflow step (request.Service.step): the history line's action
+	// The steps of request handling: request.Service.step records
+	// "request." and the step its caller names.
 	"request.": {"assigned", "confirmed", "copy_ready", "deletion_approved", "member_replied", "merged", "noted",
 		"reopened", "replied", "resolved", "taken", "topic", "transferred", "waiting"},
 }

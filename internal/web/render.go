@@ -42,6 +42,7 @@ type Page struct {
 	Version   string
 	RequestID string
 	Refresh   int // seconds until the page reloads itself (job progress)
+	Unread    int // the signed-in staff member's unread notices (提醒)
 }
 
 // parseTemplates parses the layout with each page, so that a broken or
@@ -250,6 +251,13 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 	pg.Lang, pg.P, pg.Path, pg.Version, pg.RequestID = ri.lang, ri.p, r.URL.Path, s.Config.Version, ri.id
 	if ri.Sess != nil {
 		pg.CSRF = ri.Sess.CSRFToken
+	}
+	if ri.p != nil && ri.p.Staff.ID != 0 && s.Notices != nil {
+		if n, err := s.Notices.Unread(r.Context(), ri.p.Staff.ID); err == nil {
+			pg.Unread = n
+		} else {
+			s.Log.Warn("unread notices", "err", err)
+		}
 	}
 	if pg.Flash == "" {
 		pg.Flash = s.Cat.T(ri.lang, r.URL.Query().Get("flash"))

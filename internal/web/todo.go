@@ -8,6 +8,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/lead"
+	"estateclub/internal/request"
 )
 
 // TodoItem is one kind of work waiting for the signed-in staff member (待办),
@@ -65,13 +66,6 @@ var todoCounts = []todoCount{
 		sql: func(w string) string {
 			return "SELECT count(*) FROM lead_claims c JOIN leads l ON l.id = c.lead_id WHERE c.status = 'open' AND " + w
 		}},
-	{key: "requests.open", perm: auth.RequestRead, href: "/requests?status=open", cols: []string{"node_path"},
-		sql: func(w string) string { return "SELECT count(*) FROM requests WHERE status = 'open' AND " + w }},
-	{key: "requests.overdue", perm: auth.RequestRead, href: "/requests?overdue=1", cols: []string{"node_path"}, late: true,
-		sql: func(w string) string {
-			return "SELECT count(*) FROM requests WHERE status NOT IN ('resolved', 'closed') AND due_at < ? AND " + w
-		},
-		args: func(now time.Time, _ *time.Location) []any { return []any{now} }},
 	// The sales administrator reconciles each project's day the day after.
 	{key: "leads.reconcile", perm: auth.LeadReconcile, href: "/leads/reconcile", cols: []string{"n.path"},
 		sql: func(w string) string {
@@ -146,6 +140,27 @@ func (s *Server) todo(ctx context.Context, p *auth.Principal) ([]TodoItem, error
 			return nil, err
 		}
 		out = append(out, TodoItem{Key: l.key, Count: n, Href: l.href, Late: l.late && n > 0})
+	}
+	// Requests are counted by the queue itself, within the caller's
+	// request scope (property staff: their projects' property complaints),
+	// overdue as the queue and the escalation job define it.
+	if p.Can(auth.RequestRead) {
+		for _, q := range []struct {
+			key  string
+			f    request.Filter
+			href string
+			late bool
+		}{
+			{"requests.open", request.Filter{Status: request.Open}, "/requests?status=open", false},
+			{"requests.overdue", request.Filter{Overdue: true}, "/requests?overdue=1", true},
+		} {
+			q.f.Scope, q.f.Limit = RequestScopeOf(p, auth.RequestRead), 1
+			_, n, err := s.Requests.List(ctx, q.f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, TodoItem{Key: q.key, Count: n, Href: q.href, Late: q.late && n > 0})
+		}
 	}
 	return out, nil
 }

@@ -1,28 +1,34 @@
 package console
 
 import (
+	"context"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
-	"estateclub/internal/member"
-	"estateclub/internal/pii"
 	"estateclub/internal/request"
 	"estateclub/internal/web"
 )
 
 // The staff side of requests and complaints (诉求): the queue of the
-// caller's scope and a request's page, read-only for now; handling
-// (routing, replies, due times) builds on these pages.
+// caller's scope with its filters and its Excel export. A request's page
+// and its actions are requests_show.go, intake requests_new.go, the
+// settings requests_settings.go, the staff's notices requests_notices.go.
 
 // requestRow is a request in the queue with its member, masked and
 // linked only if the caller may open the member's page.
 type requestRow struct {
 	request.Request
 	Member ref
+	Dept   string // the department in the page's language
+	Left   string // working time left, or how late, in words ("" no clock runs)
 	Late   bool
 }
 
@@ -33,11 +39,41 @@ type requestsData struct {
 	Query    url.Values
 	Statuses []request.Status
 	Kinds    []request.Kind
+	Subkinds []request.Subkind
+	Channels []request.Channel
+	CanNew   bool
 }
 
-// requestFilter reads the queue's filters from the URL.
-func requestFilter(r *http.Request) (request.Filter, error) {
+// allSubkinds lists every subkind once, in the kinds' order.
+func allSubkinds() []request.Subkind {
+	var out []request.Subkind
+	for _, k := range request.Kinds {
+		for _, sk := range request.Subkinds(k) {
+			if !slices.Contains(out, sk) {
+				out = append(out, sk)
+			}
+		}
+	}
+	return out
+}
+
+// flag reads a check box of the filters: absent or "1".
+func flag(q url.Values, name string) (bool, error) {
+	switch q.Get(name) {
+	case "":
+		return false, nil
+	case "1":
+		return true, nil
+	}
+	return false, apperr.Field(name, name+" 须为 1", name+" must be 1")
+}
+
+// requestFilter reads the queue's filters from the URL: mine, my
+// department, overdue, flagged (low rating), status, kind, subkind, channel
+// and a request number.
+func (s *handler) requestFilter(r *http.Request) (request.Filter, error) {
 	q := r.URL.Query()
+	p := web.Principal(r)
 	f := request.Filter{Scope: web.RequestScope(r, auth.RequestRead)}
 	if v := request.Status(q.Get("status")); v != "" {
 		if v.Label("zh-CN") == "" {
@@ -51,22 +87,119 @@ func requestFilter(r *http.Request) (request.Filter, error) {
 		}
 		f.Kind = v
 	}
-	switch q.Get("overdue") {
-	case "":
-	case "1":
-		f.Overdue = true
-	default:
-		return f, apperr.Field("overdue", "overdue 须为 1", "overdue must be 1")
+	if v := request.Subkind(q.Get("subkind")); v != "" {
+		if v.Label("zh-CN") == "" || (f.Kind != "" && !slices.Contains(request.Subkinds(f.Kind), v)) {
+			return f, apperr.Field("subkind", "类别不正确或不属于所选类型", "unknown subkind, or not one of the kind chosen")
+		}
+		f.Subkind = v
+	}
+	if v := request.Channel(q.Get("channel")); v != "" {
+		if v.Label("zh-CN") == "" {
+			return f, apperr.Field("channel", "渠道不正确", "unknown channel")
+		}
+		f.Channel = v
+	}
+	if v := strings.TrimSpace(q.Get("no")); v != "" {
+		if utf8.RuneCountInString(v) > 30 {
+			return f, apperr.Field("no", "编号不能超过 30 个字符", "the number has at most 30 characters")
+		}
+		f.No = v
+	}
+	var err error
+	if f.Overdue, err = flag(q, "overdue"); err != nil {
+		return f, err
+	}
+	if f.Flagged, err = flag(q, "flagged"); err != nil {
+		return f, err
+	}
+	mine, err := flag(q, "mine")
+	if err != nil {
+		return f, err
+	}
+	if mine {
+		f.Assignee = p.Staff.ID
+	}
+	dept, err := flag(q, "dept")
+	if err != nil {
+		return f, err
+	}
+	if dept {
+		ids, err := s.Requests.StaffDepartments(r.Context(), p.Staff.ID)
+		if err != nil {
+			return f, err
+		}
+		f.Departments = append([]int64{}, ids...) // none: no request
 	}
 	return f, nil
 }
 
+// departmentNames maps each department's id to its name in lang.
+func (s *handler) departmentNames(ctx context.Context, lang string) (map[int64]string, error) {
+	ds, err := s.Requests.Departments(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(ds))
+	for _, d := range ds {
+		out[d.ID] = d.Label(lang)
+	}
+	return out, nil
+}
+
+// hours shows working hours with at most one decimal: 3.5, 2.
+func hours(h float64) string {
+	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
+}
+
+// timeLeft says how much working time a request has left, or how late it
+// is ("" when no clock runs).
+func (s *handler) timeLeft(ctx context.Context, lang string, q *request.Request) (string, bool, error) {
+	left, ok, err := s.Requests.TimeLeft(ctx, q)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	if left < 0 {
+		return s.Cat.T(lang, "requests.left_late", map[string]any{"H": hours(-left.Hours())}), true, nil
+	}
+	return s.Cat.T(lang, "requests.left", map[string]any{"H": hours(left.Hours())}), false, nil
+}
+
+// requestRows adds to each request its member, department and time left.
+func (s *handler) requestRows(r *http.Request, list []request.Request) ([]requestRow, error) {
+	ctx, lang := r.Context(), web.Lang(r)
+	entries := make([]audit.Entry, len(list))
+	for i, q := range list {
+		entries[i] = audit.Entry{ObjectType: "member", ObjectID: strconv.FormatInt(q.MemberID, 10)}
+	}
+	n, err := s.loadAuditNames(ctx, lang, web.Principal(r), entries)
+	if err != nil {
+		return nil, err
+	}
+	depts, err := s.departmentNames(ctx, lang)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]requestRow, 0, len(list))
+	for i := range list {
+		row := requestRow{Request: list[i], Member: n.memberRef(s, entries[i].ObjectID)}
+		if q := list[i]; q.DepartmentID != nil {
+			row.Dept = depts[*q.DepartmentID]
+		}
+		if row.Left, row.Late, err = s.timeLeft(ctx, lang, &list[i]); err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
 func (s *handler) requestList(w http.ResponseWriter, r *http.Request) {
-	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds}
+	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds, Subkinds: allSubkinds(),
+		Channels: request.Channels, CanNew: web.Principal(r).Can(auth.RequestHandle)}
 	pg, err := web.ReadPaging(r)
 	var f request.Filter
 	if err == nil {
-		f, err = requestFilter(r)
+		f, err = s.requestFilter(r)
 	}
 	var list []request.Request
 	if err == nil {
@@ -79,70 +212,9 @@ func (s *handler) requestList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Pager = web.NewPager(r, pg, d.Total, len(list), false)
-	// The members' names, in one query for the page.
-	entries := make([]audit.Entry, len(list))
-	for i, q := range list {
-		entries[i] = audit.Entry{ObjectType: "member", ObjectID: strconv.FormatInt(q.MemberID, 10)}
-	}
-	n, err := s.loadAuditNames(r.Context(), web.Lang(r), web.Principal(r), entries)
-	if err != nil {
+	if d.Rows, err = s.requestRows(r, list); err != nil {
 		s.Fail(w, r, err)
 		return
-	}
-	now := s.DB.Clock()
-	for i, q := range list {
-		d.Rows = append(d.Rows, requestRow{Request: q, Member: n.memberRef(s, entries[i].ObjectID),
-			Late: !q.Status.Done() && q.DueAt != nil && q.DueAt.Before(now)})
 	}
 	s.Render(w, r, http.StatusOK, "requests", pgData)
-}
-
-// loadRequest reads the request of the path within the caller's scope:
-// one outside it is not found.
-func (s *handler) loadRequest(r *http.Request) (*request.Request, error) {
-	id, err := strconv.ParseInt(r.PathValue("request"), 10, 64)
-	if err != nil {
-		return nil, web.NotFoundErr
-	}
-	q, err := s.Requests.Get(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !web.RequestScope(r, auth.RequestRead).Allows(q) {
-		return nil, web.NotFoundErr
-	}
-	return q, nil
-}
-
-type requestData struct {
-	Q          *request.Request
-	Member     *member.Member
-	MemberName string
-	MemberLink bool
-	Late       bool
-}
-
-func (s *handler) requestShow(w http.ResponseWriter, r *http.Request) {
-	q, err := s.loadRequest(r)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	m, err := s.Members.Get(r.Context(), q.MemberID)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	d := requestData{Q: q, Member: m, MemberName: pii.MaskName(m.Name), MemberLink: web.Principal(r).CanAt(auth.MemberRead, m.NodePath),
-		Late: !q.Status.Done() && q.DueAt != nil && q.DueAt.Before(s.DB.Clock())}
-	s.Render(w, r, http.StatusOK, "request_show", web.Page{Title: q.No, Nav: "requests", Data: d})
-}
-
-func (s *handler) requestPhoto(w http.ResponseWriter, r *http.Request) {
-	q, err := s.loadRequest(r)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.WriteRequestPhoto(w, r, q.ID)
 }

@@ -56,7 +56,7 @@ type topicRow struct {
 	Change          string
 }
 
-func hours(avg, median *float64) string {
+func avgMedian(avg, median *float64) string {
 	if avg == nil {
 		return "—"
 	}
@@ -78,8 +78,8 @@ func rowOf(lang string, l request.Line) reportRow {
 		rating = figure(*l.AvgRating) + " (" + strconv.Itoa(l.Rated) + ")"
 	}
 	return reportRow{Label: l.Label(lang), Typed: l.Typed(lang), Received: l.Received, Resolved: l.Resolved,
-		OpenAtEnd: l.OpenAtEnd, Merged: l.Merged, Response: hours(l.AvgResponseHours, l.MedianResponseHours),
-		Resolve: hours(l.AvgResolveHours, l.MedianResolveHours), WithinDue: share(l.WithinDue, l.WithinDueRate),
+		OpenAtEnd: l.OpenAtEnd, Merged: l.Merged, Response: avgMedian(l.AvgResponseHours, l.MedianResponseHours),
+		Resolve: avgMedian(l.AvgResolveHours, l.MedianResolveHours), WithinDue: share(l.WithinDue, l.WithinDueRate),
 		Rating: rating, Reopen: share(l.Reopened, l.ReopenRate)}
 }
 

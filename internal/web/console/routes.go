@@ -100,10 +100,6 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("GET /cards", auth.CardManage, h.cardList)
 	t.Add("POST /cards/designs", auth.CardManage, h.cardDesignCreate)
 	t.Add("POST /cards/batches", auth.CardManage, h.cardBatchCreate)
-	// Requests and complaints (诉求): the queue and a request's page.
-	t.Add("GET /requests", auth.RequestRead, h.requestList)
-	t.Add("GET /requests/{request}", auth.RequestRead, h.requestShow)
-	t.Add("GET /requests/{request}/photos/{photo}", auth.RequestRead, h.requestPhoto)
 	t.Add("GET /tiers", auth.MemberRead, h.tiers)
 	t.Add("POST /tiers/period", auth.TierApprove, h.tierPeriod)
 	t.Add("POST /tiers/{tier}", auth.TierApprove, h.tierUpdate)
@@ -152,6 +148,34 @@ func Routes(s *web.Server) []web.Route {
 	// Requests: the monthly report (诉求月报), for whoever may see requests.
 	t.Add("GET /requests/report", auth.RequestRead, h.requestReport)
 	t.Add("GET /requests/report/export", auth.RequestRead, h.requestReportExport)
+	// Requests and complaints (诉求): the queue and its export, intake by
+	// staff, a request's page and its handling steps, the settings, and
+	// the staff's notices.
+	t.Add("GET /requests", auth.RequestRead, h.requestList)
+	t.Add("GET /requests/export", auth.RequestRead, h.requestExport)
+	t.Add("GET /requests/new", auth.RequestHandle, h.requestNew)
+	t.Add("POST /requests", auth.RequestHandle, h.requestCreate)
+	t.Add("GET /requests/{request}", auth.RequestRead, h.requestShow)
+	t.Add("GET /requests/{request}/photos/{photo}", auth.RequestRead, h.requestPhoto)
+	t.Add("POST /requests/{request}/take", auth.RequestHandle, h.requestTake)
+	t.Add("POST /requests/{request}/assign", auth.RequestHandle, h.requestAssign)
+	t.Add("POST /requests/{request}/transfer", auth.RequestHandle, h.requestTransfer)
+	t.Add("POST /requests/{request}/reply", auth.RequestHandle, h.requestReply)
+	t.Add("POST /requests/{request}/resolve", auth.RequestHandle, h.requestResolve)
+	t.Add("POST /requests/{request}/reopen", auth.RequestHandle, h.requestReopen)
+	t.Add("POST /requests/{request}/merge", auth.RequestHandle, h.requestMerge)
+	t.Add("POST /requests/{request}/topic", auth.RequestHandle, h.requestTopic)
+	t.Add("POST /requests/{request}/copy", auth.RequestHandle, h.requestCopy)
+	t.Add("POST /requests/{request}/approve-deletion", auth.RequestApprove, h.requestApproveDeletion)
+	t.Add("GET /requests/settings", auth.RequestApprove, h.requestSettings)
+	t.Add("POST /requests/settings/departments", auth.RequestApprove, h.requestDepartmentCreate)
+	t.Add("POST /requests/settings/departments/{department}", auth.RequestApprove, h.requestDepartmentUpdate)
+	t.Add("POST /requests/settings/rules", auth.RequestApprove, h.requestRuleCreate)
+	t.Add("POST /requests/settings/rules/{routing_rule}/delete", auth.RequestApprove, h.requestRuleDelete)
+	t.Add("POST /requests/settings/sla", auth.RequestApprove, h.requestSLASave)
+	t.Add("POST /requests/settings/close-after", auth.RequestApprove, h.requestCloseAfterSave)
+	t.Add("GET /notices", auth.Authenticated, h.notices)
+	t.Add("POST /notices/read", auth.Authenticated, h.noticesRead)
 	return t.Routes()
 }
 

@@ -204,6 +204,22 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(q.ID, 10)
 	},
+	// A request department at the scope's node, and a routing rule to it.
+	"department": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(mustWalkDepartment(t, e, sc.node), 10)
+	},
+	"routing_rule": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		n, err := e.srv.Org.ByCode(context.Background(), sc.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.srv.Requests.SaveRule(actorCtx("fixture"), request.RuleInput{NodeID: n.ID, Kind: request.Suggestion,
+			DepartmentID: mustWalkDepartment(t, e, sc.node)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(r.ID, 10)
+	},
 	"photo": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		id, err := strconv.ParseInt(sc.filled["request"], 10, 64)
 		if err != nil {
@@ -226,6 +242,24 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(tok.ID, 10)
 	},
+}
+
+// walkDepartments numbers the departments the walk makes.
+var walkDepartments atomic.Int64
+
+// mustWalkDepartment sets up a request department at node.
+func mustWalkDepartment(t *testing.T, e *testEnv, node string) int64 {
+	t.Helper()
+	n, err := e.srv.Org.ByCode(context.Background(), node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.srv.Requests.SaveDepartment(actorCtx("fixture"), 0, request.DepartmentInput{NodeID: n.ID,
+		Code: fmt.Sprintf("walk_%d", walkDepartments.Add(1)), Name: "巡检部门"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
 }
 
 func actorCtx(login string) context.Context {
