@@ -86,7 +86,28 @@ var Actions = []string{
 	"redeem.item.delete",
 	"redeem.item.update",
 	"redeem.reject",
+	"request.assigned",
+	"request.auto_closed",
+	"request.confirmed",
+	"request.copy_ready",
+	"request.deletion_approved",
+	"request.department_save",
+	"request.escalated",
+	"request.member_replied",
+	"request.merged",
+	"request.noted",
+	"request.rated",
+	"request.reopened",
+	"request.replied",
+	"request.resolved",
+	"request.rule_delete",
+	"request.rule_save",
+	"request.sla_save",
 	"request.submit",
+	"request.taken",
+	"request.topic",
+	"request.transferred",
+	"request.waiting",
 	"staff.create",
 	"staff.locale",
 	"staff.password",
@@ -104,6 +125,9 @@ var Actions = []string{
 // suffixes listed here are every value that field takes.
 var Families = map[string][]string{
 	"points.adjust.": {"approved", "rejected"}, // points.AdjustmentStatus once decided
+	// request.Service.step: the action each workflow step names.
+	"request.": {"assigned", "confirmed", "copy_ready", "deletion_approved", "member_replied", "merged", "noted",
+		"reopened", "replied", "resolved", "taken", "topic", "transferred", "waiting"},
 }
 
 // Known reports whether action is one the code records.
