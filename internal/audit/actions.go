@@ -77,6 +77,7 @@ var Actions = []string{
 	"points.rule.add",
 	"points.rule.update",
 	"points.spend_anywhere",
+	"privacy.copy_download",
 	"redeem.apply",
 	"redeem.approve",
 	"redeem.auto_approve",
