@@ -110,7 +110,7 @@ func TestPortalRequestFlow(t *testing.T) {
 		if _, err := e.srv.Requests.Resolve(sc, q2.ID, cr.ID, "已更换新卡", "", nil); err != nil {
 			t.Fatal(err)
 		}
-		clock.Add(8 * 24 * time.Hour) // past the default 7 days
+		clock.Add(8 * 24 * time.Hour)                 // past the default 7 days
 		me, _ = mustPortalSignIn(t, e, "13911112222") // the sessions ended meanwhile
 		other, _ = mustPortalSignIn(t, e, "13933334444")
 		if page := mustSmallPage(t, me, q2p, "已解决"); strings.Contains(page, `id="reopen-form"`) {
