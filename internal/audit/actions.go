@@ -82,6 +82,7 @@ var Actions = []string{
 	"points.spend_anywhere",
 	"privacy.anonymise",
 	"privacy.copy",
+	"privacy.copy_download",
 	"redeem.apply",
 	"redeem.approve",
 	"redeem.auto_approve",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/db"
@@ -295,4 +296,43 @@ func (s *Service) list(ctx context.Context, where string, args []any, offset, li
 		return nil, 0, fmt.Errorf("list requests: %w", err)
 	}
 	return out, total, nil
+}
+
+// LastReplies is the time of the latest reply to the member (from staff or
+// the system, never an internal note) of each of the requests ids that has
+// one.
+func (s *Service) LastReplies(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		// The newest message's own row, so that its time keeps its type
+		// (SQLite's MAX of a time column is a string).
+		rows, err := tx.Query(ctx, `SELECT m.request_id, m.created_at FROM request_messages m WHERE m.id IN
+			(SELECT MAX(id) FROM request_messages WHERE request_id IN (`+in+`) AND NOT internal AND author_kind <> 'member'
+			GROUP BY request_id)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var at time.Time
+			if err := rows.Scan(&id, &at); err != nil {
+				return err
+			}
+			out[id] = at
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("last replies: %w", err)
+	}
+	return out, nil
 }

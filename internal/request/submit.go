@@ -99,11 +99,23 @@ type checked struct {
 	photoType, photoName string
 }
 
+// ValidateContent checks what a request says (kind, subkind, channel, text,
+// photo) without its member: staff intake checks it before enrolling a
+// caller who is not yet a member.
+func (in NewRequest) ValidateContent() error {
+	_, err := in.validateContent()
+	return err
+}
+
 func (in NewRequest) validate() (*checked, error) {
-	c := &checked{NewRequest: in}
 	if in.MemberID <= 0 {
 		return nil, apperr.Field("member", "请指明提交诉求的会员", "the member is required")
 	}
+	return in.validateContent()
+}
+
+func (in NewRequest) validateContent() (*checked, error) {
+	c := &checked{NewRequest: in}
 	if !slices.Contains(Kinds, in.Kind) {
 		return nil, apperr.Field("kind", "请选择诉求类型", "choose the kind of request")
 	}

@@ -488,7 +488,7 @@ func (s *handler) mPrivacyRequest(w http.ResponseWriter, r *http.Request) {
 // --- requests ---
 
 type mRequestsData struct {
-	Items []request.Request
+	Items []mRequestRow
 	Kinds []request.Kind
 	Subs  map[request.Kind][]request.Subkind
 	Pager web.Pager
@@ -511,7 +511,7 @@ func (s *handler) mRequestsPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	at.PerPage = min(at.PerPage, 20)
 	var total int
-	if d.Items, total, merr = s.Requests.ForMember(r.Context(), m.ID, at.Offset(), at.PerPage); merr != nil {
+	if d.Items, total, merr = s.mRequestRows(r, m.ID, at.Offset(), at.PerPage); merr != nil {
 		s.Fail(w, r, merr)
 		return
 	}
@@ -556,35 +556,6 @@ func (s *handler) mRequestSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/m/requests/"+strconv.FormatInt(q.ID, 10)+"?flash=m.flash.request_sent", http.StatusSeeOther)
-}
-
-// mRequest is the member's own request {request}.
-func (s *handler) mRequest(r *http.Request) (*request.Request, error) {
-	m, err := s.me(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := strconv.ParseInt(r.PathValue("request"), 10, 64)
-	if err != nil {
-		return nil, web.NotFoundErr
-	}
-	q, err := s.Requests.Get(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if q.MemberID != m.ID {
-		return nil, web.NotFoundErr
-	}
-	return q, nil
-}
-
-func (s *handler) mRequestShow(w http.ResponseWriter, r *http.Request) {
-	q, err := s.mRequest(r)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.RenderPortal(w, r, http.StatusOK, "m_request", web.Mpage{Title: q.No, Nav: "requests", Data: q})
 }
 
 func (s *handler) mRequestPhoto(w http.ResponseWriter, r *http.Request) {

@@ -35,6 +35,11 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /m/requests", web.PortalMember, h.mRequestSubmit)
 	t.Add("GET /m/requests/{request}", web.PortalMember, h.mRequestShow)
 	t.Add("GET /m/requests/{request}/photos/{photo}", web.PortalMember, h.mRequestPhoto)
+	// Requests (诉求): the member's steps on their own request.
+	t.Add("POST /m/requests/{request}/replies", web.PortalMember, h.mRequestReply)
+	t.Add("POST /m/requests/{request}/confirm", web.PortalMember, h.mRequestConfirm)
+	t.Add("POST /m/requests/{request}/reopen", web.PortalMember, h.mRequestReopen)
+	t.Add("GET /m/requests/{request}/copy", web.PortalMember, h.mRequestCopy)
 	return t.Routes()
 }
 

@@ -427,6 +427,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specLeads(t, e, v)
 		specCalendar(t, e, v)
 		specRequestReport(t, e, v, boss)
+		specRequests(t, e, v)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})

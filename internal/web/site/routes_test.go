@@ -231,6 +231,20 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(q.Photos[0].ID, 10)
 	},
+	// Requests (诉求) settings: a department at the scope's node, and a
+	// routing rule there to it.
+	"dept": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		return strconv.FormatInt(mustFixtureDepartment(t, e, sc.node).ID, 10)
+	},
+	"routing": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		d := mustFixtureDepartment(t, e, sc.node)
+		r, err := e.srv.Requests.SaveRule(actorCtx("fixture"), request.RuleInput{NodeID: d.NodeID, Kind: request.Suggestion,
+			Subkind: request.SubWebsite, DepartmentID: d.ID}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(r.ID, 10)
+	},
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff
 		if !sc.foreignTokens {
@@ -292,6 +306,21 @@ func mustFixturePlan(t *testing.T, e *testEnv, node string, approved bool) *poin
 
 var fixtureMobiles atomic.Int64
 
+// mustFixtureDepartment sets up a fresh request department at node.
+func mustFixtureDepartment(t *testing.T, e *testEnv, node string) *request.Department {
+	t.Helper()
+	n, err := e.srv.Org.ByCode(context.Background(), node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.srv.Requests.SaveDepartment(actorCtx("fixture"), 0, request.DepartmentInput{NodeID: n.ID,
+		Code: fmt.Sprintf("walk_%d", fixtureMobiles.Add(1)), Name: "巡检部门"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // mustFixtureMember makes a fresh member awaiting review at node, so that
 // routes that review or change a member always have one to act on.
 func mustFixtureMember(t *testing.T, e *testEnv, node string) *member.Member {
@@ -326,7 +355,8 @@ var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs
 	"POST /redeem/settings", "PUT /api/v1/redeem/settings", "GET /sms/outbox", "GET /settings", "POST /settings",
 	"GET /schedule", "POST /schedule/{task}/run",
 	"POST /calendar/days", "POST /calendar/days/{date}/delete", "POST /calendar/hours", "POST /calendar/import",
-	"PUT /api/v1/calendar/hours", "DELETE /api/v1/calendar/days/{date}", "PUT /api/v1/calendar/{year}"}
+	"PUT /api/v1/calendar/hours", "DELETE /api/v1/calendar/days/{date}", "PUT /api/v1/calendar/{year}",
+	"PUT /api/v1/requests/settings/sla", "PUT /api/v1/requests/settings/close-after"}
 
 // unscopedValueRoutes have path values that name no object of the tree
 // (a year of the working-day calendar): every caller with the permission
