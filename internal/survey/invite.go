@@ -134,8 +134,10 @@ func (s *Service) textLater(ctx context.Context, tx *db.Tx, inv *Invite) (bool, 
 	sctx := context.WithoutCancel(ctx)
 	tx.AfterCommit(func() {
 		// A failed message is recorded by the SMS service; the invite
-		// stays open in the portal.
-		if _, err := s.SMS.Send(sctx, mobile, "survey", text); err != nil {
+		// stays open in the portal. The token is a secret: a real
+		// provider's stored copy hides it, so the database never holds
+		// a usable link.
+		if _, err := s.SMS.SendSecret(sctx, mobile, "survey", text, token); err != nil {
 			slog.WarnContext(sctx, "survey link not texted", "invite", inv.ID, "err", err)
 		}
 	})

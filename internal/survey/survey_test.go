@@ -389,6 +389,9 @@ func TestSMSLinks(t *testing.T) {
 		if n := e.Count(t, "SELECT count(*) FROM survey_invites WHERE token_hash = ?", tok); n != 0 {
 			t.Fatal("the token is stored in clear")
 		}
+		if n := e.Count(t, "SELECT count(*) FROM sms_messages WHERE text LIKE ?", "%"+tok+"%"); n != 0 {
+			t.Fatal("the stored text message holds the token")
+		}
 		inv, sv, err := s.InvitationByToken(testfix.Ctx(), tok)
 		if err != nil || inv.MemberID != yesID || sv.ID != v.ID || !inv.Texted {
 			t.Fatalf("by token %+v %v", inv, err)

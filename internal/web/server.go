@@ -32,6 +32,7 @@ import (
 	"estateclub/internal/request"
 	"estateclub/internal/schedule"
 	"estateclub/internal/sms"
+	"estateclub/internal/survey"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -75,6 +76,7 @@ type Server struct {
 	MemberAuth *memberauth.Service
 	Requests   *request.Service
 	Leads      *lead.Service
+	Surveys    *survey.Service // the questionnaire engine (问卷)
 	Log        *slog.Logger
 	Cat        *i18n.Catalog
 	pages      map[string]map[string]*template.Template // language → name → page
@@ -119,6 +121,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Requests = &request.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
+	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime

@@ -35,6 +35,12 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /m/requests", web.PortalMember, h.mRequestSubmit)
 	t.Add("GET /m/requests/{request}", web.PortalMember, h.mRequestShow)
 	t.Add("GET /m/requests/{request}/photos/{photo}", web.PortalMember, h.mRequestPhoto)
+	// surveys (问卷)
+	t.Add("GET /m/surveys", web.PortalMember, h.mSurveys)
+	t.Add("GET /m/surveys/{invite}", web.PortalMember, h.mSurveyShow)
+	t.Add("POST /m/surveys/{invite}", web.PortalMember, h.mSurveyAnswer)
+	t.Add("GET /m/s/{token}", web.PortalPublic, h.mLink)
+	t.Add("POST /m/s/{token}", web.PortalPublic, h.mLinkAnswer)
 	return t.Routes()
 }
 
