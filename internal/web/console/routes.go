@@ -142,6 +142,17 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /leads/{lead}/claims", auth.LeadWrite, h.leadFileClaim)
 	t.Add("POST /leads/{lead}/pool-claim", auth.LeadWrite, h.leadPoolClaim)
 	t.Add("GET /sms/outbox", auth.AuditRead, h.smsOutbox)
+	// surveys (问卷)
+	t.Add("GET /surveys", auth.SurveyRead, h.surveyList)
+	t.Add("GET /surveys/new", auth.SurveyWrite, h.surveyNew)
+	t.Add("POST /surveys", auth.SurveyWrite, h.surveyCreate)
+	t.Add("GET /surveys/{survey}", auth.SurveyRead, h.surveyShow)
+	t.Add("POST /surveys/{survey}", auth.SurveyWrite, h.surveyUpdate)
+	t.Add("POST /surveys/{survey}/open", auth.SurveyWrite, h.surveyMove(true))
+	t.Add("POST /surveys/{survey}/close", auth.SurveyWrite, h.surveyMove(false))
+	t.Add("POST /surveys/{survey}/send", auth.SurveyWrite, h.surveySend)
+	t.Add("GET /surveys/{survey}/summary", auth.SurveyRead, h.surveySummary)
+	t.Add("GET /surveys/{survey}/summary.xlsx", auth.SurveyRead, h.surveyExport)
 	return t.Routes()
 }
 
