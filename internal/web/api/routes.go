@@ -134,6 +134,15 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /api/v1/leads/{lead}/deals", auth.LeadWrite, on(h, h.ScopedLead, h.leadDeal))
 	t.Add("POST /api/v1/leads/{lead}/claims", auth.LeadWrite, on(h, h.ScopedLead, h.leadFileClaim))
 	t.Add("POST /api/v1/leads/{lead}/pool-claim", auth.LeadWrite, on(h, h.ScopedLead, h.leadPoolClaim))
+	// surveys (问卷)
+	t.Add("GET /api/v1/surveys", auth.SurveyRead, do(h, h.surveyList))
+	t.Add("POST /api/v1/surveys", auth.SurveyWrite, do(h, h.surveyCreate))
+	t.Add("GET /api/v1/surveys/{survey}", auth.SurveyRead, on(h, h.ScopedSurvey, h.surveyGet))
+	t.Add("PUT /api/v1/surveys/{survey}", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyUpdate))
+	t.Add("POST /api/v1/surveys/{survey}/open", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyOpen))
+	t.Add("POST /api/v1/surveys/{survey}/close", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyClose))
+	t.Add("POST /api/v1/surveys/{survey}/send", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveySend))
+	t.Add("GET /api/v1/surveys/{survey}/summary", auth.SurveyRead, on(h, h.ScopedSurvey, h.surveySummary))
 	return t.Routes()
 }
 

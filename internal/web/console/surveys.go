@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
@@ -153,26 +151,6 @@ func (s *handler) surveyCreate(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, fmt.Sprintf("/surveys/%d", v.ID), "surveys.flash.saved")
 }
 
-// loadSurvey reads the survey of the path where the caller may use perm:
-// a built-in survey is read by anyone with survey.read, never changed here.
-func (s *handler) loadSurvey(r *http.Request, perm auth.Permission) (*survey.Survey, error) {
-	id, err := strconv.ParseInt(r.PathValue("survey"), 10, 64)
-	if err != nil {
-		return nil, web.NotFoundErr
-	}
-	v, err := s.Surveys.Get(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if v.System && perm == auth.SurveyRead {
-		return v, nil
-	}
-	if err := web.AuthorizeAt(r, perm, v.NodePath); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
 // surveyData is a survey's page.
 type surveyData struct {
 	V        *survey.Survey
@@ -208,7 +186,7 @@ func (s *handler) surveyPage(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *handler) surveyShow(w http.ResponseWriter, r *http.Request) {
-	v, err := s.loadSurvey(r, auth.SurveyRead)
+	v, err := s.ScopedSurvey(r, auth.SurveyRead)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -217,7 +195,7 @@ func (s *handler) surveyShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handler) surveyUpdate(w http.ResponseWriter, r *http.Request) {
-	v, err := s.loadSurvey(r, auth.SurveyWrite)
+	v, err := s.ScopedSurvey(r, auth.SurveyWrite)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -239,7 +217,7 @@ func (s *handler) surveyUpdate(w http.ResponseWriter, r *http.Request) {
 
 func (s *handler) surveyMove(open bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.loadSurvey(r, auth.SurveyWrite)
+		v, err := s.ScopedSurvey(r, auth.SurveyWrite)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -259,35 +237,20 @@ func (s *handler) surveyMove(open bool) http.HandlerFunc {
 	}
 }
 
-// memberNoRe finds member numbers in pasted text.
-var memberNoRe = regexp.MustCompile(`M[0-9]{8}`)
-
-// maxPasted bounds the member numbers one send takes.
-const maxPasted = 2000
-
-// sendScope is where a survey may be sent: its node, or for a built-in
-// survey the caller's reach.
-func sendScope(r *http.Request, v *survey.Survey) []string {
-	if v.System {
-		return web.Principal(r).Paths(auth.SurveyWrite)
-	}
-	return []string{v.NodePath}
-}
-
 // surveySend invites members to an open survey: those a member filter
 // matches (previewed first: action=preview shows the count), or those whose
 // member numbers are pasted.
 func (s *handler) surveySend(w http.ResponseWriter, r *http.Request) {
-	v, err := s.loadSurvey(r, auth.SurveyWrite)
+	v, err := s.ScopedSurvey(r, auth.SurveyWrite)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	text := r.PostFormValue("text") == "1"
-	scope := sendScope(r, v)
+	scope := web.SurveyScope(r, v, auth.SurveyWrite)
 	var ids []int64
 	if pasted := r.PostFormValue("numbers"); strings.TrimSpace(pasted) != "" {
-		ids, err = s.pastedMembers(r, pasted, scope)
+		ids, err = s.SurveyRecipients(r, "numbers", pasted, scope)
 	} else {
 		f := member.Filter{Within: scope, Status: member.Status(r.PostFormValue("status")), Tier: r.PostFormValue("tier"), Tag: strings.TrimSpace(r.PostFormValue("tag"))}
 		var n int
@@ -331,71 +294,6 @@ func (s *handler) matching(r *http.Request, f member.Filter) ([]int64, error) {
 	}
 }
 
-// pastedMembers finds the members of pasted member numbers within scope;
-// a number not found there is an error naming it.
-func (s *handler) pastedMembers(r *http.Request, pasted string, scope []string) ([]int64, error) {
-	nos := memberNoRe.FindAllString(strings.ToUpper(pasted), -1)
-	if len(nos) == 0 {
-		return nil, apperr.Field("numbers", "没有找到会员编号（如 M20260001）", "no member numbers found (such as M20260001)")
-	}
-	if len(nos) > maxPasted {
-		return nil, apperr.Field("numbers", fmt.Sprintf("一次最多 %d 个会员编号", maxPasted), fmt.Sprintf("at most %d member numbers at once", maxPasted))
-	}
-	var ids []int64
-	seen := map[string]bool{}
-	for _, no := range nos {
-		if seen[no] {
-			continue
-		}
-		seen[no] = true
-		list, _, err := s.Members.List(r.Context(), member.Filter{Within: scope, Q: no, Limit: 1})
-		if err != nil {
-			return nil, err
-		}
-		if len(list) == 0 || list[0].MemberNo != no {
-			return nil, apperr.Field("numbers", "会员编号 "+no+" 不存在或不在问卷范围内", "member number "+no+" is unknown or outside the survey's scope")
-		}
-		ids = append(ids, list[0].ID)
-	}
-	return ids, nil
-}
-
-// summaryFilter reads a summary's filters (subject, period) from the URL,
-// narrowed to the caller's scope for a built-in survey.
-func summaryFilter(r *http.Request, v *survey.Survey) (survey.SummaryFilter, error) {
-	q := r.URL.Query()
-	f := survey.SummaryFilter{Subject: q.Get("subject")}
-	if v.System {
-		f.Within = web.Principal(r).Paths(auth.SurveyRead)
-	}
-	if id := q.Get("subject_id"); id != "" {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil || n <= 0 {
-			return f, apperr.Field("subject_id", "对象编号须为正整数", "the subject id must be a positive number")
-		}
-		f.SubjectID = n
-	}
-	for _, d := range []struct {
-		name string
-		to   *bool
-	}{{"from", nil}, {"to", new(bool)}} {
-		v := q.Get(d.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, web.ChinaTime)
-		if err != nil {
-			return f, apperr.Field(d.name, "日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD")
-		}
-		if d.to != nil {
-			f.To = t.AddDate(0, 0, 1)
-		} else {
-			f.From = t
-		}
-	}
-	return f, nil
-}
-
 type summaryData struct {
 	S      *survey.Summary
 	Charts map[int64]*web.Chart // a bar chart per choice, rating and NPS question
@@ -403,14 +301,14 @@ type summaryData struct {
 }
 
 func (s *handler) surveySummary(w http.ResponseWriter, r *http.Request) {
-	v, err := s.loadSurvey(r, auth.SurveyRead)
+	v, err := s.ScopedSurvey(r, auth.SurveyRead)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	d := summaryData{Query: r.URL.Query(), Charts: map[int64]*web.Chart{}}
 	page := web.Page{Title: v.Title, Nav: "surveys", Data: &d}
-	f, err := summaryFilter(r, v)
+	f, err := web.SurveySummaryFilter(r, v)
 	if err == nil {
 		d.S, err = s.Surveys.Summary(r.Context(), v.ID, f)
 	}
@@ -438,12 +336,12 @@ func (s *handler) surveySummary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handler) surveyExport(w http.ResponseWriter, r *http.Request) {
-	v, err := s.loadSurvey(r, auth.SurveyRead)
+	v, err := s.ScopedSurvey(r, auth.SurveyRead)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	f, err := summaryFilter(r, v)
+	f, err := web.SurveySummaryFilter(r, v)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

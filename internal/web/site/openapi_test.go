@@ -135,6 +135,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	}
 	tags := []string{"me", "org", "staff", "audit", "members", "tiers", "cards", "points", "system", "leads"}
 	tags = append(tags, "redeem")
+	tags = append(tags, "surveys")
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
