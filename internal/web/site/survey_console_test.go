@@ -133,3 +133,20 @@ func TestConsoleSurveys(t *testing.T) {
 		mustPage(t, rel, "/surveys?status=closed", "业主满意度 2026")
 	})
 }
+
+// The permission walk's {survey}: a draft of two questions at the scope's
+// node, made fresh for every call.
+func init() {
+	pathFixtures["survey"] = func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		n, err := e.srv.Org.ByCode(context.Background(), sc.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.srv.Surveys.Create(actorCtx("fixture"), survey.NewSurvey{Title: "walk 满意度", NodeID: n.ID, Questions: []survey.Question{
+			{Kind: survey.Rating, Text: "总体满意度", Required: true}, {Kind: survey.Text, Text: "意见"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(v.ID)
+	}
+}
