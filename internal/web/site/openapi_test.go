@@ -424,6 +424,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specPointPlans(t, e, v, boss)
 		specRedeem(t, e, v, boss)
 		specLeads(t, e, v)
+		specSurveys(t, e, v)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})
