@@ -56,6 +56,8 @@ const (
 	BudgetRead     Permission = "budget.read"
 	BudgetApprove  Permission = "budget.approve"
 	ReportRead     Permission = "report.read"
+	SurveyRead     Permission = "survey.read"
+	SurveyWrite    Permission = "survey.write"
 )
 
 // Role is a staff role (DOMAIN.md, "Staff roles"), held at an org node.
@@ -117,20 +119,20 @@ var rolePermissions = map[Role][]Permission{
 	Admin: {OrgRead, OrgWrite, StaffRead, StaffWrite, SettingsWrite},
 	GroupSupervisor: {OrgRead, StaffRead, AuditRead, MemberRead, MemberReview, MemberReveal, MemberExport,
 		TierApprove, CardManage, PointsRead, AdjustApprove, PlanApprove, RedeemManage, RedeemApprove,
-		EventRead, EventApprove, MerchantRead, MerchantWrite, RequestRead, RequestApprove, LeadRead, BudgetRead, BudgetApprove, ReportRead},
+		EventRead, EventApprove, MerchantRead, MerchantWrite, RequestRead, RequestApprove, LeadRead, BudgetRead, BudgetApprove, ReportRead, SurveyRead, SurveyWrite},
 	GroupSpecialist: {OrgRead, MemberRead, PointsRead, PlanEdit, EventRead, EventWrite, MerchantRead,
-		MerchantWrite, OutreachWrite, ReportRead},
+		MerchantWrite, OutreachWrite, ReportRead, SurveyRead, SurveyWrite},
 	CitySupervisor: {OrgRead, StaffRead, AuditRead, MemberRead, MemberReview, MemberReveal, MemberExport,
-		CardManage, PointsRead, RedeemManage, EventRead, EventWrite, RequestRead, RequestHandle, RequestApprove, LeadRead, BudgetRead, ReportRead},
+		CardManage, PointsRead, RedeemManage, EventRead, EventWrite, RequestRead, RequestHandle, RequestApprove, LeadRead, BudgetRead, ReportRead, SurveyRead, SurveyWrite},
 	CitySpecialist: {OrgRead, StaffRead, MemberRead, MemberWrite, CardManage, PointsRead, PointsAward,
-		AdjustPropose, RedeemManage, EventRead, EventWrite},
+		AdjustPropose, RedeemManage, EventRead, EventWrite, SurveyRead, SurveyWrite},
 	SalesManager:      {OrgRead, StaffRead, MemberRead, LeadRead, LeadWrite, LeadAssign, ReportRead},
 	SalesConsultant:   {OrgRead, LeadRead, LeadWrite},
 	SalesAdmin:        {OrgRead, LeadRead, LeadReconcile},
-	CustomerRelations: {OrgRead, MemberRead, RequestRead, RequestHandle},
+	CustomerRelations: {OrgRead, MemberRead, RequestRead, RequestHandle, SurveyRead, SurveyWrite},
 	PropertyStaff:     {OrgRead, MemberRead, RequestRead, RequestHandle},
 	MerchantStaff:     {MerchantVerify},
-	Auditor:           {OrgRead, StaffRead, AuditRead, MemberRead, PointsRead, EventRead, MerchantRead, RequestRead, LeadRead, BudgetRead, ReportRead},
+	Auditor:           {OrgRead, StaffRead, AuditRead, MemberRead, PointsRead, EventRead, MerchantRead, RequestRead, LeadRead, BudgetRead, ReportRead, SurveyRead},
 }
 
 // Permissions returns the permissions a role grants.

@@ -201,8 +201,14 @@ const maxConnRetries = 24
 
 func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		dead, err := d.runOnce(ctx, pool, opts, fn)
+		var after []func()
+		dead, err := d.runOnce(ctx, pool, opts, fn, &after)
 		if !dead || attempt == maxConnRetries || ctx.Err() != nil {
+			// The connection is back in its pool: AfterCommit work
+			// may open transactions of its own.
+			for _, f := range after {
+				f()
+			}
 			return err
 		}
 	}
@@ -211,7 +217,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func
 // runOnce runs one attempt of a transaction. dead reports that it failed
 // on a connection the server had ended before any statement of fn ran, so
 // that nothing happened and the transaction may start again.
-func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (dead bool, err error) {
+func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error, after *[]func()) (dead bool, err error) {
 	// The transaction keeps its connection at hand for the driver's own
 	// bulk API (PostgreSQL's COPY); closing it hands it back to the pool.
 	conn, err := d.conn(ctx, pool)
@@ -256,6 +262,7 @@ func (d *DB) runOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn 
 		}
 		return false, fmt.Errorf("commit: %w", err)
 	}
+	*after = tx.afterCommit
 	return false, nil
 }
 
@@ -352,7 +359,14 @@ type Tx struct {
 
 	sent     int   // statements sent through Exec, Query and QueryRow
 	firstErr error // the error of the first of them, if it failed
+
+	afterCommit []func() // run once the transaction has committed
 }
+
+// AfterCommit runs fn once the transaction has committed (never if it rolls
+// back): work outside the database, such as a text message, that must not
+// happen for a change that did not last. fn runs without a transaction.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // note records the outcome of a statement: run retries a transaction whose
 // first statement met a dead connection.

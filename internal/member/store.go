@@ -240,24 +240,3 @@ func (s *Service) History(ctx context.Context, id int64) ([]Change, error) {
 	})
 	return out, err
 }
-
-// TextMobile returns the mobile number to text a member on, for messages the
-// system sends about the member's own business (a request's answer, an
-// event's notice): "" when the member has not consented to SMS or is
-// closed. It is not a reveal: nobody sees the number, the SMS service seals
-// it again.
-func (s *Service) TextMobile(ctx context.Context, id int64) (string, error) {
-	var mobile string
-	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		r, err := s.loadRow(ctx, tx, "m.id = ?", id)
-		if err != nil || !r.Consent.SMS || r.Status == Closed {
-			return err
-		}
-		p, err := s.open(r)
-		if err == nil {
-			mobile = p.Mobile
-		}
-		return err
-	})
-	return mobile, err
-}

@@ -34,6 +34,9 @@ func (s *Service) MakeCopy(ctx context.Context, id, staffID int64, within *Scope
 	if r.Status.Done() {
 		return r, nil
 	}
+	if err := s.prepareSurvey(ctx); err != nil {
+		return nil, err
+	}
 	file, err := s.Privacy.Copy(ctx, r.MemberID)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,9 @@ type Service struct {
 	// SurveyInvite invites the member to rate a resolved request, in its
 	// transaction (nil: no survey).
 	SurveyInvite func(ctx context.Context, tx *db.Tx, memberID, requestID int64) error
+	// PrepareSurvey readies the survey before the resolving transaction
+	// begins (nil: nothing to ready).
+	PrepareSurvey func(ctx context.Context) error
 	// Privacy makes data copies and anonymises members (nil: PIPL requests
 	// are handled by hand).
 	Privacy PIPL
@@ -411,4 +414,11 @@ func submitted(r *Request) map[string]any {
 	m := brief(r)
 	m["kind"], m["subkind"], m["channel"], m["member_id"] = r.Kind, r.Subkind, r.Channel, r.MemberID
 	return m
+}
+
+func (s *Service) prepareSurvey(ctx context.Context) error {
+	if s.PrepareSurvey == nil {
+		return nil
+	}
+	return s.PrepareSurvey(ctx)
 }

@@ -432,6 +432,9 @@ func (s *Service) Resolve(ctx context.Context, id, staffID int64, answer, topic 
 	if topic, err = cleanTopic(topic); err != nil {
 		return nil, err
 	}
+	if err := s.prepareSurvey(ctx); err != nil {
+		return nil, err
+	}
 	r, err := s.step(ctx, id, within, func(tx *db.Tx, r *Request) (string, string, error) {
 		if r.Status == Closed {
 			return "", "", errClosed(r)

@@ -35,6 +35,7 @@ import (
 	"estateclub/internal/request"
 	"estateclub/internal/schedule"
 	"estateclub/internal/sms"
+	"estateclub/internal/survey"
 )
 
 // Config is the part of the service configuration the web layer needs.
@@ -80,6 +81,7 @@ type Server struct {
 	Notices    *notify.Service
 	Privacy    *privacy.Service
 	Leads      *lead.Service
+	Surveys    *survey.Service // the questionnaire engine (问卷)
 	Log        *slog.Logger
 	Cat        *i18n.Catalog
 	pages      map[string]map[string]*template.Template // language → name → page
@@ -131,6 +133,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.Requests.Privacy = s.Privacy
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
+	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
+	s.wireRequestSurvey()
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime

@@ -168,6 +168,15 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /api/v1/requests/{request}/approve-deletion", auth.RequestApprove, on(h, h.scopedRequest, h.requestApproveDeletion))
 	t.Add("GET /api/v1/notices", auth.Authenticated, do(h, h.noticeList))
 	t.Add("POST /api/v1/notices/read", auth.Authenticated, do(h, h.noticeRead))
+	// surveys (问卷)
+	t.Add("GET /api/v1/surveys", auth.SurveyRead, do(h, h.surveyList))
+	t.Add("POST /api/v1/surveys", auth.SurveyWrite, do(h, h.surveyCreate))
+	t.Add("GET /api/v1/surveys/{survey}", auth.SurveyRead, on(h, h.ScopedSurvey, h.surveyGet))
+	t.Add("PUT /api/v1/surveys/{survey}", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyUpdate))
+	t.Add("POST /api/v1/surveys/{survey}/open", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyOpen))
+	t.Add("POST /api/v1/surveys/{survey}/close", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyClose))
+	t.Add("POST /api/v1/surveys/{survey}/send", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveySend))
+	t.Add("GET /api/v1/surveys/{survey}/summary", auth.SurveyRead, on(h, h.ScopedSurvey, h.surveySummary))
 	return t.Routes()
 }
 

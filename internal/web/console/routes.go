@@ -176,6 +176,17 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /requests/settings/close-after", auth.RequestApprove, h.requestCloseAfterSave)
 	t.Add("GET /notices", auth.Authenticated, h.notices)
 	t.Add("POST /notices/read", auth.Authenticated, h.noticesRead)
+	// surveys (问卷)
+	t.Add("GET /surveys", auth.SurveyRead, h.surveyList)
+	t.Add("GET /surveys/new", auth.SurveyWrite, h.surveyNew)
+	t.Add("POST /surveys", auth.SurveyWrite, h.surveyCreate)
+	t.Add("GET /surveys/{survey}", auth.SurveyRead, h.surveyShow)
+	t.Add("POST /surveys/{survey}", auth.SurveyWrite, h.surveyUpdate)
+	t.Add("POST /surveys/{survey}/open", auth.SurveyWrite, h.surveyMove(true))
+	t.Add("POST /surveys/{survey}/close", auth.SurveyWrite, h.surveyMove(false))
+	t.Add("POST /surveys/{survey}/send", auth.SurveyWrite, h.surveySend)
+	t.Add("GET /surveys/{survey}/summary", auth.SurveyRead, h.surveySummary)
+	t.Add("GET /surveys/{survey}/summary.xlsx", auth.SurveyRead, h.surveyExport)
 	return t.Routes()
 }
 

@@ -40,6 +40,12 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /m/requests/{request}/confirm", web.PortalMember, h.mRequestConfirm)
 	t.Add("POST /m/requests/{request}/reopen", web.PortalMember, h.mRequestReopen)
 	t.Add("GET /m/requests/{request}/copy", web.PortalMember, h.mRequestCopy)
+	// surveys (问卷)
+	t.Add("GET /m/surveys", web.PortalMember, h.mSurveys)
+	t.Add("GET /m/surveys/{invite}", web.PortalMember, h.mSurveyShow)
+	t.Add("POST /m/surveys/{invite}", web.PortalMember, h.mSurveyAnswer)
+	t.Add("GET /m/s/{token}", web.PortalPublic, h.mLink)
+	t.Add("POST /m/s/{token}", web.PortalPublic, h.mLinkAnswer)
 	return t.Routes()
 }
 

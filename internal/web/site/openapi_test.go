@@ -137,6 +137,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	tags = append(tags, "redeem")
 	tags = append(tags, "calendar")
 	tags = append(tags, "requests")
+	tags = append(tags, "surveys")
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -428,6 +429,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specCalendar(t, e, v)
 		specRequestReport(t, e, v, boss)
 		specRequests(t, e, v)
+		specSurveys(t, e, v)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})

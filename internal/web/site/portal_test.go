@@ -319,8 +319,9 @@ func TestPortalWalk(t *testing.T) {
 		if err != nil || len(full.Photos) != 1 {
 			t.Fatalf("request: %+v, %v", full, err)
 		}
+		inv := mustOwnerInvite(t, e, owner.ID)
 		fill := strings.NewReplacer("{item}", fmt.Sprint(item.ID), "{order}", fmt.Sprint(order.ID),
-			"{request}", fmt.Sprint(req.ID), "{photo}", fmt.Sprint(full.Photos[0].ID), "{$}", "")
+			"{request}", fmt.Sprint(req.ID), "{photo}", fmt.Sprint(full.Photos[0].ID), "{invite}", fmt.Sprint(inv.ID), "{$}", "")
 
 		// A Shanghai member: Shenzhen's item is not in her catalogue.
 		other := mustActiveMember(t, e, "SH-PD")
