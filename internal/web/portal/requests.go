@@ -12,6 +12,7 @@ import (
 	"estateclub/internal/audit"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
+	"estateclub/internal/survey"
 	"estateclub/internal/web"
 )
 
@@ -77,6 +78,9 @@ type mRequestData struct {
 	CanReopen  bool
 	CopyReady  bool
 	CloseAfter int
+	// Survey is the satisfaction survey of a resolved request, while the
+	// member has not answered it (nil otherwise).
+	Survey *survey.Invite
 }
 
 func (s *handler) mRequestData(r *http.Request, q *request.Request) (*mRequestData, error) {
@@ -88,6 +92,15 @@ func (s *handler) mRequestData(r *http.Request, q *request.Request) (*mRequestDa
 		CanReply:   q.Status == request.Waiting || q.Status == request.InProgress,
 		CanConfirm: q.Status == request.Resolved,
 		CopyReady:  q.Subkind == request.SubDataCopy && q.CopyFileID != nil && q.Status.Done()}
+	if q.Status.Done() && q.Rating == nil {
+		inv, err := s.Surveys.InviteFor(r.Context(), q.MemberID, "request", q.ID)
+		if err != nil {
+			return nil, err
+		}
+		if inv != nil && inv.AnsweredAt == nil {
+			d.Survey = inv
+		}
+	}
 	// Reopening is the member's within the close-after days of the
 	// resolution; a merged request goes on in the other one.
 	d.CanReopen = q.Status.Done() && q.MergedInto == nil && q.ResolvedAt != nil &&
