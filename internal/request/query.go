@@ -25,9 +25,8 @@ const requestFrom = ` FROM requests r LEFT JOIN staff st ON st.id = r.assignee_i
 
 func scan(sc interface{ Scan(...any) error }) (*Request, error) {
 	var r Request
-	var deptEN string
 	err := sc.Scan(&r.ID, &r.No, &r.MemberID, &r.NodePath, &r.ProjectPath, &r.ProjectName, &r.Kind, &r.Subkind, &r.Channel, &r.Text, &r.Status,
-		&r.DepartmentID, &r.Department, &deptEN, &r.AssigneeID, &r.Assignee,
+		&r.DepartmentID, &r.Department, &r.DepartmentEN, &r.AssigneeID, &r.Assignee,
 		&r.RespondDueAt, &r.DueAt, &r.RespondedAt, &r.ResolvedAt, &r.PausedAt, &r.Escalation, &r.Reopened, &r.MergedInto,
 		&r.Topic, &r.Rating, &r.Flagged, &r.ApprovedBy, &r.CopyFileID, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.ClosedAt, &r.textEnc)
 	if isNoRows(err) {

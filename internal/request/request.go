@@ -137,7 +137,8 @@ type Request struct {
 	ProjectPath  string     `json:"-"`
 	ProjectName  string     `json:"project,omitempty"`
 	DepartmentID *int64     `json:"department_id,omitempty"`
-	Department   string     `json:"department,omitempty"` // the department's name
+	Department   string     `json:"department,omitempty"`    // the department's name
+	DepartmentEN string     `json:"department_en,omitempty"` // its English name, "" when it has none
 	AssigneeID   *int64     `json:"assignee_id,omitempty"`
 	Assignee     string     `json:"assignee,omitempty"` // the assigned staff member's name
 	RespondDueAt *time.Time `json:"respond_due_at,omitempty"`
