@@ -43,7 +43,6 @@ func staffCtx(st *auth.Staff) context.Context {
 func TestPortalRequestFlow(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
 		clock := useFakeClock(e)
-		withPrivacy(e)
 		cr := e.mustStaff(t, "portal-cr", auth.CustomerRelations, "SH")
 		sc := staffCtx(cr)
 		m, me := mustPortalMember(t, e, "13911112222")

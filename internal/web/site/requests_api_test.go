@@ -8,46 +8,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
-
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
 )
-
-// fakePrivacy stands in for internal/privacy: a copy is a one-sheet .xlsx
-// in the file store, anonymising records whom.
-type fakePrivacy struct {
-	e          *testEnv
-	mu         sync.Mutex
-	anonymised []int64
-}
-
-func (f *fakePrivacy) Copy(ctx context.Context, memberID int64) (int64, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	if err := x.SetCellValue("Sheet1", "A1", fmt.Sprintf("member %d", memberID)); err != nil {
-		return 0, err
-	}
-	buf, err := x.WriteToBuffer()
-	if err != nil {
-		return 0, err
-	}
-	return f.e.srv.Jobs.Files.PutBytes(ctx, "privacy.copy", buf.Bytes())
-}
-
-func (f *fakePrivacy) Anonymise(_ context.Context, memberID int64, _ string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.anonymised = append(f.anonymised, memberID)
-	return nil
-}
-
-func withPrivacy(e *testEnv) *fakePrivacy {
-	f := &fakePrivacy{e: e}
-	e.srv.Requests.Privacy = f
-	return f
-}
 
 // mustMemberRequest files a request as a member would in the portal.
 func mustMemberRequest(t *testing.T, e *testEnv, memberID int64, k request.Kind, sub request.Subkind, text string) *request.Request {
@@ -85,7 +49,6 @@ type apiReqMsg struct {
 // only their project's property complaints.
 func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 	t.Helper()
-	withPrivacy(e)
 	boss := e.mustStaff(t, "rq-boss", auth.GroupSupervisor, "GROUP")
 	cr := e.mustStaff(t, "rq-cr", auth.CustomerRelations, "SH")
 	prop := e.mustStaff(t, "rq-prop", auth.PropertyStaff, "SH-PD")
