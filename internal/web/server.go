@@ -137,7 +137,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
 	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members, LinkBase: cfg.PublicURL}
-	s.wireRequestSurvey()
+	s.Surveys.RateRequests(s.Requests, true)
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime
