@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +31,23 @@ type config struct {
 	ProxyHops int
 	// SMSProvider names how text messages go out: "outbox" or "http".
 	SMSProvider string
+	// PublicURL is the address members reach the service at (--public-url),
+	// put before the links texts carry (a survey's /m/s/…).
+	PublicURL string
+}
+
+// publicURL checks --public-url: an absolute http or https address with no
+// query or fragment; "" means the listen address.
+func (c *config) publicURL() (string, error) {
+	raw := strings.TrimRight(strings.TrimSpace(c.PublicURL), "/")
+	if raw == "" {
+		return "http://" + c.Addr, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("--public-url %q: give the address members open, e.g. https://club.example.com", c.PublicURL)
+	}
+	return raw, nil
 }
 
 func envOr(key, def string) string {

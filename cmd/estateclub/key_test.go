@@ -34,3 +34,24 @@ func TestMissingKeyCreatesNothing(t *testing.T) {
 		t.Fatalf("a new database got no key file: %v", err)
 	}
 }
+
+// TestPublicURL: --public-url takes an absolute http(s) address and refuses
+// anything else, naming the flag; empty means the listen address.
+func TestPublicURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "http://127.0.0.1:8080"},
+		{"https://club.example.com/", "https://club.example.com"},
+		{"http://10.0.0.5:8080/club", "http://10.0.0.5:8080/club"},
+	} {
+		c := &config{Addr: "127.0.0.1:8080", PublicURL: tc.in}
+		if got, err := c.publicURL(); err != nil || got != tc.want {
+			t.Errorf("%q: %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"club.example.com", "ftp://club.example.com", "https://club.example.com/?a=1", "https://user@club.example.com", "javascript:alert(1)"} {
+		c := &config{Addr: "127.0.0.1:8080", PublicURL: bad}
+		if _, err := c.publicURL(); err == nil || !strings.Contains(err.Error(), "--public-url") {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+	}
+}

@@ -39,6 +39,8 @@ func serveCmd(cfg *config) *cobra.Command {
 	cmd.Flags().StringVar(&cfg.TimeZone, "time-zone", envOr("ESTATECLUB_TIME_ZONE", "Asia/Shanghai"),
 		"the club's time zone, in which pages show times (env ESTATECLUB_TIME_ZONE)")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "fill an empty database with demo data and print the demo logins")
+	cmd.Flags().StringVar(&cfg.PublicURL, "public-url", envOr("ESTATECLUB_PUBLIC_URL", ""),
+		"the address members reach the service at, for the links in text messages (default: http:// and the listen address) (env ESTATECLUB_PUBLIC_URL)")
 	cmd.Flags().StringVar(&cfg.SMSProvider, "sms-provider", envOr("ESTATECLUB_SMS_PROVIDER", "outbox"),
 		"SMS delivery: outbox (kept for staff to read in the console's SMS outbox) or http (a gateway: ESTATECLUB_SMS_URL, ESTATECLUB_SMS_KEY, ESTATECLUB_SMS_SIGN) (env ESTATECLUB_SMS_PROVIDER)")
 	return cmd
@@ -74,7 +76,12 @@ func serve(ctx context.Context, cfg *config, withDemo bool) error {
 	if err != nil {
 		return fmt.Errorf("--time-zone %q: %w", cfg.TimeZone, err)
 	}
-	srv, err := site.New(web.Config{Location: loc, TrustProxy: cfg.TrustProxy, ProxyHops: cfg.ProxyHops, Version: version, Keys: keys, SMS: provider}, d, log)
+	public, err := cfg.publicURL()
+	if err != nil {
+		return err
+	}
+	srv, err := site.New(web.Config{Location: loc, TrustProxy: cfg.TrustProxy, ProxyHops: cfg.ProxyHops, Version: version, Keys: keys, SMS: provider,
+		PublicURL: public}, d, log)
 	if err != nil {
 		return err
 	}

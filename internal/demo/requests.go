@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/member"
 	"estateclub/internal/request"
+	"estateclub/internal/survey"
 )
 
 // A year of requests and complaints (诉求), played through the request
@@ -80,6 +81,7 @@ type reqDept struct{ staff []*auth.Staff }
 type reqWorld struct {
 	d       *db.DB
 	svc     *request.Service
+	surveys *survey.Service
 	staff   map[string]*auth.Staff
 	depts   map[int64]*reqDept
 	byCity  map[string]map[string]int64 // city → department code → id
@@ -89,8 +91,12 @@ type reqWorld struct {
 
 // seedRequests plays the year of requests.
 func seedRequests(ctx context.Context, d *db.DB, ms *member.Service) error {
-	w := &reqWorld{d: d, svc: &request.Service{DB: d, Keys: ms.Keys}, staff: map[string]*auth.Staff{},
+	// Ratings come through the survey engine as in production; the demo
+	// sends no texts.
+	sv := &survey.Service{DB: d, Keys: ms.Keys, Members: ms}
+	w := &reqWorld{d: d, svc: &request.Service{DB: d, Keys: ms.Keys}, surveys: sv, staff: map[string]*auth.Staff{},
 		depts: map[int64]*reqDept{}, byCity: map[string]map[string]int64{}, rng: rand.New(rand.NewPCG(2026, 14))}
+	sv.RateRequests(w.svc, false)
 	if err := w.setUp(ctx); err != nil {
 		return err
 	}

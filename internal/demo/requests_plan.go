@@ -8,6 +8,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
+	"estateclub/internal/survey"
 )
 
 // reqPlan is how one request goes, in hours.
@@ -132,7 +133,7 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 	}
 	if p.rate > 0 {
 		at(h+2+c.w.rng.Float64()*28, func() error {
-			return c.w.d.Update(c.ctx, func(tx *db.Tx) error { return svc.Rate(c.memberCtx(c.member), tx, c.r.ID, p.rate) })
+			return c.w.rate(c.memberCtx(c.member), c.member, c.r.ID, p.rate)
 		})
 	}
 	if p.confirm > 0 {
@@ -185,4 +186,22 @@ func (w *reqWorld) pick(code string, t time.Time) int64 {
 		return ms[w.rng.IntN(len(ms))].id
 	}
 	return by[w.rng.IntN(len(by))]
+}
+
+// rate answers the request's satisfaction survey as its member: the rating,
+// and for a low one a comment.
+func (w *reqWorld) rate(ctx context.Context, memberID, requestID int64, rating int) error {
+	inv, err := w.surveys.InviteFor(ctx, memberID, "request", requestID)
+	if err != nil || inv == nil {
+		return err
+	}
+	sv, err := w.surveys.Get(ctx, inv.SurveyID)
+	if err != nil {
+		return err
+	}
+	answers := []survey.Answer{{QuestionID: sv.Questions[0].ID, Value: &rating}}
+	if rating <= 2 && len(sv.Questions) > 1 {
+		answers = append(answers, survey.Answer{QuestionID: sv.Questions[1].ID, Text: "处理太慢，希望下次能更快一些。"})
+	}
+	return w.surveys.Answer(ctx, inv.ID, memberID, answers)
 }

@@ -49,6 +49,11 @@ func TestDemoRequests(t *testing.T) {
 			t.Errorf("no request is %s", s)
 		}
 	}
+	// Every rating came through the survey engine: one answered invite each.
+	if rated, answered := count("SELECT count(*) FROM requests WHERE rating IS NOT NULL"),
+		count("SELECT count(*) FROM survey_invites WHERE subject = 'request' AND answered_at IS NOT NULL"); rated != answered {
+		t.Errorf("%d requests rated, %d request surveys answered", rated, answered)
+	}
 	for what, q := range map[string]string{
 		"escalated once":     "SELECT count(*) FROM requests WHERE escalation = 1",
 		"escalated twice":    "SELECT count(*) FROM requests WHERE escalation = 2",
@@ -56,6 +61,8 @@ func TestDemoRequests(t *testing.T) {
 		"merged":             "SELECT count(*) FROM requests WHERE merged_into IS NOT NULL",
 		"flagged":            "SELECT count(*) FROM requests WHERE flagged",
 		"rated":              "SELECT count(*) FROM requests WHERE rating IS NOT NULL",
+		"survey answers":     "SELECT count(*) FROM survey_invites WHERE subject = 'request' AND answered_at IS NOT NULL",
+		"surveys unanswered": "SELECT count(*) FROM survey_invites WHERE subject = 'request' AND answered_at IS NULL",
 		"transferred":        "SELECT count(*) FROM request_events WHERE action = 'transferred'",
 		"waiting, answered":  "SELECT count(*) FROM request_events WHERE action = 'member_replied'",
 		"confirmed":          "SELECT count(*) FROM request_events WHERE action = 'confirmed'",

@@ -156,6 +156,10 @@ func eraseCopies(ctx context.Context, tx *db.Tx, sub *subject) error {
 	if err != nil {
 		return err
 	}
+	// A data-copy request keeps its row; the copy it points at goes.
+	if _, err := tx.Exec(ctx, "UPDATE requests SET copy_file_id = NULL WHERE member_id = ? AND copy_file_id IS NOT NULL", sub.id); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, "DELETE FROM privacy_copies WHERE member_id = ?", sub.id); err != nil {
 		return err
 	}

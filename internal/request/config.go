@@ -52,14 +52,27 @@ func (in *DepartmentInput) validate() error {
 }
 
 // SaveDepartment creates a department at a node (id 0) or changes one, with
-// its staff. within is the caller's scope: the node must lie in it, and so
-// must each staff member's grants… only staff who exist are accepted.
+// its staff. within is the caller's scope (nil: everywhere): a department
+// outside it is not found, and its node must lie in it.
 func (s *Service) SaveDepartment(ctx context.Context, id int64, in DepartmentInput, within []string) (*Department, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
 	var out *Department
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		var before *Department
+		if id != 0 {
+			// A department outside the caller's scope does not exist for them,
+			// whatever the form says.
+			old, err := department(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if within != nil && !inPaths(old.NodePath, within) {
+				return apperr.NotFoundf("部门", "department")
+			}
+			before = old
+		}
 		var path string
 		if err := tx.QueryRow(ctx, "SELECT path FROM org_nodes WHERE id = ?", in.NodeID).Scan(&path); err != nil {
 			if isNoRows(err) {
@@ -71,7 +84,6 @@ func (s *Service) SaveDepartment(ctx context.Context, id int64, in DepartmentInp
 			return apperr.Field("node_id", "该组织节点不在您的管理范围内", "that org node is outside your scope")
 		}
 		active := in.Active == nil || *in.Active
-		var before *Department
 		if id == 0 {
 			nid, err := tx.InsertID(ctx, `INSERT INTO request_departments (node_id, node_path, code, name, name_en, active, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.NodeID, path, in.Code, in.Name, in.NameEN, active, tx.Now, tx.Now)
@@ -83,15 +95,7 @@ func (s *Service) SaveDepartment(ctx context.Context, id int64, in DepartmentInp
 			}
 			id = nid
 		} else {
-			old, err := department(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if within != nil && !inPaths(old.NodePath, within) {
-				return apperr.NotFoundf("部门", "department")
-			}
-			before = old
-			_, err = tx.Exec(ctx, `UPDATE request_departments SET node_id = ?, node_path = ?, code = ?, name = ?, name_en = ?, active = ?, updated_at = ?
+			_, err := tx.Exec(ctx, `UPDATE request_departments SET node_id = ?, node_path = ?, code = ?, name = ?, name_en = ?, active = ?, updated_at = ?
 				WHERE id = ?`, in.NodeID, path, in.Code, in.Name, in.NameEN, active, tx.Now, id)
 			if db.IsUniqueViolation(err) {
 				return apperr.Field("code", "该节点已有代码为 "+in.Code+" 的部门", "this node already has a department with code "+in.Code)

@@ -103,7 +103,7 @@ func (s *Service) escalate(ctx context.Context, cal Calendar, id int64) (int, er
 			if reason == "response" {
 				what, whatEN = "首次响应", "first response"
 			}
-			if err := notify.Send(ctx, tx, to, notify.Note{Kind: "request.escalated", ObjectType: "request", ObjectID: id,
+			if err := tell(ctx, tx, r, to, notify.Note{Kind: "request.escalated", ObjectType: "request", ObjectID: id,
 				ZH:   fmt.Sprintf("诉求 %s 已超过%s时限，升级到您（第 %d 级）", r.No, what, l),
 				EN:   fmt.Sprintf("request %s is past its %s due time and was escalated to you (level %d)", r.No, whatEN, l),
 				Href: href(id)}); err != nil {

@@ -111,7 +111,7 @@ func (s *Service) ApproveDeletion(ctx context.Context, id, approverID int64, wit
 			return "", "", err
 		}
 		if r.AssigneeID != nil {
-			if err := notify.Send(ctx, tx, []int64{*r.AssigneeID}, notify.Note{Kind: "request.deletion_approved", ObjectType: "request",
+			if err := tell(ctx, tx, r, []int64{*r.AssigneeID}, notify.Note{Kind: "request.deletion_approved", ObjectType: "request",
 				ObjectID: id, ZH: "注销申请 " + r.No + " 已批准，会员信息已删除", EN: "deletion " + r.No + " was approved; the member's data is erased",
 				Href: href(id)}); err != nil {
 				return "", "", err

@@ -11,6 +11,7 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
+	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/notify"
 	"estateclub/internal/pii"
@@ -188,6 +189,11 @@ func (s *Service) Assign(ctx context.Context, id, staffID int64, within *Scope) 
 			}
 			return "", "", err
 		}
+		if ok, err := canSee(ctx, tx, r, []int64{staffID}); err != nil {
+			return "", "", err
+		} else if len(ok) == 0 {
+			return "", "", apperr.Field("staff_id", name+" 的权限看不到这条诉求，不能分派给他", name+" may not see this request, so it cannot be assigned to them")
+		}
 		if r.DepartmentID != nil {
 			n, err := tx.Count(ctx, "SELECT count(*) FROM request_department_staff WHERE department_id = ? AND staff_id = ?", *r.DepartmentID, staffID)
 			if err != nil {
@@ -205,7 +211,7 @@ func (s *Service) Assign(ctx context.Context, id, staffID int64, within *Scope) 
 			return "", "", err
 		}
 		told = []int64{staffID}
-		return "assigned", name, notify.Send(ctx, tx, told, notify.Note{Kind: "request.assigned", ObjectType: "request", ObjectID: id,
+		return "assigned", name, tell(ctx, tx, r, told, notify.Note{Kind: "request.assigned", ObjectType: "request", ObjectID: id,
 			ZH: "诉求 " + r.No + " 已分派给您", EN: "request " + r.No + " was assigned to you", Href: href(id)})
 	})
 	return r, err
@@ -259,7 +265,7 @@ func tellDepartment(ctx context.Context, tx *db.Tx, r *Request, deptID int64) ([
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return ids, notify.Send(ctx, tx, ids, notify.Note{Kind: "request.routed", ObjectType: "request", ObjectID: r.ID,
+	return ids, tell(ctx, tx, r, ids, notify.Note{Kind: "request.routed", ObjectType: "request", ObjectID: r.ID,
 		ZH: "新诉求 " + r.No + "（" + r.Kind.Label("") + "/" + r.Subkind.Label("") + "）转到您的部门",
 		EN: "new request " + r.No + " (" + r.Kind.Label("en") + "/" + r.Subkind.Label("en") + ") came to your department", Href: href(r.ID)})
 }
@@ -412,7 +418,7 @@ func (s *Service) MemberReply(ctx context.Context, id, memberID int64, text stri
 		}
 		if r.AssigneeID != nil {
 			told = []int64{*r.AssigneeID}
-			if err := notify.Send(ctx, tx, told, notify.Note{Kind: "request.member_replied", ObjectType: "request", ObjectID: id,
+			if err := tell(ctx, tx, r, told, notify.Note{Kind: "request.member_replied", ObjectType: "request", ObjectID: id,
 				ZH: "会员回复了诉求 " + r.No, EN: "the member replied on request " + r.No, Href: href(id)}); err != nil {
 				return "", "", err
 			}
@@ -569,7 +575,7 @@ func (s *Service) Reopen(ctx context.Context, id, memberID int64, reason string,
 		}
 		if r.AssigneeID != nil {
 			told = []int64{*r.AssigneeID}
-			if err := notify.Send(ctx, tx, told, notify.Note{Kind: "request.reopened", ObjectType: "request", ObjectID: id,
+			if err := tell(ctx, tx, r, told, notify.Note{Kind: "request.reopened", ObjectType: "request", ObjectID: id,
 				ZH: "诉求 " + r.No + " 被重新打开", EN: "request " + r.No + " was reopened", Href: href(id)}); err != nil {
 				return "", "", err
 			}
@@ -643,7 +649,7 @@ func (s *Service) Rate(ctx context.Context, tx *db.Tx, id int64, rating int) err
 		if len(sup) > 0 {
 			ids = sup[0].ids
 		}
-		if err := notify.Send(ctx, tx, ids, notify.Note{Kind: "request.low_rating", ObjectType: "request", ObjectID: id,
+		if err := tell(ctx, tx, r, ids, notify.Note{Kind: "request.low_rating", ObjectType: "request", ObjectID: id,
 			ZH: fmt.Sprintf("诉求 %s 的满意度只有 %d 分，请关注", r.No, rating),
 			EN: fmt.Sprintf("request %s was rated only %d; please look into it", r.No, rating), Href: href(id)}); err != nil {
 			return err
@@ -721,4 +727,65 @@ func (s *Service) TimeLeft(ctx context.Context, r *Request) (left time.Duration,
 		return -cal.WorkingTime(*due, now), true, nil
 	}
 	return cal.WorkingTime(now, *due), true, nil
+}
+
+// tell notifies those of staffIDs who may see r: a notice links to the
+// request, and a link that answers 404 helps nobody (a property staff
+// member in a department that also takes other complaints).
+func tell(ctx context.Context, tx *db.Tx, r *Request, staffIDs []int64, n notify.Note) error {
+	ids, err := canSee(ctx, tx, r, staffIDs)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return notify.Send(ctx, tx, ids, n)
+}
+
+// canSee keeps those of staffIDs whose grants reach r (auth.RequestRead,
+// property staff for property complaints only).
+func canSee(ctx context.Context, tx *db.Tx, r *Request, staffIDs []int64) ([]int64, error) {
+	if len(staffIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(staffIDs))
+	for i, id := range staffIDs {
+		args[i] = id
+	}
+	rows, err := tx.Query(ctx, `SELECT g.staff_id, g.role, n.path FROM staff_roles g JOIN org_nodes n ON n.id = g.node_id
+		WHERE g.staff_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	scopes := map[int64]*Scope{}
+	for rows.Next() {
+		var id int64
+		var role auth.Role
+		var path string
+		if err := rows.Scan(&id, &role, &path); err != nil {
+			return nil, err
+		}
+		if !role.Has(auth.RequestRead) {
+			continue
+		}
+		sc := scopes[id]
+		if sc == nil {
+			sc = &Scope{All: []string{}, Property: []string{}}
+			scopes[id] = sc
+		}
+		if role == auth.PropertyStaff {
+			sc.Property = append(sc.Property, path)
+		} else {
+			sc.All = append(sc.All, path)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, id := range staffIDs {
+		if sc := scopes[id]; sc != nil && sc.Allows(r) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

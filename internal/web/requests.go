@@ -8,7 +8,6 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
-	"estateclub/internal/survey"
 )
 
 // WriteRequestPhoto answers with the photo {photo} of a request the caller
@@ -81,33 +80,4 @@ func (s *Server) workCalendar(ctx context.Context) (request.Calendar, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// wireRequestSurvey puts the survey engine's built-in satisfaction survey
-// (满意度 1–5 and a comment) behind request resolution: a resolved request
-// invites its member (in the portal, and by an SMS link if they consented),
-// and the answer's rating lands on the request in the answer's
-// transaction, where 1–2 flags it for the supervisor.
-func (s *Server) wireRequestSurvey() {
-	s.Requests.PrepareSurvey = func(ctx context.Context) error {
-		_, err := s.Surveys.System(ctx, "request")
-		return err
-	}
-	s.Requests.SurveyInvite = func(ctx context.Context, tx *db.Tx, memberID, requestID int64) error {
-		sv, err := s.Surveys.System(ctx, "request")
-		if err != nil {
-			return err
-		}
-		_, err = s.Surveys.Invite(ctx, tx, survey.InviteInput{SurveyID: sv.ID, MemberID: memberID,
-			Subject: "request", SubjectID: requestID, Text: true})
-		return err
-	}
-	s.Surveys.OnAnswer("request", func(ctx context.Context, tx *db.Tx, inv survey.Invite, answers []survey.Answer) error {
-		for _, a := range answers {
-			if a.Value != nil {
-				return s.Requests.Rate(ctx, tx, inv.SubjectID, *a.Value)
-			}
-		}
-		return nil // the rating is required: an answer always has one
-	})
 }

@@ -58,6 +58,9 @@ type Config struct {
 	// SMS delivers text messages (sign-in codes); nil: the built-in
 	// outbox, which stores them for staff to read in the console.
 	SMS sms.Provider
+	// PublicURL is the address members reach the service at, before the
+	// links text messages carry ("" leaves them relative).
+	PublicURL string
 }
 
 // Server is the HTTP side of estateclub.
@@ -133,8 +136,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.Requests.Privacy = s.Privacy
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
-	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
-	s.wireRequestSurvey()
+	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members, LinkBase: cfg.PublicURL}
+	s.Surveys.RateRequests(s.Requests, true)
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime

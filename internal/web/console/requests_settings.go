@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,7 +51,6 @@ func (s *handler) requestSettingsPage(w http.ResponseWriter, r *http.Request, fe
 			d.Topics = append(d.Topics, ruleTopic{string(k) + "/" + string(sk), k.Label(lang) + " · " + sk.Label(lang)})
 		}
 	}
-	active := true
 	var err error
 	var depts []request.Department
 	if depts, err = s.Requests.Departments(ctx, within); err == nil {
@@ -65,7 +65,7 @@ func (s *handler) requestSettingsPage(w http.ResponseWriter, r *http.Request, fe
 			if d.SLAs, err = s.Requests.SLAs(ctx); err == nil {
 				if d.CloseAfter, err = s.Requests.CloseAfter(ctx); err == nil {
 					if d.Nodes, _, err = s.Org.List(ctx, org.Filter{Within: within}); err == nil {
-						d.Staff, _, err = s.Auth.ListStaff(ctx, auth.StaffFilter{Within: within, Active: &active, Limit: 500})
+						d.Staff, err = requestHandlers(ctx, s.Auth, within)
 					}
 				}
 			}
@@ -229,4 +229,24 @@ func (s *handler) requestCloseAfterSave(w http.ResponseWriter, r *http.Request) 
 		}
 		return s.Requests.SetCloseAfter(r.Context(), days)
 	})
+}
+
+// requestHandlers are the active staff within the paths who may handle
+// requests: the people a department can hold.
+func requestHandlers(ctx context.Context, a *auth.Service, within []string) ([]auth.Staff, error) {
+	active := true
+	all, _, err := a.ListStaff(ctx, auth.StaffFilter{Within: within, Active: &active, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := []auth.Staff{}
+	for _, st := range all {
+		for _, g := range st.Grants {
+			if g.Role.Has(auth.RequestHandle) {
+				out = append(out, st)
+				break
+			}
+		}
+	}
+	return out, nil
 }
