@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"estateclub/internal/auth"
@@ -77,7 +78,7 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 	}
 	h := p.respond
 	at(h-0.2, func() (err error) {
-		if p.assign && c.r.DepartmentID != nil {
+		if p.assign && c.r.DepartmentID != nil && slices.Contains(c.w.depts[*c.r.DepartmentID].staff, c.handler) {
 			head := c.w.depts[*c.r.DepartmentID].staff[0]
 			_, err = svc.Assign(c.staffCtx(head), c.r.ID, c.handler.ID, nil)
 			return err
@@ -100,7 +101,7 @@ func (c *reqCase) steps(t0 time.Time, p reqPlan) []reqStep {
 			}
 			r, err := svc.Transfer(c.staffCtx(c.handler), c.r.ID, to, "需要专业部门跟进处理", nil, nil)
 			if err == nil {
-				c.handler = c.w.depts[to].staff[0]
+				c.r, c.handler = r, c.w.handlerOf(r, c.city)
 				_, err = svc.Take(c.staffCtx(c.handler), r.ID, c.handler.ID, nil)
 			}
 			return err
@@ -160,8 +161,14 @@ func (c *reqCase) resolve() error {
 // department, else the city's customer relations.
 func (w *reqWorld) handlerOf(r *request.Request, city string) *auth.Staff {
 	if r.DepartmentID != nil {
-		if d := w.depts[*r.DepartmentID]; d != nil && len(d.staff) > 0 {
-			return d.staff[len(d.staff)-1]
+		if d := w.depts[*r.DepartmentID]; d != nil {
+			// The last of the department's staff who may see the request:
+			// property staff see only their projects' property complaints.
+			for i := len(d.staff) - 1; i >= 0; i-- {
+				if seesRequest(d.staff[i], r) {
+					return d.staff[i]
+				}
+			}
 		}
 	}
 	for _, c := range reqCities {
@@ -204,4 +211,20 @@ func (w *reqWorld) rate(ctx context.Context, memberID, requestID int64, rating i
 		answers = append(answers, survey.Answer{QuestionID: sv.Questions[1].ID, Text: "处理太慢，希望下次能更快一些。"})
 	}
 	return w.surveys.Answer(ctx, inv.ID, memberID, answers)
+}
+
+// seesRequest reports whether st's grants reach r, as the console's request
+// scope does.
+func seesRequest(st *auth.Staff, r *request.Request) bool {
+	sc := &request.Scope{All: []string{}, Property: []string{}}
+	for _, g := range st.Grants {
+		switch {
+		case !g.Role.Has(auth.RequestRead):
+		case g.Role == auth.PropertyStaff:
+			sc.Property = append(sc.Property, g.NodePath)
+		default:
+			sc.All = append(sc.All, g.NodePath)
+		}
+	}
+	return sc.Allows(r)
 }

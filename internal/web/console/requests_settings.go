@@ -134,6 +134,11 @@ func (s *handler) requestDepartmentUpdate(w http.ResponseWriter, r *http.Request
 		s.Fail(w, r, web.NotFoundErr)
 		return
 	}
+	// A department outside the caller's scope is not found, before its form is read.
+	if dp, err := s.Requests.Department(r.Context(), id); err != nil || !web.Principal(r).CanAt(auth.RequestApprove, dp.NodePath) {
+		s.Fail(w, r, web.NotFoundErr)
+		return
+	}
 	s.settingsStep(w, r, "flash.request.department", func() error {
 		in, err := s.departmentInput(r)
 		if err == nil {

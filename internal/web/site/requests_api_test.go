@@ -98,6 +98,7 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 
 	// Intake (受理登记).
 	m := mustActiveMember(t, e, "SH-PD")
+	before := e.fix.Count(t, "SELECT count(*) FROM requests")
 	var q1, q2 apiRequest
 	mustSpecDecode(t, v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 201, body: map[string]any{
 		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "客服电话一直占线，无人接听"}}), &q1)
@@ -123,8 +124,8 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "物业不受理服务投诉"}})
 	v.check(hz, specCall{method: "POST", path: "/api/v1/requests", want: 400, body: map[string]any{
 		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "杭州员工登记上海会员"}})
-	if n := e.fix.Count(t, "SELECT count(*) FROM requests"); n != 2 {
-		t.Errorf("refused intakes left %d requests, want 2", n)
+	if n := e.fix.Count(t, "SELECT count(*) FROM requests"); n != before+2 {
+		t.Errorf("refused intakes left %d new requests, want 2", n-before)
 	}
 
 	// The queue.
@@ -169,7 +170,10 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 	v.check(c, specCall{method: "POST", path: fmt.Sprintf("/api/v1/requests/%d/approve-deletion", del.ID), want: 403})
 	v.check(b, specCall{method: "POST", path: fmt.Sprintf("/api/v1/requests/%d/approve-deletion", del.ID), want: 200})
 
-	// Notices, and the rule deleted.
+	// Notices, and the rule deleted. Property staff were not told of the
+	// service complaint transferred to their department (they cannot open
+	// it); they are told of a property complaint routed there.
+	mustMemberRequest(t, e, mustActiveMember(t, e, "SH-PD").ID, request.Complaint, request.SubProperty, "地库 B2 漏水")
 	raw = v.check(p, specCall{method: "GET", path: "/api/v1/notices?unread=true&page=1&per_page=20", want: 200, lang: "en"})
 	var notes struct {
 		Items []struct {
@@ -179,7 +183,7 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 		Unread int `json:"unread"`
 	}
 	mustSpecDecode(t, raw, &notes)
-	if notes.Unread == 0 || len(notes.Items) == 0 || !strings.Contains(notes.Items[0].Text, "department") {
+	if notes.Unread == 0 || len(notes.Items) == 0 || !strings.Contains(notes.Items[0].Text, "department") || strings.Contains(string(raw), q1.No) {
 		t.Fatalf("property staff's notices: %s", raw)
 	}
 	v.check(p, specCall{method: "POST", path: "/api/v1/notices/read", want: 204, body: map[string]any{"ids": []int64{notes.Items[0].ID}}})
