@@ -95,3 +95,25 @@ func (f *fixture) members(t testing.TB, node string, n int) []int64 {
 }
 
 func auditFilter(action string) audit.Filter { return audit.Filter{Action: action} }
+
+// must2 is must for two values.
+func must2[A, B any](a A, b B, err error) func(testing.TB) (A, B) {
+	return func(t testing.TB) (A, B) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+}
+
+// must3 is must for three values.
+func must3[A, B, C any](a A, b B, c C, err error) func(testing.TB) (A, B, C) {
+	return func(t testing.TB) (A, B, C) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b, c
+	}
+}

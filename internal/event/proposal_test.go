@@ -111,18 +111,18 @@ func TestPublishTargeting(t *testing.T) {
 		e := must(f.svc.Propose(ctx, f.proposal(), f.proposer.ID, f.sh))(t)
 		must(f.svc.Submit(ctx, e.ID, f.sh))(t)
 		must(f.svc.Review(staffCtx(f.boss), e.ID, event.ReviewInput{ReviewerID: f.boss.ID, Approve: true, Unplanned: f.sh.Paths}, f.sh))(t)
-		n, _ := must2(t)(f.svc.Preview(ctx, e.ID, event.Target{}, f.sh))
+		n, _ := must2(f.svc.Preview(ctx, e.ID, event.Target{}, f.sh))(t)
 		if n != 5 {
 			t.Fatalf("preview of all SH: %d, want 5", n)
 		}
 		pdOnly := event.Target{NodeIDs: []int64{f.Nodes["SH-PD"].ID}}
-		if n, _ = must2(t)(f.svc.Preview(ctx, e.ID, pdOnly, f.sh)); n != 3 {
+		if n, _ = must2(f.svc.Preview(ctx, e.ID, pdOnly, f.sh))(t); n != 3 {
 			t.Fatalf("preview of SH-PD: %d, want 3", n)
 		}
 		_, _, err := f.svc.Preview(ctx, e.ID, event.Target{NodeIDs: []int64{f.Nodes["SZ-QH"].ID}}, f.sh)
 		testfix.WantErr(t, err, apperr.Invalid, "target.node_ids")
 		owns := true
-		if n, _ = must2(t)(f.svc.Preview(ctx, e.ID, event.Target{OwnsProperty: &owns}, f.sh)); n != 0 {
+		if n, _ = must2(f.svc.Preview(ctx, e.ID, event.Target{OwnsProperty: &owns}, f.sh))(t); n != 0 {
 			t.Fatalf("preview of owners: %d, want 0", n)
 		}
 		must(f.svc.Publish(ctx, e.ID, pdOnly, f.sh))(t)
@@ -137,14 +137,4 @@ func TestPublishTargeting(t *testing.T) {
 		_, err = f.svc.Register(memberCtx(xh), e.ID, event.RegisterInput{MemberID: xh}, nil)
 		testfix.WantCode(t, err, apperr.NotFound)
 	})
-}
-
-func must2(t testing.TB) func(a, b int, err error) (int, int) {
-	return func(a, b int, err error) (int, int) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a, b
-	}
 }
