@@ -28,7 +28,7 @@ type fixture struct {
 	sh                   *event.Scope
 }
 
-func mustFixture(t *testing.T, e *testfix.Env) *fixture {
+func mustFixture(t testing.TB, e *testfix.Env) *fixture {
 	t.Helper()
 	f := &fixture{Env: e, cards: &card.Service{DB: e.DB, Secret: bytes.Repeat([]byte{9}, 32)}}
 	smsSvc := &sms.Service{DB: e.DB, Keys: e.Keys}
