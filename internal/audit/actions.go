@@ -26,6 +26,26 @@ var Actions = []string{
 	"card.prefix",
 	"card.reissue",
 	"card.void",
+	"event.approved",
+	"event.call",
+	"event.calls",
+	"event.cancelled",
+	"event.checkin",
+	"event.closed",
+	"event.copied",
+	"event.cost",
+	"event.created",
+	"event.export",
+	"event.held",
+	"event.plan",
+	"event.published",
+	"event.reg_closed",
+	"event.register",
+	"event.returned",
+	"event.submitted",
+	"event.survey_sent",
+	"event.unregister",
+	"event.updated",
 	"job.output.download",
 	"jobs.retention",
 	"lead.assign",
@@ -140,6 +160,10 @@ var Actions = []string{
 // suffixes listed here are every value that field takes.
 var Families = map[string][]string{
 	"points.adjust.": {"approved", "rejected"}, // points.AdjustmentStatus once decided
+	// The steps of an event's life: event.Service.step records "event."
+	// and the step its caller names.
+	"event.": {"approved", "calls", "cancelled", "closed", "copied", "cost", "created", "held", "published", "reg_closed",
+		"returned", "submitted", "survey_sent", "updated"},
 	// The steps of request handling: request.Service.step records
 	// "request." and the step its caller names.
 	"request.": {"assigned", "confirmed", "copy_ready", "deletion_approved", "member_replied", "merged", "noted",

@@ -41,7 +41,8 @@ const (
 	RedeemApprove  Permission = "redeem.approve"
 	EventRead      Permission = "event.read"
 	EventWrite     Permission = "event.write"
-	EventApprove   Permission = "event.approve"
+	EventApprove   Permission = "event.approve" // review proposals, approve unplanned events (计划外活动)
+	EventCheckIn   Permission = "event.checkin" // check members in at an event (签到)
 	MerchantRead   Permission = "merchant.read"
 	MerchantWrite  Permission = "merchant.write"
 	MerchantVerify Permission = "merchant.verify"
@@ -120,12 +121,12 @@ var rolePermissions = map[Role][]Permission{
 	GroupSupervisor: {OrgRead, StaffRead, AuditRead, MemberRead, MemberReview, MemberReveal, MemberExport,
 		TierApprove, CardManage, PointsRead, AdjustApprove, PlanApprove, RedeemManage, RedeemApprove,
 		EventRead, EventApprove, MerchantRead, MerchantWrite, RequestRead, RequestApprove, LeadRead, BudgetRead, BudgetApprove, ReportRead, SurveyRead, SurveyWrite},
-	GroupSpecialist: {OrgRead, MemberRead, PointsRead, PlanEdit, EventRead, EventWrite, MerchantRead,
+	GroupSpecialist: {OrgRead, MemberRead, PointsRead, PlanEdit, EventRead, EventWrite, EventCheckIn, MerchantRead,
 		MerchantWrite, OutreachWrite, ReportRead, SurveyRead, SurveyWrite},
 	CitySupervisor: {OrgRead, StaffRead, AuditRead, MemberRead, MemberReview, MemberReveal, MemberExport,
-		CardManage, PointsRead, RedeemManage, EventRead, EventWrite, RequestRead, RequestHandle, RequestApprove, LeadRead, BudgetRead, ReportRead, SurveyRead, SurveyWrite},
+		CardManage, PointsRead, RedeemManage, EventRead, EventWrite, EventApprove, EventCheckIn, RequestRead, RequestHandle, RequestApprove, LeadRead, BudgetRead, ReportRead, SurveyRead, SurveyWrite},
 	CitySpecialist: {OrgRead, StaffRead, MemberRead, MemberWrite, CardManage, PointsRead, PointsAward,
-		AdjustPropose, RedeemManage, EventRead, EventWrite, SurveyRead, SurveyWrite},
+		AdjustPropose, RedeemManage, EventRead, EventWrite, EventCheckIn, SurveyRead, SurveyWrite},
 	SalesManager:      {OrgRead, StaffRead, MemberRead, LeadRead, LeadWrite, LeadAssign, ReportRead},
 	SalesConsultant:   {OrgRead, LeadRead, LeadWrite},
 	SalesAdmin:        {OrgRead, LeadRead, LeadReconcile},

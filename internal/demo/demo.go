@@ -121,6 +121,7 @@ func Seed(ctx context.Context, d *db.DB, keys *pii.Keys, progress func(Step)) (b
 		{"dates", func() error { return backdate(ctx, d) }},
 		{"leads", func() error { return seedLeads(ctx, d, keys) }},
 		{"requests", func() error { return seedRequests(ctx, d, ms) }},
+		{"events", func() error { return seedEvents(ctx, d, ms, cs) }},
 	}
 	for _, s := range steps {
 		start := time.Now()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"estateclub/internal/auth"
+	"estateclub/internal/event"
 	"estateclub/internal/jobs"
 	"estateclub/internal/lead"
 	"estateclub/internal/memberauth"
@@ -26,6 +27,7 @@ type Deps struct {
 	Points     *points.Service
 	Jobs       *jobs.Queue
 	Requests   *request.Service
+	Events     *event.Service
 	Zone       *time.Location // the club's time zone, for daily jobs
 }
 
@@ -64,6 +66,16 @@ func List(d Deps) []jobs.Periodic {
 			When: jobs.Every(housekeeping), Run: func(ctx context.Context) (int64, error) {
 				p, err := d.Jobs.Purge(ctx)
 				return int64(p.Outputs + p.Inputs + p.Pending), err
+			}},
+		{Name: "event.advance", ZH: "截止过期活动的报名，标记已结束的活动为已举办", EN: "Close registration of events past their deadline and mark ended events held",
+			When: jobs.Every(5 * time.Minute), Run: func(ctx context.Context) (int64, error) {
+				n, err := d.Events.Advance(ctx)
+				return int64(n), err
+			}},
+		{Name: "event.award_pending", ZH: "补发等待中的活动签到积分", EN: "Post attendance points still waiting (member approved since, budget raised)",
+			When: jobs.Every(housekeeping), Run: func(ctx context.Context) (int64, error) {
+				n, err := d.Events.AwardPending(ctx)
+				return int64(n), err
 			}},
 		{Name: "request.escalate", ZH: "将超过响应或办结时限的诉求升级给主管", EN: "Escalate requests past their response or resolution due time to supervisors",
 			When: jobs.Every(5 * time.Minute), Run: func(ctx context.Context) (int64, error) {

@@ -9,6 +9,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/db/dbtest"
+	"estateclub/internal/event"
 	"estateclub/internal/filestore"
 	"estateclub/internal/jobs"
 	"estateclub/internal/lead"
@@ -36,7 +37,8 @@ func TestEveryPeriodicJobRuns(t *testing.T) {
 		s := &jobs.Scheduler{Queue: q, Jobs: schedule.List(schedule.Deps{Auth: auth.NewService(d),
 			MemberAuth: &memberauth.Service{DB: d, Keys: keys, SMS: &sms.Service{DB: d, Keys: keys, Provider: sms.Outbox{}}, Members: members},
 			Leads:      &lead.Service{DB: d, Keys: keys, Members: members, Points: pts}, Points: pts, Jobs: q,
-			Requests: &request.Service{DB: d, Keys: keys}, Zone: time.UTC})}
+			Requests: &request.Service{DB: d, Keys: keys}, Events: &event.Service{DB: d, Keys: keys, Members: members, Points: pts},
+			Zone: time.UTC})}
 		if err := s.Check(); err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,7 @@ import (
 	"estateclub/internal/calendar"
 	"estateclub/internal/card"
 	"estateclub/internal/db"
+	"estateclub/internal/event"
 	"estateclub/internal/filestore"
 	"estateclub/internal/i18n"
 	"estateclub/internal/jobs"
@@ -81,6 +82,7 @@ type Server struct {
 	// MemberAuth signs members in to the portal (/m/).
 	MemberAuth *memberauth.Service
 	Requests   *request.Service
+	Events     *event.Service
 	Notices    *notify.Service
 	Privacy    *privacy.Service
 	Leads      *lead.Service
@@ -138,12 +140,14 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
 	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members, LinkBase: cfg.PublicURL}
 	s.Surveys.RateRequests(s.Requests, true)
+	s.Events = &event.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Cards: s.Cards, Points: s.Points, Surveys: s.Surveys,
+		SMS: s.SMS, Jobs: s.Jobs}
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime
 	}
 	s.Schedule = &jobs.Scheduler{Queue: s.Jobs, Jobs: schedule.List(schedule.Deps{Auth: s.Auth, MemberAuth: s.MemberAuth,
-		Leads: s.Leads, Points: s.Points, Jobs: s.Jobs, Requests: s.Requests, Zone: s.Loc})}
+		Leads: s.Leads, Points: s.Points, Jobs: s.Jobs, Requests: s.Requests, Events: s.Events, Zone: s.Loc})}
 	if s.pages, err = s.ParseTemplatesAll(); err != nil {
 		return nil, err
 	}

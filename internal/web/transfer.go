@@ -16,6 +16,7 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/event"
 	"estateclub/internal/jobs"
 	"estateclub/internal/lead"
 	"estateclub/internal/member/transfer"
@@ -52,7 +53,7 @@ type ImportSummary struct {
 // JobHandlers are the background jobs this server knows how to run.
 func (s *Server) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{ImportJob: s.runImport, points.ExpiryJobKind: s.Points.ExpiryJob(),
-		lead.PoolReturnJobKind: s.Leads.PoolReturnJob(), ReviewJob: s.runReview}
+		lead.PoolReturnJobKind: s.Leads.PoolReturnJob(), ReviewJob: s.runReview, event.NoticeJobKind: s.Events.NoticeJob()}
 }
 
 // runImport imports a member file in the background. It is safe to run
