@@ -9,7 +9,9 @@ import (
 
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/filestore"
 	"estateclub/internal/member"
+	"estateclub/internal/privacy"
 	"estateclub/internal/request"
 	"estateclub/internal/survey"
 )
@@ -97,6 +99,7 @@ func seedRequests(ctx context.Context, d *db.DB, ms *member.Service) error {
 	w := &reqWorld{d: d, svc: &request.Service{DB: d, Keys: ms.Keys}, surveys: sv, staff: map[string]*auth.Staff{},
 		depts: map[int64]*reqDept{}, byCity: map[string]map[string]int64{}, rng: rand.New(rand.NewPCG(2026, 14))}
 	sv.RateRequests(w.svc, false)
+	privacy.Wire(d, ms.Keys, &filestore.Store{DB: d, Keys: ms.Keys}, w.svc)
 	if err := w.setUp(ctx); err != nil {
 		return err
 	}
@@ -110,7 +113,16 @@ func seedRequests(ctx context.Context, d *db.DB, ms *member.Service) error {
 	clock := d.Clock
 	defer func() { d.Clock = clock }()
 	now := clock()
+	pipl, err := w.reservePIPL(now)
+	if err != nil {
+		return err
+	}
 	steps := w.plan(ctx, now, portal.ID)
+	more, err := w.piplSteps(ctx, now, portal.ID, pipl)
+	if err != nil {
+		return err
+	}
+	steps = append(steps, more...)
 	slices.SortStableFunc(steps, func(a, b reqStep) int { return a.at.Compare(b.at) })
 	for _, s := range steps {
 		if !s.at.Before(now) {

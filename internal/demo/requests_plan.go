@@ -216,15 +216,5 @@ func (w *reqWorld) rate(ctx context.Context, memberID, requestID int64, rating i
 // seesRequest reports whether st's grants reach r, as the console's request
 // scope does.
 func seesRequest(st *auth.Staff, r *request.Request) bool {
-	sc := &request.Scope{All: []string{}, Property: []string{}}
-	for _, g := range st.Grants {
-		switch {
-		case !g.Role.Has(auth.RequestRead):
-		case g.Role == auth.PropertyStaff:
-			sc.Property = append(sc.Property, g.NodePath)
-		default:
-			sc.All = append(sc.All, g.NodePath)
-		}
-	}
-	return sc.Allows(r)
+	return request.ScopeOf(auth.RequestRead, st.Grants).Allows(r)
 }

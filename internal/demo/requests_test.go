@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"estateclub/internal/db/dbtest"
 	"estateclub/internal/member"
 	"estateclub/internal/pii"
+	"estateclub/internal/points"
+	"estateclub/internal/privacy"
 	"estateclub/internal/request"
 )
 
@@ -92,10 +95,11 @@ func TestDemoRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []request.Status{request.Closed, request.Waiting, request.Resolved} {
-		if n := count("SELECT count(*) FROM requests WHERE member_id = ? AND status = ?", m.ID, s); n != 1 {
+		if n := count("SELECT count(*) FROM requests WHERE member_id = ? AND status = ? AND kind <> 'privacy'", m.ID, s); n != 1 {
 			t.Errorf("the portal's member has %d requests %s", n, s)
 		}
 	}
+	checkDemoPIPL(t, d, keys, m.ID, count)
 	// Histories run forward in time and end before now.
 	if n := count("SELECT count(*) FROM request_events e JOIN requests r ON r.id = e.request_id WHERE e.at < r.created_at OR e.at > ?", time.Now()); n != 0 {
 		t.Errorf("%d history lines outside their request's life", n)
@@ -116,5 +120,56 @@ func TestDemoRequests(t *testing.T) {
 	if tl.Received < 10 || tl.Resolved < 10 || tl.AvgResponseHours == nil || tl.AvgResolveHours == nil || tl.WithinDueRate == nil ||
 		tl.AvgRating == nil || len(rep.ByDepartment) < 3 || len(rep.ByProject) < 4 || len(rep.Topics) < 5 {
 		t.Errorf("last month's report: %+v, %d departments, %d projects, %d topics", tl, len(rep.ByDepartment), len(rep.ByProject), len(rep.Topics))
+	}
+}
+
+// checkDemoPIPL checks the demo's PIPL requests: the portal's member's
+// data copy ready to download, another copy being prepared, an account
+// deletion waiting for a supervisor, and one approved, its member
+// anonymised with the points ledger still in balance.
+func checkDemoPIPL(t *testing.T, d *db.DB, keys *pii.Keys, portal int64, count func(string, ...any) int) {
+	t.Helper()
+	ctx := context.Background()
+	svc := &request.Service{DB: d, Keys: keys}
+	var copyID int64
+	if err := d.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM requests WHERE member_id = ? AND subkind = 'data_copy'
+			AND status IN ('resolved', 'closed') AND copy_file_id IS NOT NULL`, portal).Scan(&copyID)
+	}); err != nil {
+		t.Fatalf("the portal's member has no data copy ready: %v", err)
+	}
+	file, err := svc.CopyFile(ctx, copyID, portal)
+	if err != nil {
+		t.Fatalf("the portal's member's copy: %v", err)
+	}
+	if n := count("SELECT count(*) FROM stored_files WHERE id = ?", file); n != 1 {
+		t.Errorf("the portal's member's copy file %d is not stored", file)
+	}
+	if n := count(`SELECT count(*) FROM requests WHERE subkind = 'data_copy' AND member_id <> ?
+		AND status NOT IN ('resolved', 'closed') AND copy_file_id IS NULL`, portal); n != 1 {
+		t.Errorf("%d data copies being prepared, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM requests WHERE subkind = 'account_deletion'
+		AND status NOT IN ('resolved', 'closed') AND approved_by IS NULL AND assignee_id IS NOT NULL`); n != 1 {
+		t.Errorf("%d account deletions waiting for approval, want 1", n)
+	}
+	var deleted int64
+	var name, status, mobileIdx string
+	if err := d.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, `SELECT m.id, m.name, m.status, m.mobile_idx FROM requests r JOIN members m ON m.id = r.member_id
+			JOIN staff s ON s.id = r.approved_by
+			WHERE r.subkind = 'account_deletion' AND r.status IN ('resolved', 'closed') AND s.login = 'sh.supervisor'`).Scan(&deleted, &name, &status, &mobileIdx)
+	}); err != nil {
+		t.Fatalf("no account deletion approved by sh.supervisor: %v", err)
+	}
+	if name != privacy.ErasedName || status != "closed" || !strings.HasPrefix(mobileIdx, "erased:") {
+		t.Errorf("the deleted member is %q, %s, %q: not anonymised", name, status, mobileIdx)
+	}
+	if n := count("SELECT count(*) FROM requests WHERE member_id = ? AND subkind <> 'account_deletion'", deleted); n != 0 {
+		t.Errorf("the deleted member filed %d other requests", n)
+	}
+	rep, err := (&points.Service{DB: d}).Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Errorf("points verify after the demo's deletion: %+v %v", rep, err)
 	}
 }

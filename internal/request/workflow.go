@@ -756,34 +756,21 @@ func canSee(ctx context.Context, tx *db.Tx, r *Request, staffIDs []int64) ([]int
 		return nil, err
 	}
 	defer rows.Close()
-	scopes := map[int64]*Scope{}
+	grants := map[int64][]auth.Grant{}
 	for rows.Next() {
 		var id int64
-		var role auth.Role
-		var path string
-		if err := rows.Scan(&id, &role, &path); err != nil {
+		var g auth.Grant
+		if err := rows.Scan(&id, &g.Role, &g.NodePath); err != nil {
 			return nil, err
 		}
-		if !role.Has(auth.RequestRead) {
-			continue
-		}
-		sc := scopes[id]
-		if sc == nil {
-			sc = &Scope{All: []string{}, Property: []string{}}
-			scopes[id] = sc
-		}
-		if role == auth.PropertyStaff {
-			sc.Property = append(sc.Property, path)
-		} else {
-			sc.All = append(sc.All, path)
-		}
+		grants[id] = append(grants[id], g)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var out []int64
 	for _, id := range staffIDs {
-		if sc := scopes[id]; sc != nil && sc.Allows(r) {
+		if gs := grants[id]; gs != nil && ScopeOf(auth.RequestRead, gs).Allows(r) {
 			out = append(out, id)
 		}
 	}

@@ -171,10 +171,24 @@ const sendBatch = 200
 
 // Send invites many members to an open survey (no subject), in batches of
 // one transaction each, texting the link to those who consented when text
-// is set. Sending again to the same members adds nobody.
+// is set. Sending again to the same members adds nobody and texts nobody
+// twice. Staff's sends run as a background job (SendJob).
 func (s *Service) Send(ctx context.Context, surveyID int64, memberIDs []int64, text bool) (SendResult, error) {
+	return s.send(ctx, surveyID, memberIDs, text, nil)
+}
+
+// send is Send reporting, after each batch, how many members it went
+// through of how many (progress may be nil).
+func (s *Service) send(ctx context.Context, surveyID int64, memberIDs []int64, text bool, progress func(done, total int64)) (SendResult, error) {
 	var res SendResult
+	total := int64(len(memberIDs))
+	if progress != nil {
+		progress(0, total)
+	}
 	for start := 0; start < len(memberIDs) || start == 0; start += sendBatch {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
 		batch := memberIDs[start:min(start+sendBatch, len(memberIDs))]
 		err := s.DB.Update(ctx, func(tx *db.Tx) error {
 			r := SendResult{}
@@ -208,6 +222,9 @@ func (s *Service) Send(ctx context.Context, surveyID int64, memberIDs []int64, t
 		})
 		if err != nil {
 			return res, fmt.Errorf("send survey: %w", err)
+		}
+		if progress != nil {
+			progress(int64(min(start+sendBatch, len(memberIDs))), total)
 		}
 		if len(memberIDs) == 0 {
 			break

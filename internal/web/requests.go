@@ -37,23 +37,12 @@ func RequestScope(r *http.Request, perm auth.Permission) *request.Scope {
 	return RequestScopeOf(Principal(r), perm)
 }
 
-// RequestScopeOf is RequestScope for a principal.
+// RequestScopeOf is RequestScope for a principal (none reaches nothing).
 func RequestScopeOf(p *auth.Principal, perm auth.Permission) *request.Scope {
-	sc := &request.Scope{All: []string{}, Property: []string{}}
 	if p == nil {
-		return sc
+		return request.ScopeOf(perm, nil)
 	}
-	for _, g := range p.Grants {
-		if !g.Role.Has(perm) {
-			continue
-		}
-		if g.Role == auth.PropertyStaff {
-			sc.Property = append(sc.Property, g.NodePath)
-		} else {
-			sc.All = append(sc.All, g.NodePath)
-		}
-	}
-	return sc
+	return request.ScopeOf(perm, p.Grants)
 }
 
 // textMember texts a member about their own business if they consented;

@@ -134,8 +134,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Calendar = &calendar.Service{DB: d}
 	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember, Calendar: s.workCalendar}
-	s.Privacy = &privacy.Service{DB: d, Keys: cfg.Keys, Files: s.Jobs.Files, Areas: []privacy.Area{request.Messages{S: s.Requests}}}
-	s.Requests.Privacy = s.Privacy
+	s.Privacy = privacy.Wire(d, cfg.Keys, s.Jobs.Files, s.Requests)
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
 	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members, LinkBase: cfg.PublicURL}

@@ -10,6 +10,7 @@ import (
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
+	"estateclub/internal/jobs"
 	"estateclub/internal/member"
 	"estateclub/internal/survey"
 )
@@ -113,4 +114,73 @@ func SurveySummaryFilter(r *http.Request, v *survey.Survey) (survey.SummaryFilte
 		}
 	}
 	return f, nil
+}
+
+// EnqueueSurveySend queues the background job that sends the open survey v
+// to the members of ids (texting the link to those who consented when
+// text is set) and answers the job's id; the caller found ids within
+// SurveyScope.
+func (s *Server) EnqueueSurveySend(r *http.Request, v *survey.Survey, ids []int64, text bool) (int64, error) {
+	p := Principal(r)
+	n, err := survey.NewSendJob(v, ids, text, p.Staff.ID, p.Staff.Login)
+	if err != nil {
+		return 0, err
+	}
+	return s.Jobs.Enqueue(r.Context(), n)
+}
+
+// SurveySend is a send job as the console and the API show it: its
+// progress, then what it did.
+type SurveySend struct {
+	ID         int64              `json:"id"`
+	SurveyID   int64              `json:"survey_id"`
+	Status     jobs.Status        `json:"status"`
+	Count      int                `json:"count"` // members it was sent to
+	Text       bool               `json:"text"`
+	Done       int64              `json:"done"`
+	Total      int64              `json:"total"`
+	Percent    int                `json:"percent"`
+	Result     *survey.SendResult `json:"result,omitempty"`
+	Error      string             `json:"error,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+	FinishedAt *time.Time         `json:"finished_at,omitempty"`
+}
+
+// Running reports whether the send is still queued or under way.
+func (v SurveySend) Running() bool { return v.Status == jobs.Queued || v.Status == jobs.Running }
+
+// ScopedSurveySend loads the send job {send} of survey v, which the caller
+// loaded in scope: a job of another kind or another survey is not found,
+// and the job's node is checked too.
+func (s *Server) ScopedSurveySend(r *http.Request, v *survey.Survey, perm auth.Permission) (SurveySend, error) {
+	id, err := strconv.ParseInt(r.PathValue("send"), 10, 64)
+	if err != nil {
+		return SurveySend{}, NotFoundErr
+	}
+	return s.SurveySendOf(r, v, id, perm)
+}
+
+// SurveySendOf loads send job id of survey v, as ScopedSurveySend does.
+func (s *Server) SurveySendOf(r *http.Request, v *survey.Survey, id int64, perm auth.Permission) (SurveySend, error) {
+	j, err := s.Jobs.Get(r.Context(), id)
+	if err != nil {
+		return SurveySend{}, err
+	}
+	p, err := survey.SendParamsOf(j)
+	if err != nil || p.SurveyID != v.ID {
+		return SurveySend{}, NotFoundErr
+	}
+	if err := AuthorizeAt(r, perm, j.NodePath); err != nil {
+		return SurveySend{}, err
+	}
+	out := SurveySend{ID: j.ID, SurveyID: v.ID, Status: j.Status, Count: p.Count, Text: p.Text, Done: j.Done, Total: j.Total,
+		Percent: j.Percent(), Error: j.Error, CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
+	if out.Total == 0 {
+		out.Total = int64(p.Count)
+	}
+	if j.Status == jobs.Done {
+		res := survey.SendResultOf(j)
+		out.Result = &res
+	}
+	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 	"estateclub/internal/lead"
 	"estateclub/internal/member/transfer"
 	"estateclub/internal/points"
+	"estateclub/internal/survey"
 )
 
 // MaxUpload bounds an import file; the job keeps it in the database,
@@ -53,7 +54,8 @@ type ImportSummary struct {
 // JobHandlers are the background jobs this server knows how to run.
 func (s *Server) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{ImportJob: s.runImport, points.ExpiryJobKind: s.Points.ExpiryJob(),
-		lead.PoolReturnJobKind: s.Leads.PoolReturnJob(), ReviewJob: s.runReview, event.NoticeJobKind: s.Events.NoticeJob()}
+		lead.PoolReturnJobKind: s.Leads.PoolReturnJob(), ReviewJob: s.runReview, event.NoticeJobKind: s.Events.NoticeJob(),
+		survey.SendJobKind: s.Surveys.SendJob()}
 }
 
 // runImport imports a member file in the background. It is safe to run

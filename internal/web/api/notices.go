@@ -21,7 +21,7 @@ func (s *handler) noticeList(r *request[none]) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	unread, err := boolParam(r.URL.Query().Get("unread"), "unread")
+	unread, err := web.QueryBool(r.URL.Query().Get("unread"), "unread")
 	if err != nil {
 		return nil, err
 	}

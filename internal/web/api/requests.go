@@ -66,83 +66,12 @@ func (s *handler) scopedRequest(r *http.Request, perm auth.Permission) (*rq.Requ
 	return nil, web.NotFoundErr
 }
 
-// requestFilter reads the queue's filters: the console's, as query values.
-func (s *handler) requestFilter(r *http.Request) (rq.Filter, error) {
-	q := r.URL.Query()
-	f := rq.Filter{Scope: web.RequestScope(r, auth.RequestRead), No: strings.TrimSpace(q.Get("no"))}
-	if v := rq.Status(q.Get("status")); v != "" {
-		if v.Label("") == "" {
-			return f, apperr.Field("status", "状态不正确", "unknown status")
-		}
-		f.Status = v
-	}
-	if v := rq.Kind(q.Get("kind")); v != "" {
-		if v.Label("") == "" {
-			return f, apperr.Field("kind", "诉求类型不正确", "unknown kind")
-		}
-		f.Kind = v
-	}
-	if v := rq.Subkind(q.Get("subkind")); v != "" {
-		if v.Label("") == "" {
-			return f, apperr.Field("subkind", "诉求类别不正确", "unknown subkind")
-		}
-		f.Subkind = v
-	}
-	if v := rq.Channel(q.Get("channel")); v != "" {
-		if v.Label("") == "" {
-			return f, apperr.Field("channel", "诉求来源不正确", "unknown channel")
-		}
-		f.Channel = v
-	}
-	mine, err := boolParam(q.Get("mine"), "mine")
-	if err != nil {
-		return f, err
-	}
-	if mine {
-		f.Assignee = web.Principal(r).Staff.ID
-	}
-	if f.Overdue, err = boolParam(q.Get("overdue"), "overdue"); err != nil {
-		return f, err
-	}
-	if f.Flagged, err = boolParam(q.Get("flagged"), "flagged"); err != nil {
-		return f, err
-	}
-	switch v := q.Get("department"); v {
-	case "":
-	case "mine":
-		if f.Departments, err = s.Requests.StaffDepartments(r.Context(), web.Principal(r).Staff.ID); err != nil {
-			return f, err
-		}
-		if f.Departments == nil {
-			f.Departments = []int64{} // in no department: none of the queue
-		}
-	default:
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return f, apperr.Field("department", "department 须为部门编号或 mine", "department must be a department id or mine")
-		}
-		f.Departments = []int64{id}
-	}
-	return f, nil
-}
-
-// boolParam reads a true/false query value ("" is false).
-func boolParam(v, name string) (bool, error) {
-	switch v {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, apperr.Field(name, name+" 须为 true 或 false", name+" must be true or false")
-}
-
 func (s *handler) requestList(r *request[none]) (any, error) {
 	pg, err := web.ReadPaging(r.Request)
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.requestFilter(r.Request)
+	f, err := s.RequestFilter(r.Request)
 	if err != nil {
 		return nil, err
 	}

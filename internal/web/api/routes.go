@@ -176,6 +176,7 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /api/v1/surveys/{survey}/open", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyOpen))
 	t.Add("POST /api/v1/surveys/{survey}/close", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveyClose))
 	t.Add("POST /api/v1/surveys/{survey}/send", auth.SurveyWrite, on(h, h.ScopedSurvey, h.surveySend))
+	t.Add("GET /api/v1/surveys/{survey}/sends/{send}", auth.SurveyRead, on(h, h.surveySendJob, h.surveySendGet))
 	t.Add("GET /api/v1/surveys/{survey}/summary", auth.SurveyRead, on(h, h.ScopedSurvey, h.surveySummary))
 	return t.Routes()
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -79,12 +80,46 @@ type surveySendBody struct {
 	Text      bool     `json:"text"` // also text a link to those who consented
 }
 
+// surveySend finds the members, queues the background job that invites
+// (and texts) them and answers 202 with the job to follow at its url.
 func (s *handler) surveySend(r *request[surveySendBody], v *survey.Survey) (any, error) {
 	ids, err := s.SurveyRecipients(r.Request, "member_nos", strings.Join(r.Body.MemberNos, " "), web.SurveyScope(r.Request, v, auth.SurveyWrite))
 	if err != nil {
 		return nil, err
 	}
-	return s.Surveys.Send(r.Context(), v.ID, ids, r.Body.Text)
+	id, err := s.EnqueueSurveySend(r.Request, v, ids, r.Body.Text)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.SurveySendOf(r.Request, v, id, auth.SurveyWrite)
+	if err != nil {
+		return nil, err
+	}
+	return withStatus(http.StatusAccepted, viewSurveySend(j)), nil
+}
+
+// surveySendView is a send job with the address that follows it.
+type surveySendView struct {
+	web.SurveySend
+	URL string `json:"url"`
+}
+
+func viewSurveySend(j web.SurveySend) surveySendView {
+	return surveySendView{SurveySend: j, URL: fmt.Sprintf("/api/v1/surveys/%d/sends/%d", j.SurveyID, j.ID)}
+}
+
+// surveySendJob loads the send {send} of the survey {survey}, both in the
+// caller's scope for perm.
+func (s *handler) surveySendJob(r *http.Request, perm auth.Permission) (web.SurveySend, error) {
+	v, err := s.ScopedSurvey(r, perm)
+	if err != nil {
+		return web.SurveySend{}, err
+	}
+	return s.ScopedSurveySend(r, v, perm)
+}
+
+func (s *handler) surveySendGet(_ *request[none], j web.SurveySend) (any, error) {
+	return viewSurveySend(j), nil
 }
 
 func (s *handler) surveySummary(r *request[none], v *survey.Survey) (any, error) {

@@ -7,10 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
-	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
 	"estateclub/internal/request"
@@ -55,82 +52,6 @@ func allSubkinds() []request.Subkind {
 		}
 	}
 	return out
-}
-
-// flag reads a check box of the filters: absent or "1".
-func flag(q url.Values, name string) (bool, error) {
-	switch q.Get(name) {
-	case "":
-		return false, nil
-	case "1":
-		return true, nil
-	}
-	return false, apperr.Field(name, name+" 须为 1", name+" must be 1")
-}
-
-// requestFilter reads the queue's filters from the URL: mine, my
-// department, overdue, flagged (low rating), status, kind, subkind, channel
-// and a request number.
-func (s *handler) requestFilter(r *http.Request) (request.Filter, error) {
-	q := r.URL.Query()
-	p := web.Principal(r)
-	f := request.Filter{Scope: web.RequestScope(r, auth.RequestRead)}
-	if v := request.Status(q.Get("status")); v != "" {
-		if v.Label("zh-CN") == "" {
-			return f, apperr.Field("status", "状态不正确", "unknown status")
-		}
-		f.Status = v
-	}
-	if v := request.Kind(q.Get("kind")); v != "" {
-		if v.Label("zh-CN") == "" {
-			return f, apperr.Field("kind", "类型不正确", "unknown kind")
-		}
-		f.Kind = v
-	}
-	if v := request.Subkind(q.Get("subkind")); v != "" {
-		if v.Label("zh-CN") == "" || (f.Kind != "" && !slices.Contains(request.Subkinds(f.Kind), v)) {
-			return f, apperr.Field("subkind", "类别不正确或不属于所选类型", "unknown subkind, or not one of the kind chosen")
-		}
-		f.Subkind = v
-	}
-	if v := request.Channel(q.Get("channel")); v != "" {
-		if v.Label("zh-CN") == "" {
-			return f, apperr.Field("channel", "渠道不正确", "unknown channel")
-		}
-		f.Channel = v
-	}
-	if v := strings.TrimSpace(q.Get("no")); v != "" {
-		if utf8.RuneCountInString(v) > 30 {
-			return f, apperr.Field("no", "编号不能超过 30 个字符", "the number has at most 30 characters")
-		}
-		f.No = v
-	}
-	var err error
-	if f.Overdue, err = flag(q, "overdue"); err != nil {
-		return f, err
-	}
-	if f.Flagged, err = flag(q, "flagged"); err != nil {
-		return f, err
-	}
-	mine, err := flag(q, "mine")
-	if err != nil {
-		return f, err
-	}
-	if mine {
-		f.Assignee = p.Staff.ID
-	}
-	dept, err := flag(q, "dept")
-	if err != nil {
-		return f, err
-	}
-	if dept {
-		ids, err := s.Requests.StaffDepartments(r.Context(), p.Staff.ID)
-		if err != nil {
-			return f, err
-		}
-		f.Departments = append([]int64{}, ids...) // none: no request
-	}
-	return f, nil
 }
 
 // departmentNames maps each department's id to its name in lang.
@@ -199,7 +120,7 @@ func (s *handler) requestList(w http.ResponseWriter, r *http.Request) {
 	pg, err := web.ReadPaging(r)
 	var f request.Filter
 	if err == nil {
-		f, err = s.requestFilter(r)
+		f, err = s.RequestFilter(r)
 	}
 	var list []request.Request
 	if err == nil {

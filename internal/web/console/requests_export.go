@@ -19,7 +19,7 @@ const maxRequestExport = 20000
 // the member by masked name only, and an audit entry for the export.
 func (s *handler) requestExport(w http.ResponseWriter, r *http.Request) {
 	ctx, lang := r.Context(), web.Lang(r)
-	f, err := s.requestFilter(r)
+	f, err := s.RequestFilter(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

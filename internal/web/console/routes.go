@@ -185,6 +185,7 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /surveys/{survey}/open", auth.SurveyWrite, h.surveyMove(true))
 	t.Add("POST /surveys/{survey}/close", auth.SurveyWrite, h.surveyMove(false))
 	t.Add("POST /surveys/{survey}/send", auth.SurveyWrite, h.surveySend)
+	t.Add("GET /surveys/{survey}/sends/{send}", auth.SurveyRead, h.surveySendPage)
 	t.Add("GET /surveys/{survey}/summary", auth.SurveyRead, h.surveySummary)
 	t.Add("GET /surveys/{survey}/summary.xlsx", auth.SurveyRead, h.surveyExport)
 	return t.Routes()

@@ -159,7 +159,6 @@ type surveyData struct {
 	Tiers    []member.Tier
 	Statuses []member.Status
 	Preview  *int // members the filter matches, before sending
-	Sent     *survey.SendResult
 }
 
 func (s *handler) surveyPage(w http.ResponseWriter, r *http.Request, status int, v *survey.Survey, d surveyData, err error) {
@@ -239,7 +238,8 @@ func (s *handler) surveyMove(open bool) http.HandlerFunc {
 
 // surveySend invites members to an open survey: those a member filter
 // matches (previewed first: action=preview shows the count), or those whose
-// member numbers are pasted.
+// member numbers are pasted. The members are found and counted here; a
+// background job invites and texts them, and its page shows the progress.
 func (s *handler) surveySend(w http.ResponseWriter, r *http.Request) {
 	v, err := s.ScopedSurvey(r, auth.SurveyWrite)
 	if err != nil {
@@ -267,19 +267,39 @@ func (s *handler) surveySend(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(ids) == 0 {
 		err = apperr.Field("numbers", "没有符合条件的会员", "no member matches")
 	}
-	var res survey.SendResult
+	var job int64
 	if err == nil {
-		res, err = s.Surveys.Send(r.Context(), v.ID, ids, text)
+		job, err = s.EnqueueSurveySend(r, v, ids, text)
 	}
 	if err != nil {
 		s.surveyPage(w, r, 0, v, surveyData{}, err)
 		return
 	}
-	if v, err = s.Surveys.Get(r.Context(), v.ID); err != nil {
+	web.Redirect(w, r, fmt.Sprintf("/surveys/%d/sends/%d", v.ID, job), "surveys.flash.send_queued")
+}
+
+// surveySendPage shows a send's progress (the page reloads until it ends),
+// then how many members it invited and texted.
+func (s *handler) surveySendPage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.ScopedSurvey(r, auth.SurveyRead)
+	var d web.SurveySend
+	if err == nil {
+		d, err = s.ScopedSurveySend(r, v, auth.SurveyRead)
+	}
+	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.surveyPage(w, r, http.StatusOK, v, surveyData{Sent: &res}, nil)
+	page := web.Page{Title: v.Title, Nav: "surveys", Data: surveySendData{V: v, Send: d}}
+	if d.Running() {
+		page.Refresh = 2 // no script needed: the page reloads until the send ends
+	}
+	s.Render(w, r, http.StatusOK, "survey_send", page)
+}
+
+type surveySendData struct {
+	V    *survey.Survey
+	Send web.SurveySend
 }
 
 func (s *handler) matching(r *http.Request, f member.Filter) ([]int64, error) {

@@ -42,7 +42,28 @@ func specSurveys(t *testing.T, e *testEnv, v *specValidator) {
 	v.check(rel, specCall{method: "PUT", path: path, body: body, want: 409})
 	far := mustActiveMember(t, e, "HZ-XH")
 	v.check(rel, specCall{method: "POST", path: path + "/send", body: map[string]any{"member_nos": []string{far.MemberNo}}, want: 400})
-	v.check(rel, specCall{method: "POST", path: path + "/send", body: map[string]any{"member_nos": []string{m.MemberNo}, "text": true}, want: 200})
+	raw = v.check(rel, specCall{method: "POST", path: path + "/send", body: map[string]any{"member_nos": []string{m.MemberNo}, "text": true}, want: 202})
+	var send struct {
+		ID     int64              `json:"id"`
+		Status string             `json:"status"`
+		Count  int                `json:"count"`
+		URL    string             `json:"url"`
+		Result *survey.SendResult `json:"result"`
+	}
+	mustSpecDecode(t, raw, &send)
+	if send.Status != "queued" || send.Count != 1 || send.URL != fmt.Sprintf("%s/sends/%d", path, send.ID) || send.Result != nil {
+		t.Fatalf("queued send %+v", send)
+	}
+	v.check(hz, specCall{method: "GET", path: send.URL, want: 404})
+	if n := runSurveySends(t, e); n != 1 {
+		t.Fatalf("%d send jobs ran, want 1", n)
+	}
+	raw = v.check(aud, specCall{method: "GET", path: send.URL, want: 200})
+	mustSpecDecode(t, raw, &send)
+	if send.Status != "done" || send.Result == nil || send.Result.Invited != 1 {
+		t.Fatalf("done send %+v", send)
+	}
+	v.check(rel, specCall{method: "GET", path: fmt.Sprintf("%s/sends/%d", path, send.ID+1000), want: 404})
 	inv, err := e.srv.Surveys.InviteFor(context.Background(), m.ID, "", 0)
 	if err != nil || inv == nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
+	"estateclub/internal/jobs"
 	"estateclub/internal/survey"
 )
 
@@ -88,9 +90,25 @@ func TestConsoleSurveys(t *testing.T) {
 		if page := readBody(r); r.StatusCode != http.StatusBadRequest || !strings.Contains(page, "不在问卷范围内") {
 			t.Fatalf("a member outside the scope: %d\n%s", r.StatusCode, page)
 		}
-		r = rel.postForm(path+"/send", url.Values{"action": {"send"}, "numbers": {a.MemberNo + "\n" + b.MemberNo}})
-		if page := readBody(r); r.StatusCode != http.StatusOK || !strings.Contains(page, "已新邀请 2 人") {
-			t.Fatalf("send: %d\n%s", r.StatusCode, page)
+		// The send is counted here and runs as a job; its page follows it.
+		loc := mustSeeOther(t, rel.postForm(path+"/send", url.Values{"action": {"send"}, "numbers": {a.MemberNo + "\n" + b.MemberNo}}), path+"/sends/")
+		mustPage(t, rel, loc, `id="send-progress"`, "已处理 0 / 2 人", `http-equiv="refresh"`)
+		if r := hz.get(loc); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("HZ reads the send: %d", r.StatusCode)
+		}
+		if n := runSurveySends(t, e); n != 1 {
+			t.Fatalf("%d send jobs ran, want 1", n)
+		}
+		if page := mustPage(t, rel, loc, "已新邀请 2 人", "已处理 2 / 2 人", `id="send-back"`); strings.Contains(page, `http-equiv="refresh"`) {
+			t.Fatal("a finished send's page still reloads")
+		}
+		mustPage(t, aud, loc, "已新邀请 2 人")
+		// Sending to the same members again invites nobody twice.
+		loc = mustSeeOther(t, rel.postForm(path+"/send", url.Values{"action": {"send"}, "numbers": {a.MemberNo}}), path+"/sends/")
+		runSurveySends(t, e)
+		mustPage(t, rel, loc, "已新邀请 0 人，1 人此前已邀请")
+		if r := rel.get(path + "/sends/999999"); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("an unknown send: %d", r.StatusCode)
 		}
 		for i, m := range []int64{a.ID, b.ID} {
 			inv, err := e.srv.Surveys.InviteFor(context.Background(), m, "", 0)
@@ -134,6 +152,21 @@ func TestConsoleSurveys(t *testing.T) {
 	})
 }
 
+// runSurveySends runs the queued survey sends and says how many.
+func runSurveySends(t testing.TB, e *testEnv) int {
+	t.Helper()
+	r := &jobs.Runner{Queue: e.srv.Jobs, Worker: "test", Handlers: e.srv.JobHandlers(), Log: e.srv.Log}
+	for n := 0; ; n++ {
+		ran, err := r.RunOne(context.Background(), []string{survey.SendJobKind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			return n
+		}
+	}
+}
+
 // The permission walk's {survey}: a draft of two questions at the scope's
 // node, made fresh for every call.
 func init() {
@@ -148,5 +181,22 @@ func init() {
 			t.Fatal(err)
 		}
 		return fmt.Sprint(v.ID)
+	}
+	// {send}: a send of the route's {survey} queued at its node.
+	pathFixtures["send"] = func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+		id, err := strconv.ParseInt(sc.filled["survey"], 10, 64)
+		if err != nil {
+			t.Fatalf("{send} needs {survey} before it: %v", err)
+		}
+		v, err := e.srv.Surveys.Get(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		job, err := e.srv.Jobs.Enqueue(context.Background(), jobs.New{Kind: survey.SendJobKind, NodePath: v.NodePath,
+			Params: fmt.Sprintf(`{"survey_id":%d,"count":1}`, v.ID), FileName: "walk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(job)
 	}
 }

@@ -1,0 +1,17 @@
+package privacy
+
+import (
+	"estateclub/internal/db"
+	"estateclub/internal/filestore"
+	"estateclub/internal/pii"
+	"estateclub/internal/request"
+)
+
+// Wire makes the privacy service the request workflow's PIPL requests go
+// through (reqs.Privacy), with the requests' messages as one of its areas:
+// the one wiring of the server and the demo.
+func Wire(d *db.DB, keys *pii.Keys, files *filestore.Store, reqs *request.Service) *Service {
+	s := &Service{DB: d, Keys: keys, Files: files, Areas: []Area{request.Messages{S: reqs}}}
+	reqs.Privacy = s
+	return s
+}
