@@ -99,7 +99,7 @@ func seedRequests(ctx context.Context, d *db.DB, ms *member.Service) error {
 	w := &reqWorld{d: d, svc: &request.Service{DB: d, Keys: ms.Keys}, surveys: sv, staff: map[string]*auth.Staff{},
 		depts: map[int64]*reqDept{}, byCity: map[string]map[string]int64{}, rng: rand.New(rand.NewPCG(2026, 14))}
 	sv.RateRequests(w.svc, false)
-	privacy.Wire(d, ms.Keys, &filestore.Store{DB: d, Keys: ms.Keys}, w.svc)
+	privacy.Wire(d, ms.Keys, &filestore.Store{DB: d, Keys: ms.Keys}, w.svc, survey.Area{S: sv})
 	if err := w.setUp(ctx); err != nil {
 		return err
 	}

@@ -102,6 +102,30 @@ func TestCheckInAndPoints(t *testing.T) {
 		}
 		testfix.ScanForPII(t, f.DB, "13900001111")
 
+		// The attendee's data copy holds the registration and the call's
+		// note; deleting the account erases the note and keeps the figures.
+		area := event.Area{S: f.svc}
+		var rows [][]string
+		if err := f.DB.Update(ctx, func(tx *db.Tx) error {
+			var err error
+			_, rows, err = area.Copy(ctx, tx, calls[0].MemberID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0][0] != e.Theme || rows[0][5] == "" || rows[0][6] != string(event.Reached) || rows[0][7] != call.Note {
+			t.Fatalf("copy rows %q", rows)
+		}
+		if err := f.DB.Update(ctx, func(tx *db.Tx) error { return area.Erase(ctx, tx, calls[0].MemberID) }); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.Count(t, "SELECT count(*) FROM event_calls WHERE member_id = ? AND note_enc IS NOT NULL", calls[0].MemberID); n != 0 {
+			t.Fatalf("%d call notes left after erasure", n)
+		}
+		if n := f.Count(t, "SELECT count(*) FROM event_registrations WHERE member_id = ? AND checked_in_at IS NOT NULL", calls[0].MemberID); n != 1 {
+			t.Fatalf("erasure changed the attendance: %d", n)
+		}
+
 		n := must(f.svc.SendSurvey(ctx, e.ID, f.sh))(t)
 		if n != 3 {
 			t.Fatalf("survey invites %d", n)

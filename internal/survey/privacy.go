@@ -136,3 +136,28 @@ func (a PrivacyArea) Copy(ctx context.Context, tx *db.Tx, memberID int64) ([]str
 func (a PrivacyArea) Erase(ctx context.Context, tx *db.Tx, memberID int64) error {
 	return a.S.EraseMember(ctx, tx, memberID)
 }
+
+// Area is the survey engine's part of a member's data for internal/privacy:
+// their invites and answers in the data copy, their free-text answers
+// erased and their invites cut from them when the account is deleted. It is
+// a privacy.Area, plugged in at wiring.
+type Area struct{ S *Service }
+
+// Name is the sheet's name.
+func (Area) Name(lang string) string {
+	if lang == "en" {
+		return "Surveys"
+	}
+	return "问卷回答"
+}
+
+// Copy lists the member's invites and answers, opened.
+func (a Area) Copy(ctx context.Context, tx *db.Tx, memberID int64) ([]string, [][]string, error) {
+	rows, err := a.S.MemberAnswers(ctx, tx, memberID)
+	return MemberAnswersHeader, rows, err
+}
+
+// Erase erases what the survey engine holds of the member.
+func (a Area) Erase(ctx context.Context, tx *db.Tx, memberID int64) error {
+	return a.S.EraseMember(ctx, tx, memberID)
+}

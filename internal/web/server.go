@@ -134,13 +134,13 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Calendar = &calendar.Service{DB: d}
 	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember, Calendar: s.workCalendar}
-	s.Privacy = privacy.Wire(d, cfg.Keys, s.Jobs.Files, s.Requests)
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
 	s.Surveys = &survey.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members, LinkBase: cfg.PublicURL}
 	s.Surveys.RateRequests(s.Requests, true)
 	s.Events = &event.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Cards: s.Cards, Points: s.Points, Surveys: s.Surveys,
 		SMS: s.SMS, Jobs: s.Jobs}
+	s.Privacy = privacy.Wire(d, cfg.Keys, s.Jobs.Files, s.Requests, survey.Area{S: s.Surveys}, event.Area{S: s.Events})
 	s.Loc = cfg.Location
 	if s.Loc == nil {
 		s.Loc = ChinaTime
