@@ -39,18 +39,29 @@ type requestsData struct {
 	Query    url.Values
 	Statuses []request.Status
 	Kinds    []request.Kind
-	Subkinds []request.Subkind
+	Subkinds []subkindOption
 	Channels []request.Channel
 	CanNew   bool
 }
 
-// allSubkinds lists every subkind once, in the kinds' order.
-func allSubkinds() []request.Subkind {
-	var out []request.Subkind
-	for _, k := range request.Kinds {
-		for _, sk := range request.Subkinds(k) {
-			if !slices.Contains(out, sk) {
-				out = append(out, sk)
+// subkindOption is a choice of the queue's subkind filter.
+type subkindOption struct {
+	Code    request.Subkind
+	Label   string
+	Retired bool // in every kind that has it
+}
+
+// allSubkinds lists every subkind code once, in the kinds' order, retired
+// ones too: the queue still finds the requests that have them.
+func allSubkinds(c *request.Catalogue, lang string) []subkindOption {
+	var out []subkindOption
+	for _, kd := range c.Kinds {
+		for _, sd := range kd.Subkinds {
+			i := slices.IndexFunc(out, func(o subkindOption) bool { return o.Code == sd.Code })
+			if i < 0 {
+				out = append(out, subkindOption{Code: sd.Code, Label: c.AnySubkindLabel(sd.Code, lang), Retired: sd.Retired})
+			} else if !sd.Retired {
+				out[i].Retired = false
 			}
 		}
 	}
@@ -88,7 +99,14 @@ func (s *handler) requestFilter(r *http.Request) (request.Filter, error) {
 		f.Kind = v
 	}
 	if v := request.Subkind(q.Get("subkind")); v != "" {
-		if v.Label("zh-CN") == "" || (f.Kind != "" && !slices.Contains(request.Subkinds(f.Kind), v)) {
+		cat, err := s.Requests.Catalogue(r.Context())
+		if err != nil {
+			return f, err
+		}
+		if !slices.ContainsFunc(allSubkinds(cat, ""), func(o subkindOption) bool { return o.Code == v }) {
+			return f, apperr.Field("subkind", "类别不正确", "unknown subkind")
+		}
+		if _, ok := cat.Subkind(f.Kind, v); f.Kind != "" && !ok {
 			return f, apperr.Field("subkind", "类别不正确或不属于所选类型", "unknown subkind, or not one of the kind chosen")
 		}
 		f.Subkind = v
@@ -194,7 +212,8 @@ func (s *handler) requestRows(r *http.Request, list []request.Request) ([]reques
 }
 
 func (s *handler) requestList(w http.ResponseWriter, r *http.Request) {
-	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds, Subkinds: allSubkinds(),
+	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds,
+		Subkinds: allSubkinds(s.Requests.Labels(r.Context()), web.Lang(r)),
 		Channels: request.Channels, CanNew: web.Principal(r).Can(auth.RequestHandle)}
 	pg, err := web.ReadPaging(r)
 	var f request.Filter
