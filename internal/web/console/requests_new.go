@@ -149,6 +149,11 @@ func (s *handler) fileRequest(r *http.Request, picked int64) (*request.Request, 
 	if err := readPhoto(r, &in); err != nil {
 		return nil, err
 	}
+	// What it says is checked before a caller is enrolled, so that a
+	// refused request leaves no new member behind.
+	if err := s.Requests.ValidateContent(ctx, in); err != nil {
+		return nil, err
+	}
 	switch {
 	case picked != 0:
 		m, err := s.Members.Get(ctx, picked)
