@@ -24,7 +24,6 @@ func (s *handler) requestKindsList(r *request[none]) (any, error) {
 	return items(c.Kinds, nil)
 }
 
-
 // kindOf reads {kind}: one of the four, else not found.
 func kindOf[B any](r *request[B]) (rq.Kind, error) {
 	k := rq.Kind(r.PathValue("kind"))
