@@ -120,6 +120,7 @@ var Actions = []string{
 	"request.department_save",
 	"request.escalated",
 	"request.export",
+	"request.kind_edit",
 	"request.member_replied",
 	"request.merged",
 	"request.noted",

@@ -183,18 +183,30 @@ func (c copier) requests() (Sheet, error) {
 	l := c.lang
 	return c.sheet(tr(l, "诉求", "Requests"), heads(l, "编号|Number", "类型|Kind", "类别|Subkind", "渠道|Channel", "内容|Text",
 		"状态|Status", "提交时间|Submitted", "关闭时间|Closed"),
-		`SELECT COALESCE(no, ''), kind, subkind, channel, id, text, text_enc, status, created_at, closed_at FROM requests WHERE member_id = ? ORDER BY id`,
+		// The kinds and subkinds by the names the admin gave them.
+		`SELECT COALESCE(r.no, ''), r.kind, r.subkind, COALESCE(kl.name_zh, ''), COALESCE(kl.name_en, ''), COALESCE(sk.name_zh, ''), COALESCE(sk.name_en, ''),
+			r.channel, r.id, r.text, r.text_enc, r.status, r.created_at, r.closed_at
+			FROM requests r LEFT JOIN request_kind_labels kl ON kl.kind = r.kind
+			LEFT JOIN request_subkinds sk ON sk.kind = r.kind AND sk.code = r.subkind
+			WHERE r.member_id = ? ORDER BY r.id`,
 		func(r *sql.Rows) ([]string, error) {
 			var no, kind, sub, channel, text, status string
+			var kindName, subName [2]string
 			var id int64
 			var enc []byte
 			var at time.Time
 			var closed *time.Time
-			err := r.Scan(&no, &kind, &sub, &channel, &id, &text, &enc, &status, &at, &closed)
+			err := r.Scan(&no, &kind, &sub, &kindName[0], &kindName[1], &subName[0], &subName[1], &channel, &id, &text, &enc, &status, &at, &closed)
 			if err == nil {
 				text, err = request.OpenText(c.keys, id, text, enc)
 			}
-			return []string{no, request.Kind(kind).Label(l), request.Subkind(sub).Label(l), request.Channel(channel).Label(l), text,
+			name := func(n [2]string, builtIn string) string {
+				if v := tr(l, n[0], n[1]); v != "" {
+					return v
+				}
+				return builtIn
+			}
+			return []string{no, name(kindName, request.Kind(kind).Label(l)), name(subName, request.Subkind(sub).Label(l)), request.Channel(channel).Label(l), text,
 				request.Status(status).Label(l), when(&at), when(closed)}, err
 		})
 }

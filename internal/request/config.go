@@ -268,11 +268,17 @@ func (s *Service) SaveRule(ctx context.Context, in RuleInput, within []string) (
 	if !slices.Contains(Kinds, in.Kind) {
 		return nil, apperr.Field("kind", "请选择诉求类型", "choose the kind of request")
 	}
-	if in.Subkind != "" && !slices.Contains(subkinds[in.Kind], in.Subkind) {
-		return nil, apperr.Field("subkind", "该类别不属于所选类型", "that subkind does not belong to the kind")
-	}
 	var out *Rule
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		cat, err := loadCatalogue(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if in.Subkind != "" {
+			if err := subkindOffered(cat, in.Kind, in.Subkind); err != nil {
+				return err
+			}
+		}
 		var path string
 		if err := tx.QueryRow(ctx, "SELECT path FROM org_nodes WHERE id = ?", in.NodeID).Scan(&path); err != nil {
 			if isNoRows(err) {
@@ -304,7 +310,7 @@ func (s *Service) SaveRule(ctx context.Context, in RuleInput, within []string) (
 		}
 		out = &rules[0]
 		return audit.Record(ctx, tx, audit.Change{Action: "request.rule_save", ObjectType: "request_rule", ObjectID: id, NodePath: path,
-			Summary: "诉求分派规则：" + in.Kind.Label("") + " → " + d.Name, After: out})
+			Summary: "诉求分派规则：" + cat.KindLabel(in.Kind, "") + " → " + d.Name, After: out})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save routing rule: %w", err)

@@ -116,6 +116,8 @@ type TopicCount struct {
 	Topic    string  `json:"topic,omitempty"` // "" when counted by subkind
 	Kind     Kind    `json:"kind,omitempty"`
 	Subkind  Subkind `json:"subkind,omitempty"`
+	Name     string  `json:"name,omitempty"`    // the kind and subkind's names when counted by subkind
+	NameEN   string  `json:"name_en,omitempty"` // in English
 	Count    int     `json:"count"`
 	Previous int     `json:"previous"`
 	Change   int     `json:"change"` // Count − Previous
@@ -126,7 +128,7 @@ func (t TopicCount) Label(lang string) string {
 	if t.Topic != "" {
 		return t.Topic
 	}
-	return t.Kind.Label(lang) + "/" + t.Subkind.Label(lang)
+	return pick([2]string{t.Name, t.NameEN}, lang)
 }
 
 // MonthCount is one month of the trend.
@@ -206,8 +208,12 @@ func (s *Service) Report(ctx context.Context, f ReportFilter) (*Report, error) {
 	}
 	var reqs []*reportRequest
 	var limits map[Kind]int
+	var cat *Catalogue
 	err = s.DB.View(ctx, func(tx *db.Tx) error {
 		if reqs, err = reportRequests(ctx, tx, f, trendFrom, to); err != nil {
+			return err
+		}
+		if cat, err = loadCatalogue(ctx, tx); err != nil {
 			return err
 		}
 		all, err := slas(ctx, tx)
@@ -226,7 +232,7 @@ func (s *Service) Report(ctx context.Context, f ReportFilter) (*Report, error) {
 	for _, r := range reqs {
 		r.resolveLimitHours = float64(limits[r.kind])
 		lines := []*Line{&rep.Total}
-		for i, l := range r.lines() {
+		for i, l := range r.lines(cat) {
 			g, ok := groups[i][l.Key]
 			if !ok {
 				g = &l
@@ -241,7 +247,7 @@ func (s *Service) Report(ctx context.Context, f ReportFilter) (*Report, error) {
 	rep.ByDepartment = ordered(groups[1], nil)
 	rep.ByProject = ordered(groups[2], nil)
 	rep.ByChannel = ordered(groups[3], func(l *Line) int { return slices.Index(Channels, Channel(l.Key)) })
-	rep.Topics = topics(reqs, from, to)
+	rep.Topics = topics(cat, reqs, from, to)
 	for i := range TrendMonths {
 		a := trendFrom.AddDate(0, i, 0)
 		b := a.AddDate(0, 1, 0)
@@ -336,7 +342,7 @@ func reportRequests(ctx context.Context, tx *db.Tx, f ReportFilter, trendFrom, t
 }
 
 // lines are the request's rows in the four groups.
-func (r *reportRequest) lines() [4]Line {
+func (r *reportRequest) lines(cat *Catalogue) [4]Line {
 	dept := Line{Name: "未分派部门", NameEN: "No department"}
 	if r.deptID != nil {
 		dept = Line{Key: strconv.FormatInt(*r.deptID, 10), Name: r.dept, NameEN: r.deptEN, typed: true}
@@ -346,7 +352,7 @@ func (r *reportRequest) lines() [4]Line {
 		proj = Line{Key: r.projCode, Name: r.projName, typed: true}
 	}
 	return [4]Line{
-		{Key: string(r.kind), Name: r.kind.Label(""), NameEN: r.kind.Label("en")},
+		{Key: string(r.kind), Name: cat.KindLabel(r.kind, ""), NameEN: cat.KindLabel(r.kind, "en")},
 		dept, proj,
 		{Key: string(r.channel), Name: r.channel.Label(""), NameEN: r.channel.Label("en")},
 	}
@@ -528,7 +534,7 @@ func ordered(g map[string]*Line, rank func(*Line) int) []Line {
 
 // topics counts the requests received in the month and the month before
 // by topic, the top TopTopics of the month first.
-func topics(reqs []*reportRequest, from, to time.Time) []TopicCount {
+func topics(cat *Catalogue, reqs []*reportRequest, from, to time.Time) []TopicCount {
 	prevFrom := from.AddDate(0, -1, 0)
 	byKey := map[string]*TopicCount{}
 	for _, r := range reqs {
@@ -538,7 +544,10 @@ func topics(reqs []*reportRequest, from, to time.Time) []TopicCount {
 		}
 		key, t := r.topic, TopicCount{Topic: r.topic}
 		if r.topic == "" {
-			key, t = string(r.kind)+"/"+string(r.sub), TopicCount{Kind: r.kind, Subkind: r.sub}
+			name := func(lang string) string {
+				return cat.KindLabel(r.kind, lang) + "/" + cat.SubkindLabel(r.kind, r.sub, lang)
+			}
+			key, t = string(r.kind)+"/"+string(r.sub), TopicCount{Kind: r.kind, Subkind: r.sub, Name: name(""), NameEN: name("en")}
 		}
 		c, ok := byKey[key]
 		if !ok {

@@ -6,7 +6,6 @@
 package request
 
 import (
-	"slices"
 	"time"
 )
 
@@ -27,7 +26,8 @@ var Kinds = []Kind{Complaint, Privacy, Correction, Suggestion}
 // Subkind narrows a kind.
 type Subkind string
 
-// The subkinds; which belong to which kind is Subkinds.
+// The subkinds the club started with; the admin keeps which belong to
+// which kind, their names and their order in the catalogue (kinds.go).
 const (
 	SubProperty        Subkind = "property"         // complaint: 物业问题; suggestion: 物业及配套
 	SubService         Subkind = "service"          // 服务质量
@@ -43,17 +43,6 @@ const (
 	SubPublications    Subkind = "publications"     // 刊物
 	SubWebsite         Subkind = "website"          // 网站
 )
-
-var subkinds = map[Kind][]Subkind{
-	Complaint:  {SubProperty, SubService, SubOther},
-	Privacy:    {SubDataStorage, SubDataLent, SubLostPassword, SubDataCopy, SubAccountDeletion},
-	Correction: {SubProfile, SubPoints, SubOther},
-	Suggestion: {SubEvents, SubPublications, SubWebsite, SubProperty, SubOther},
-}
-
-// Subkinds lists the subkinds of a kind in display order (nil for an
-// unknown kind).
-func Subkinds(k Kind) []Subkind { return slices.Clone(subkinds[k]) }
 
 // onePerMember are the PIPL requests a member may have only one of open.
 var onePerMember = []Subkind{SubDataCopy, SubAccountDeletion}

@@ -307,36 +307,15 @@ func TestListing(t *testing.T) {
 	})
 }
 
-func TestLabelsAndSubkinds(t *testing.T) {
+func TestLabels(t *testing.T) {
 	if request.Complaint.Label("") != "投诉" || request.Complaint.Label("en") != "Complaint" ||
 		request.Open.Label("zh-CN") != "待受理" || request.InProgress.Label("en") != "In progress" ||
 		request.SubDataCopy.Label("en") != "A copy of my data" || request.SubService.Label("") != "服务质量" {
 		t.Fatal("labels")
 	}
-	for _, k := range request.Kinds {
-		if k.Label("") == "" || k.Label("en") == "" || len(request.Subkinds(k)) == 0 {
-			t.Errorf("kind %s", k)
-		}
-		for _, sk := range request.Subkinds(k) {
-			if sk.Label("") == "" || sk.Label("en") == "" {
-				t.Errorf("subkind %s of %s has no label", sk, k)
-			}
-		}
-	}
 	for _, s := range request.Statuses {
 		if s.Label("") == "" || s.Label("en") == "" {
 			t.Errorf("status %s", s)
 		}
-	}
-	p := request.Subkinds(request.Privacy)
-	if fmt.Sprint(p) != "[data_storage data_lent lost_password data_copy account_deletion]" {
-		t.Errorf("privacy subkinds %v", p)
-	}
-	p[0] = "changed"
-	if request.Subkinds(request.Privacy)[0] != request.SubDataStorage {
-		t.Error("Subkinds hands out its own slice")
-	}
-	if request.Subkinds("praise") != nil {
-		t.Error("subkinds of an unknown kind")
 	}
 }

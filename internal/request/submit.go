@@ -59,6 +59,8 @@ type Service struct {
 	// Privacy makes data copies and anonymises members (nil: PIPL requests
 	// are handled by hand).
 	Privacy PIPL
+
+	kinds catalogueCache // see Catalogue
 }
 
 // Calendar counts working time (internal/calendar).
@@ -105,9 +107,14 @@ type checked struct {
 // ValidateContent checks what a request says (kind, subkind, channel, text,
 // photo) without its member: staff intake checks it before enrolling a
 // caller who is not yet a member.
-func (in NewRequest) ValidateContent() error {
-	_, err := in.validateContent()
-	return err
+func (s *Service) ValidateContent(ctx context.Context, in NewRequest) error {
+	if _, err := in.validateContent(); err != nil {
+		return err
+	}
+	return s.DB.View(ctx, func(tx *db.Tx) error {
+		_, err := checkSubkind(ctx, tx, in.Kind, in.Subkind)
+		return err
+	})
 }
 
 func (in NewRequest) validate() (*checked, error) {
@@ -122,8 +129,8 @@ func (in NewRequest) validateContent() (*checked, error) {
 	if !slices.Contains(Kinds, in.Kind) {
 		return nil, apperr.Field("kind", "请选择诉求类型", "choose the kind of request")
 	}
-	if !slices.Contains(subkinds[in.Kind], in.Subkind) {
-		return nil, apperr.Field("subkind", "请选择“"+in.Kind.Label("")+"”下的具体类别", "choose what the "+strings.ToLower(in.Kind.Label("en"))+" is about")
+	if in.Subkind == "" {
+		return nil, subkindOffered(nil, in.Kind, "") // whether it is offered: Submit
 	}
 	if c.Channel == "" {
 		c.Channel = Portal
@@ -199,6 +206,10 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 		if err != nil {
 			return err
 		}
+		cat, err := checkSubkind(ctx, tx, c.Kind, c.Subkind)
+		if err != nil {
+			return err
+		}
 		if err := checkOnlyOpen(ctx, tx, c.MemberID, c.Subkind); err != nil {
 			return err
 		}
@@ -261,7 +272,7 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 			}
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "request.submit", ObjectType: "request", ObjectID: id, NodePath: nodePath,
-			Summary: "提交诉求 " + r.No + " " + r.Kind.Label("") + "/" + r.Subkind.Label(""), After: submitted(r)})
+			Summary: "提交诉求 " + r.No + " " + cat.KindLabel(r.Kind, "") + "/" + cat.SubkindLabel(r.Kind, r.Subkind, ""), After: submitted(r)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit request: %w", err)

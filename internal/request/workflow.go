@@ -265,9 +265,16 @@ func tellDepartment(ctx context.Context, tx *db.Tx, r *Request, deptID int64) ([
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
+	cat, err := loadCatalogue(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	topic := func(lang string) string {
+		return cat.KindLabel(r.Kind, lang) + "/" + cat.SubkindLabel(r.Kind, r.Subkind, lang)
+	}
 	return ids, tell(ctx, tx, r, ids, notify.Note{Kind: "request.routed", ObjectType: "request", ObjectID: r.ID,
-		ZH: "新诉求 " + r.No + "（" + r.Kind.Label("") + "/" + r.Subkind.Label("") + "）转到您的部门",
-		EN: "new request " + r.No + " (" + r.Kind.Label("en") + "/" + r.Subkind.Label("en") + ") came to your department", Href: href(r.ID)})
+		ZH: "新诉求 " + r.No + "（" + topic("") + "）转到您的部门",
+		EN: "new request " + r.No + " (" + topic("en") + ") came to your department", Href: href(r.ID)})
 }
 
 // Reply is a staff member's message on a request.

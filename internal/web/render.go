@@ -162,6 +162,12 @@ func (s *Server) parseTemplates(pageLang string) (map[string]*template.Template,
 			}
 			return code // a department the admin added keeps its name
 		},
+		// Kinds and subkinds of requests by the names the admin gave them
+		// (request.Catalogue, cached by the service).
+		"reqKind": func(lang string, k request.Kind) string { return s.requestLabels().KindLabel(k, lang) },
+		"reqSub": func(lang string, k request.Kind, sub request.Subkind) string {
+			return s.requestLabels().SubkindLabel(k, sub, lang)
+		},
 		"genderLabel": GenderLabel,
 		"changeValue": changeValue,
 		"join":        strings.Join,

@@ -39,7 +39,15 @@ func (s *Server) RequestFilter(r *http.Request) (request.Filter, error) {
 		f.Kind = v
 	}
 	if v := request.Subkind(q.Get("subkind")); v != "" {
-		if v.Label("zh-CN") == "" || (f.Kind != "" && !slices.Contains(request.Subkinds(f.Kind), v)) {
+		cat, err := s.Requests.Catalogue(r.Context())
+		if err != nil {
+			return f, err
+		}
+		known := slices.ContainsFunc(request.Kinds, func(k request.Kind) bool {
+			_, ok := cat.Subkind(k, v) // retired ones too: old requests keep them
+			return ok && (f.Kind == "" || f.Kind == k)
+		})
+		if !known {
 			return f, apperr.Field("subkind", "诉求类别不正确或不属于所选类型", "unknown subkind, or not one of the kind chosen")
 		}
 		f.Subkind = v

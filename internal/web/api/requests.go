@@ -121,7 +121,7 @@ func (s *handler) requestIntake(r *request[intakeBody]) (any, error) {
 	if _, staffChannel := memberChannels[b.Channel]; !staffChannel {
 		return nil, apperr.Field("channel", "请选择诉求来源：电话、现场、论坛或邮件", "choose the channel: phone, site, forum or email")
 	}
-	if err := in.ValidateContent(); err != nil {
+	if err := s.Requests.ValidateContent(r.Context(), in); err != nil {
 		return nil, err
 	}
 	if (b.MemberID == 0) == (strings.TrimSpace(b.Mobile) == "") {

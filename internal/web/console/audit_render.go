@@ -437,6 +437,12 @@ func (s *handler) auditString(n *AuditNames, typ, key, v string) string {
 			return n.memberRef(s, id).Label
 		}
 	}
+	switch {
+	case key == "subkind" && v != "":
+		return n.kinds.AnySubkindLabel(request.Subkind(v), n.Lang)
+	case key == "kind" && strings.HasPrefix(typ, "request"):
+		return n.kinds.KindLabel(request.Kind(v), n.Lang)
+	}
 	if l := enumLabel(n.Lang, typ, key, v); l != "" && l != v {
 		return l
 	}

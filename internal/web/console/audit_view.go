@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/audit"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
+	"estateclub/internal/request"
 )
 
 // The audit log and the histories as people read them (issue 12, items 1
@@ -58,6 +59,7 @@ type AuditNames struct {
 	members map[string]namedRow
 	nodes   map[string]namedRow // by code
 	tables  map[string]map[string]namedRow
+	kinds   *request.Catalogue // the names of request kinds and subkinds
 	// Misses are the fields and summaries shown without words (tests).
 	Misses map[string]bool
 }
@@ -85,7 +87,8 @@ var objectTables = map[string]struct {
 // entries name (as actors or objects) and the member history lines' actors.
 func (s *handler) loadAuditNames(ctx context.Context, lang string, p *auth.Principal, entries []audit.Entry, extraLogins ...string) (*AuditNames, error) {
 	n := &AuditNames{Lang: lang, p: p, staff: map[string]namedRow{}, staffID: map[string]namedRow{},
-		members: map[string]namedRow{}, nodes: map[string]namedRow{}, tables: map[string]map[string]namedRow{}}
+		members: map[string]namedRow{}, nodes: map[string]namedRow{}, tables: map[string]map[string]namedRow{},
+		kinds: s.Requests.Labels(ctx)}
 	logins, staffIDs, memberIDs, codes := extraLogins, []string{}, []string{}, []string{}
 	ids := map[string][]string{}
 	for _, e := range entries {

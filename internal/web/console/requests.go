@@ -36,18 +36,29 @@ type requestsData struct {
 	Query    url.Values
 	Statuses []request.Status
 	Kinds    []request.Kind
-	Subkinds []request.Subkind
+	Subkinds []subkindOption
 	Channels []request.Channel
 	CanNew   bool
 }
 
-// allSubkinds lists every subkind once, in the kinds' order.
-func allSubkinds() []request.Subkind {
-	var out []request.Subkind
-	for _, k := range request.Kinds {
-		for _, sk := range request.Subkinds(k) {
-			if !slices.Contains(out, sk) {
-				out = append(out, sk)
+// subkindOption is a choice of the queue's subkind filter.
+type subkindOption struct {
+	Code    request.Subkind
+	Label   string
+	Retired bool // in every kind that has it
+}
+
+// allSubkinds lists every subkind code once, in the kinds' order, retired
+// ones too: the queue still finds the requests that have them.
+func allSubkinds(c *request.Catalogue, lang string) []subkindOption {
+	var out []subkindOption
+	for _, kd := range c.Kinds {
+		for _, sd := range kd.Subkinds {
+			i := slices.IndexFunc(out, func(o subkindOption) bool { return o.Code == sd.Code })
+			if i < 0 {
+				out = append(out, subkindOption{Code: sd.Code, Label: c.AnySubkindLabel(sd.Code, lang), Retired: sd.Retired})
+			} else if !sd.Retired {
+				out[i].Retired = false
 			}
 		}
 	}
@@ -115,7 +126,8 @@ func (s *handler) requestRows(r *http.Request, list []request.Request) ([]reques
 }
 
 func (s *handler) requestList(w http.ResponseWriter, r *http.Request) {
-	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds, Subkinds: allSubkinds(),
+	d := requestsData{Query: r.URL.Query(), Statuses: request.Statuses, Kinds: request.Kinds,
+		Subkinds: allSubkinds(s.Requests.Labels(r.Context()), web.Lang(r)),
 		Channels: request.Channels, CanNew: web.Principal(r).Can(auth.RequestHandle)}
 	pg, err := web.ReadPaging(r)
 	var f request.Filter

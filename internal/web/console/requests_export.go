@@ -55,12 +55,13 @@ func (s *handler) requestExport(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
+	cat := s.Requests.Labels(r.Context())
 	for i, q := range rows {
 		rating := ""
 		if q.Rating != nil {
 			rating = strings.Repeat("★", *q.Rating)
 		}
-		line := []any{q.No, web.FormatTime(lang, s.Loc, q.CreatedAt), q.Kind.Label(lang), q.Subkind.Label(lang), q.Channel.Label(lang),
+		line := []any{q.No, web.FormatTime(lang, s.Loc, q.CreatedAt), cat.KindLabel(q.Kind, lang), cat.SubkindLabel(q.Kind, q.Subkind, lang), q.Channel.Label(lang),
 			q.Member.Label, q.Dept, q.Assignee, q.Status.Label(lang), q.Left, q.Escalation, q.Topic, rating}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := x.SetSheetRow(sheet, cell, &line); err != nil {

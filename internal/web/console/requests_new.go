@@ -57,9 +57,14 @@ type requestNewData struct {
 func (s *handler) requestNewPage(w http.ResponseWriter, r *http.Request, q string, picked int64, ferr error) {
 	ctx, lang, p := r.Context(), web.Lang(r), web.Principal(r)
 	d := requestNewData{Q: strings.TrimSpace(q), Picked: picked, Channels: staffChannels}
-	for _, k := range request.Kinds {
-		for _, sk := range request.Subkinds(k) {
-			d.Topics = append(d.Topics, topicOption{string(k) + "/" + string(sk), k.Label(lang) + " · " + sk.Label(lang)})
+	cat, err := s.Requests.Catalogue(ctx)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	for _, kd := range cat.Kinds {
+		for _, sd := range kd.Offered() {
+			d.Topics = append(d.Topics, topicOption{string(kd.Kind) + "/" + string(sd.Code), kd.Label(lang) + " · " + sd.Label(lang)})
 		}
 	}
 	nodes, _, err := s.Org.List(ctx, org.Filter{Within: p.Paths(auth.RequestHandle)})
@@ -142,6 +147,11 @@ func (s *handler) fileRequest(r *http.Request, picked int64) (*request.Request, 
 		in.ProjectID = id
 	}
 	if err := readPhoto(r, &in); err != nil {
+		return nil, err
+	}
+	// What it says is checked before a caller is enrolled, so that a
+	// refused request leaves no new member behind.
+	if err := s.Requests.ValidateContent(ctx, in); err != nil {
 		return nil, err
 	}
 	switch {

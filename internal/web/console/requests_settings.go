@@ -45,13 +45,17 @@ func (s *handler) requestSettingsPage(w http.ResponseWriter, r *http.Request, fe
 	ctx, lang, p := r.Context(), web.Lang(r), web.Principal(r)
 	within := p.Paths(auth.RequestApprove)
 	d := requestSettingsData{Codes: request.DepartmentCodes, Group: p.CanAt(auth.RequestApprove, "/1/")}
-	for _, k := range request.Kinds {
-		d.Topics = append(d.Topics, ruleTopic{string(k) + "/", k.Label(lang) + " · " + s.Cat.T(lang, "requests.any_subkind")})
-		for _, sk := range request.Subkinds(k) {
-			d.Topics = append(d.Topics, ruleTopic{string(k) + "/" + string(sk), k.Label(lang) + " · " + sk.Label(lang)})
+	cat, err := s.Requests.Catalogue(ctx)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	for _, kd := range cat.Kinds {
+		d.Topics = append(d.Topics, ruleTopic{string(kd.Kind) + "/", kd.Label(lang) + " · " + s.Cat.T(lang, "requests.any_subkind")})
+		for _, sd := range kd.Offered() {
+			d.Topics = append(d.Topics, ruleTopic{string(kd.Kind) + "/" + string(sd.Code), kd.Label(lang) + " · " + sd.Label(lang)})
 		}
 	}
-	var err error
 	var depts []request.Department
 	if depts, err = s.Requests.Departments(ctx, within); err == nil {
 		for _, dp := range depts {

@@ -174,6 +174,12 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /requests/settings/rules/{routing_rule}/delete", auth.RequestApprove, h.requestRuleDelete)
 	t.Add("POST /requests/settings/sla", auth.RequestApprove, h.requestSLASave)
 	t.Add("POST /requests/settings/close-after", auth.RequestApprove, h.requestCloseAfterSave)
+	// The kinds and subkinds of requests: the admin's, for the whole group.
+	t.Add("GET /requests/kinds", auth.SettingsWrite, h.requestKinds)
+	t.Add("POST /requests/kinds/{kind}/names", auth.SettingsWrite, h.requestKindRename)
+	t.Add("POST /requests/kinds/{kind}/subkinds", auth.SettingsWrite, h.requestSubkindAdd)
+	t.Add("POST /requests/kinds/{kind}/subkinds/{subkind}", auth.SettingsWrite, h.requestSubkindUpdate)
+	t.Add("POST /requests/kinds/{kind}/subkinds/{subkind}/move", auth.SettingsWrite, h.requestSubkindMove)
 	t.Add("GET /notices", auth.Authenticated, h.notices)
 	t.Add("POST /notices/read", auth.Authenticated, h.noticesRead)
 	// surveys (问卷)

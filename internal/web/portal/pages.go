@@ -490,7 +490,7 @@ func (s *handler) mPrivacyRequest(w http.ResponseWriter, r *http.Request) {
 type mRequestsData struct {
 	Items []mRequestRow
 	Kinds []request.Kind
-	Subs  map[request.Kind][]request.Subkind
+	Subs  map[request.Kind][]request.SubkindDef // offered for a new request
 	Pager web.Pager
 }
 
@@ -500,9 +500,14 @@ func (s *handler) mRequestsPage(w http.ResponseWriter, r *http.Request, status i
 		s.Fail(w, r, merr)
 		return
 	}
-	d := mRequestsData{Kinds: request.Kinds, Subs: map[request.Kind][]request.Subkind{}}
-	for _, k := range request.Kinds {
-		d.Subs[k] = request.Subkinds(k)
+	d := mRequestsData{Kinds: request.Kinds, Subs: map[request.Kind][]request.SubkindDef{}}
+	cat, merr := s.Requests.Catalogue(r.Context())
+	if merr != nil {
+		s.Fail(w, r, merr)
+		return
+	}
+	for _, kd := range cat.Kinds {
+		d.Subs[kd.Kind] = kd.Offered()
 	}
 	at, merr := web.ReadPaging(r)
 	if merr != nil {

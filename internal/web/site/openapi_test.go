@@ -429,6 +429,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specCalendar(t, e, v)
 		specRequestReport(t, e, v, boss)
 		specRequests(t, e, v)
+		specRequestKinds(t, e, v)
 		specSurveys(t, e, v)
 
 		// Errors.

@@ -245,6 +245,18 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(r.ID, 10)
 	},
+	// The kinds of request and their subkinds belong to the group: see
+	// groupWideRoutes. A fresh subkind for every call, which may retire or
+	// re-code it.
+	"kind": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return string(request.Suggestion) },
+	"subkind": func(t *testing.T, e *testEnv, _ *auth.Staff, _ walkScope) string {
+		d, err := e.srv.Requests.AddSubkind(actorCtx("fixture"), request.Suggestion,
+			request.SubkindInput{Name: "walk", NameEN: fmt.Sprintf("walk %d", fixtureMobiles.Add(1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(d.Code)
+	},
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff
 		if !sc.foreignTokens {
@@ -349,14 +361,19 @@ func mustFixtureLead(t *testing.T, e *testEnv, sc walkScope) *lead.Lead {
 }
 
 // groupWideRoutes act on objects that belong to the group as a whole
-// without naming one in the path: card designs, tier, expiry and redemption settings.
+// without naming one in the path: card designs, tier, expiry and redemption settings,
+// the kinds of request.
 var groupWideRoutes = []string{"POST /cards/designs", "POST /api/v1/card-designs", "POST /tiers/period", "PUT /api/v1/tiers/period",
 	"POST /points/expiry/settings", "POST /points/expiry/runs", "PUT /api/v1/points/expiry", "POST /api/v1/points/expiry/runs",
 	"POST /redeem/settings", "PUT /api/v1/redeem/settings", "GET /sms/outbox", "GET /settings", "POST /settings",
 	"GET /schedule", "POST /schedule/{task}/run",
 	"POST /calendar/days", "POST /calendar/days/{date}/delete", "POST /calendar/hours", "POST /calendar/import",
 	"PUT /api/v1/calendar/hours", "DELETE /api/v1/calendar/days/{date}", "PUT /api/v1/calendar/{year}",
-	"PUT /api/v1/requests/settings/sla", "PUT /api/v1/requests/settings/close-after"}
+	"PUT /api/v1/requests/settings/sla", "PUT /api/v1/requests/settings/close-after",
+	"GET /requests/kinds", "POST /requests/kinds/{kind}/names", "POST /requests/kinds/{kind}/subkinds",
+	"POST /requests/kinds/{kind}/subkinds/{subkind}", "POST /requests/kinds/{kind}/subkinds/{subkind}/move",
+	"PUT /api/v1/request-kinds/{kind}", "POST /api/v1/request-kinds/{kind}/subkinds",
+	"PUT /api/v1/request-kinds/{kind}/subkinds/{subkind}", "PUT /api/v1/request-kinds/{kind}/order"}
 
 // unscopedValueRoutes have path values that name no object of the tree
 // (a year of the working-day calendar): every caller with the permission
