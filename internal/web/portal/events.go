@@ -228,10 +228,12 @@ func (s *handler) mEventRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to := "/m/events/" + strconv.FormatInt(me.ID, 10)
-	if me.Registration != nil && me.Registration.Status != event.RegCancelled {
+	row := mEventRow{MemberEvent: *me, State: s.mEventState(r, &me.Event)}
+	if row.Holds() && (row.State == "open" || row.State == "full") {
 		web.Redirect(w, r, to, "m.ev.flash.already")
 		return
 	}
+	// Otherwise the package says why not (deadline, cancelled) or registers.
 	companions, err := readCompanions(r.PostFormValue("companions"))
 	if err == nil {
 		var reg *event.Registration
