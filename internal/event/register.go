@@ -59,9 +59,14 @@ func errNoMember() error {
 func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput, within *Scope) (*Registration, error) {
 	var out *Registration
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		e, err := lockEvent(ctx, tx, eventID, within)
+		// What does not change once an event is published is read before
+		// its lock is taken: registrations wait on the lock one by one.
+		e, err := load(ctx, tx, eventID)
 		if err != nil {
 			return err
+		}
+		if !within.Allows(e.NodePath) {
+			return errNotFound()
 		}
 		var path string
 		var status member.Status
@@ -84,6 +89,13 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 				return errNotFound()
 			}
 		}
+		if err := checkYearLimit(ctx, tx, e, in.MemberID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "SELECT status, seats_taken, capacity, deadline, companions_max FROM events WHERE id = ?"+tx.ForUpdate(),
+			eventID).Scan(&e.Status, &e.SeatsTaken, &e.Capacity, &e.Deadline, &e.CompanionsMax); err != nil {
+			return err
+		}
 		if err := openForRegistration(e, tx); err != nil {
 			return err
 		}
@@ -99,10 +111,7 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 		if err != nil && !apperr.Is(err, apperr.NotFound) {
 			return err
 		}
-		if err := checkYearLimit(ctx, tx, e, in.MemberID); err != nil {
-			return err
-		}
-		waiting, err := tx.Count(ctx, "SELECT count(*) FROM event_registrations WHERE event_id = ? AND status = 'waiting'", eventID)
+		waiting, err := tx.Count(ctx, "SELECT count(*) FROM (SELECT 1 FROM event_registrations WHERE event_id = ? AND status = 'waiting' LIMIT 1) w", eventID)
 		if err != nil {
 			return err
 		}
