@@ -155,3 +155,10 @@ func TestEventsCheckin(t *testing.T) {
 		mustPage(t, staff, path, "Check-in", "Card number")
 	})
 }
+
+// mustFixtureEvent fills {event} in the permission walk: an event
+// published at the scope's node.
+func mustFixtureEvent(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+	t.Helper()
+	return fmt.Sprint(mustSiteEvent(t, e, sc.node, event.Target{}, nil).ID)
+}

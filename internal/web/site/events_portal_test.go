@@ -27,10 +27,15 @@ type siteEvent struct {
 func mustSiteEvent(t *testing.T, e *testEnv, city string, target event.Target, edit func(*event.Proposal)) *siteEvent {
 	t.Helper()
 	n := fixtureMobiles.Add(1)
-	se := &siteEvent{proposer: e.mustStaff(t, fmt.Sprintf("ev-spec-%d", n), auth.CitySpecialist, city),
-		boss: e.mustStaff(t, fmt.Sprintf("ev-boss-%d", n), auth.CitySupervisor, city), within: event.Within([]string{e.fix.Path(city)})}
+	node, err := e.srv.Org.ByCode(context.Background(), city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The service takes the scope it is given: the staff need no role here.
+	se := &siteEvent{proposer: e.mustStaff(t, fmt.Sprintf("ev-spec-%d", n), "", city),
+		boss: e.mustStaff(t, fmt.Sprintf("ev-boss-%d", n), "", city), within: event.Within([]string{node.Path})}
 	start := e.d.Clock().Add(7 * 24 * time.Hour).Truncate(time.Hour)
-	p := event.Proposal{NodeID: e.fix.Nodes[city].ID, Kind: event.Leisure, Organiser: event.Host, Theme: fmt.Sprintf("业主亲子游园会 %d", n),
+	p := event.Proposal{NodeID: node.ID, Kind: event.Leisure, Organiser: event.Host, Theme: fmt.Sprintf("业主亲子游园会 %d", n),
 		StartsAt: start, EndsAt: start.Add(3 * time.Hour), Deadline: start.Add(-24 * time.Hour), Venue: "滨江会所",
 		Agenda: "14:00 签到\n14:30 游园", Capacity: 30, CompanionsMax: 1, PointMode: event.FixedPoints, PointAmount: 20}
 	if edit != nil {
