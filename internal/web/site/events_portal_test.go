@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,40 @@ func TestEventsPortalRefusals(t *testing.T) {
 		if r := regOf(t, e, ev.ID, m.ID); r != nil {
 			t.Fatalf("registered after the deadline: %+v", r)
 		}
+	})
+}
+
+// TestEventsPortalSurvey: after the event, the attendee's page says she
+// attended and leads to the satisfaction survey on the portal's survey
+// pages.
+func TestEventsPortalSurvey(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		clock := useFakeClock(e)
+		ev := mustSiteEvent(t, e, "SH", event.Target{}, nil)
+		m, _ := mustPortalMember(t, e, "13912347021")
+		mustRegistered(t, e, ev.ID, m.ID)
+		ctx := staffCtx(ev.proposer)
+		if _, err := e.srv.Events.CheckIn(ctx, ev.ID, event.CheckInInput{MemberID: m.ID, StaffID: ev.proposer.ID}, ev.within); err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(8 * 24 * time.Hour) // after the event
+		if _, err := e.srv.Events.MarkHeld(ctx, ev.ID, ev.within); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.srv.Events.SendSurvey(ctx, ev.ID, ev.within); err != nil || n != 1 {
+			t.Fatalf("survey: %d, %v", n, err)
+		}
+		me, _ := mustPortalSignIn(t, e, "13912347021")
+		path := fmt.Sprintf("/m/events/%d", ev.ID)
+		page := mustSmallPage(t, me, path, "已于", `id="ev-survey-link"`)
+		if strings.Contains(page, `id="ev-cancel"`) || strings.Contains(page, `id="ev-qr"`) {
+			t.Error("an attended event offers cancelling or the check-in code")
+		}
+		link := regexp.MustCompile(`href="(/m/surveys/\d+)" id="ev-survey-link"`).FindStringSubmatch(page)
+		if link == nil {
+			t.Fatalf("no survey link:\n%s", page)
+		}
+		mustSmallPage(t, me, link[1], `id="survey-form"`)
+		mustSmallPage(t, me, "/m/events/mine", ev.Theme, "已签到")
 	})
 }
