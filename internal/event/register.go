@@ -85,7 +85,7 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 		if in.ByStaffID == 0 {
 			if ok, err := visible(ctx, tx, e, in.MemberID); err != nil {
 				return err
-			} else if !ok || !e.Status.Public() {
+			} else if !ok || !(e.Status.Public() || e.Status == Cancelled) { // a cancelled event says so below
 				return errNotFound()
 			}
 		}

@@ -194,6 +194,10 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("GET /surveys/{survey}/sends/{send}", auth.SurveyRead, h.surveySendPage)
 	t.Add("GET /surveys/{survey}/summary", auth.SurveyRead, h.surveySummary)
 	t.Add("GET /surveys/{survey}/summary.xlsx", auth.SurveyRead, h.surveyExport)
+	// Event check-in (活动签到): the phone page staff hold on the day.
+	t.Add("GET /activities/{event}/checkin", auth.EventCheckIn, h.checkinShow)
+	t.Add("POST /activities/{event}/checkin", auth.EventCheckIn, h.checkinSubmit)
+	t.Add("POST /activities/{event}/checkin/find", auth.EventCheckIn, h.checkinFind)
 	return t.Routes()
 }
 

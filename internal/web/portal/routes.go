@@ -40,6 +40,13 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /m/requests/{request}/confirm", web.PortalMember, h.mRequestConfirm)
 	t.Add("POST /m/requests/{request}/reopen", web.PortalMember, h.mRequestReopen)
 	t.Add("GET /m/requests/{request}/copy", web.PortalMember, h.mRequestCopy)
+	// Events (活动): the events published to the member, their own, one
+	// event with registration and cancellation.
+	t.Add("GET /m/events", web.PortalMember, h.mEvents)
+	t.Add("GET /m/events/mine", web.PortalMember, h.mMyEvents)
+	t.Add("GET /m/events/{event}", web.PortalMember, h.mEventShow)
+	t.Add("POST /m/events/{event}/register", web.PortalMember, h.mEventRegister)
+	t.Add("POST /m/events/{event}/cancel", web.PortalMember, h.mEventCancel)
 	// surveys (问卷)
 	t.Add("GET /m/surveys", web.PortalMember, h.mSurveys)
 	t.Add("GET /m/surveys/{invite}", web.PortalMember, h.mSurveyShow)

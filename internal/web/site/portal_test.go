@@ -16,6 +16,7 @@ import (
 
 	"estateclub/internal/auth"
 	"estateclub/internal/card"
+	"estateclub/internal/event"
 	"estateclub/internal/member"
 	"estateclub/internal/org"
 	"estateclub/internal/points"
@@ -320,7 +321,9 @@ func TestPortalWalk(t *testing.T) {
 			t.Fatalf("request: %+v, %v", full, err)
 		}
 		inv := mustOwnerInvite(t, e, owner.ID)
-		fill := strings.NewReplacer("{item}", fmt.Sprint(item.ID), "{order}", fmt.Sprint(order.ID),
+		ev := mustSiteEvent(t, e, "SZ", event.Target{}, nil) // Shenzhen's, published to Shenzhen's members
+		mustRegistered(t, e, ev.ID, owner.ID)
+		fill := strings.NewReplacer("{event}", fmt.Sprint(ev.ID), "{item}", fmt.Sprint(item.ID), "{order}", fmt.Sprint(order.ID),
 			"{request}", fmt.Sprint(req.ID), "{photo}", fmt.Sprint(full.Photos[0].ID), "{invite}", fmt.Sprint(inv.ID), "{$}", "")
 
 		// A Shanghai member: Shenzhen's item is not in her catalogue.

@@ -257,6 +257,8 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return string(d.Code)
 	},
+	// An event published at the scope's node: see mustFixtureEvent.
+	"event": mustFixtureEvent,
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff
 		if !sc.foreignTokens {
