@@ -100,6 +100,7 @@ var Actions = []string{
 	"request.department_save",
 	"request.escalated",
 	"request.export",
+	"request.file_download",
 	"request.member_replied",
 	"request.merged",
 	"request.noted",

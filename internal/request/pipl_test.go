@@ -18,7 +18,7 @@ import (
 
 func withPrivacy(f *flow) *privacy.Service {
 	p := &privacy.Service{DB: f.e.DB, Keys: f.e.Keys, Files: &filestore.Store{DB: f.e.DB, Keys: f.e.Keys},
-		Areas: []privacy.Area{request.Messages{S: f.svc}}}
+		Areas: []privacy.Area{request.Messages{S: f.svc}, request.Files{S: f.svc}}}
 	f.svc.Privacy = p
 	return p
 }

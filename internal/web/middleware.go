@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -33,6 +34,7 @@ type reqInfo struct {
 	Ms      *memberauth.Session // the member portal's session, if any
 	surface Surface
 	perm    auth.Permission // the permission the route declares
+	maxBody int64           // the route's bound for a body with files (0: none)
 }
 
 type ctxKey struct{}
@@ -63,10 +65,10 @@ var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 
 
 // guard authenticates the request for its surface, checks the route's
 // permission and, for cookie sessions, the CSRF token of unsafe methods.
-func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc) http.Handler {
+func (s *Server) guard(surface Surface, perm auth.Permission, upload int64, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
-		ri.surface, ri.perm = surface, perm
+		ri.surface, ri.perm, ri.maxBody = surface, perm, upload
 		ri.lang = s.Cat.FromRequest(r, surface != Console && surface != Counter)
 		if surface == System {
 			h(w, r)
@@ -92,7 +94,7 @@ func (s *Server) guard(surface Surface, perm auth.Permission, h http.HandlerFunc
 			return
 		}
 		if sess != nil && !safeMethod(r.Method) {
-			if err := readForm(w, r, maxBody); err != nil {
+			if err := readForm(w, r, cmp.Or(upload, maxBody)); err != nil {
 				s.Fail(w, r, err)
 				return
 			}

@@ -132,7 +132,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	s.MemberAuth = &memberauth.Service{DB: d, Keys: cfg.Keys, SMS: s.SMS, Members: s.Members}
 	s.Calendar = &calendar.Service{DB: d}
 	s.Requests = &request.Service{DB: d, Keys: cfg.Keys, Text: s.textMember, Calendar: s.workCalendar}
-	s.Privacy = &privacy.Service{DB: d, Keys: cfg.Keys, Files: s.Jobs.Files, Areas: []privacy.Area{request.Messages{S: s.Requests}}}
+	s.Privacy = &privacy.Service{DB: d, Keys: cfg.Keys, Files: s.Jobs.Files, Areas: []privacy.Area{request.Messages{S: s.Requests}, request.Files{S: s.Requests}}}
 	s.Requests.Privacy = s.Privacy
 	s.Notices = &notify.Service{DB: d}
 	s.Leads = &lead.Service{DB: d, Keys: cfg.Keys, Members: s.Members, Points: s.Points}
@@ -149,7 +149,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.Mount(s.systemRoutes())
 	// Unknown API paths answer JSON, not the console's HTML.
-	s.Mux.Handle("/api/", s.guard(API, auth.Public, func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.Handle("/api/", s.guard(API, auth.Public, 0, func(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, NotFoundErr)
 	}))
 	return s, nil
