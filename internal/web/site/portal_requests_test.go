@@ -50,15 +50,37 @@ func TestPortalRequestFlow(t *testing.T) {
 		q := mustMemberRequest(t, e, m.ID, request.Complaint, request.SubService, "会所预约电话总是打不通")
 		qp := fmt.Sprintf("/m/requests/%d", q.ID)
 
-		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "内部：会所前台人手不足", Internal: true}, nil); err != nil {
+		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "内部：会所前台人手不足", Internal: true,
+			Files: []request.Upload{{Name: "前台排班.pdf", Data: pdfFile()}}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "请问您是在什么时段拨打的？", Wait: true}, nil); err != nil {
+		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "请问您是在什么时段拨打的？", Wait: true,
+			Files: []request.Upload{{Name: "来电记录.png", Data: pngPhoto(t)}}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		page := mustSmallPage(t, me, qp, "请问您是在什么时段拨打的？", "待会员回复", `id="reply-form"`)
-		if strings.Contains(page, "人手不足") || strings.Contains(page, "内部备注") {
+		if strings.Contains(page, "人手不足") || strings.Contains(page, "内部备注") || strings.Contains(page, "前台排班") {
 			t.Fatalf("the member's page shows the internal note:\n%s", page)
+		}
+		// The reply's photo is the member's; the note's file, and another
+		// member's request's, are not found.
+		full, err := e.srv.Requests.Get(context.Background(), q.ID)
+		if err != nil || len(full.Messages) != 2 || len(full.Messages[0].Files) != 1 || len(full.Messages[1].Files) != 1 {
+			t.Fatalf("request: %+v, %v", full, err)
+		}
+		noteFile := fmt.Sprintf("%s/files/%d", qp, full.Messages[0].Files[0].ID)
+		replyFile := fmt.Sprintf("%s/files/%d", qp, full.Messages[1].Files[0].ID)
+		if !strings.Contains(page, `src="`+replyFile+`"`) {
+			t.Errorf("the member's page does not show the reply's photo")
+		}
+		if res := me.get(replyFile); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("the reply's photo: %d %v", res.StatusCode, res.Header)
+		}
+		for c, path := range map[*client]string{me: noteFile, other: replyFile} {
+			if res := c.get(path); res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s answered %d, want 404", path, res.StatusCode)
+			}
 		}
 		if strings.Contains(page, `id="confirm-form"`) || strings.Contains(page, `id="reopen-form"`) {
 			t.Errorf("a waiting request offers confirm or reopen")
@@ -73,8 +95,23 @@ func TestPortalRequestFlow(t *testing.T) {
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="form-error"`) {
 			t.Fatalf("empty reply: %d\n%s", res.StatusCode, body)
 		}
-		loc := mustRedirect(t, "reply", me.postForm(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}}))
-		mustSmallPage(t, me, loc, "工作日晚上七点左右", "处理中", "已发送")
+		// Files with the reply: a sixth is refused, field named, nothing
+		// stored; five go.
+		six := make([]formFile, 6)
+		for i := range six {
+			six[i] = formFile{fmt.Sprintf("p%d.png", i), pngPhoto(t)}
+		}
+		files := e.fix.Count(t, "SELECT count(*) FROM request_files")
+		res = me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}}, six...)
+		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "附件最多 5 个") {
+			t.Fatalf("six files: %d\n%s", res.StatusCode, body)
+		}
+		if n := e.fix.Count(t, "SELECT count(*) FROM request_files"); n != files {
+			t.Errorf("a refused reply stored files: %d → %d", files, n)
+		}
+		loc := mustRedirect(t, "reply", me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}},
+			append(six[:4], formFile{"通话截图.pdf", pdfFile()})...))
+		mustSmallPage(t, me, loc, "工作日晚上七点左右", "处理中", "已发送", "通话截图.pdf")
 		if got, _ := e.srv.Requests.Get(context.Background(), q.ID); got.Status != request.InProgress {
 			t.Fatalf("after the member's reply: %s", got.Status)
 		}
