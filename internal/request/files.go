@@ -63,8 +63,10 @@ func ErrTooManyFiles() error {
 	return apperr.Field(FilesField, fmt.Sprintf("附件最多 %d 个", MaxFiles), fmt.Sprintf("attach at most %d files", MaxFiles))
 }
 
-// ErrFileTooBig is the refusal of a file over MaxFileSize.
+// ErrFileTooBig is the refusal of a file over MaxFileSize, named as the
+// sender's device named it (without folders or control characters).
 func ErrFileTooBig(name string) error {
+	name = cleanFileName(name, "")
 	return apperr.Field(FilesField, "附件“"+name+"”超过 5 MB", "the file “"+name+"” is larger than 5 MB")
 }
 

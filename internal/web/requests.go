@@ -5,9 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path"
 	"strconv"
-	"strings"
 
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
@@ -63,7 +61,7 @@ func FormUploads(r *http.Request) ([]request.Upload, error) {
 			return nil, request.ErrTooManyFiles()
 		}
 		if h.Size > request.MaxFileSize {
-			return nil, request.ErrFileTooBig(path.Base(strings.ReplaceAll(h.Filename, `\`, "/")))
+			return nil, request.ErrFileTooBig(h.Filename)
 		}
 		f, err := h.Open()
 		if err != nil {
