@@ -127,11 +127,12 @@ func cleanFileName(name, ext string) string {
 }
 
 // addFiles stores files of a request (messageID nil) or of one of its
-// messages, each sealed with its own row's AAD.
+// messages, bytes and name each sealed with its own row's AAD: a name can
+// be personal data ("张三身份证.pdf"), so the clear name column stays empty.
 func (s *Service) addFiles(ctx context.Context, tx *db.Tx, requestID int64, messageID *int64, files []checkedFile) error {
 	for _, f := range files {
 		id, err := tx.InsertID(ctx, `INSERT INTO request_files (request_id, message_id, name, content_type, size, data, sealed, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, requestID, messageID, f.name, f.contentType, len(f.data), []byte{0}, true, tx.Now)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, requestID, messageID, "", f.contentType, len(f.data), []byte{0}, true, tx.Now)
 		if err != nil {
 			return err
 		}
@@ -139,7 +140,11 @@ func (s *Service) addFiles(ctx context.Context, tx *db.Tx, requestID int64, mess
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE request_files SET data = ? WHERE id = ?", enc, id); err != nil {
+		name, err := s.Keys.Seal(f.name, fileNameAAD(id))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE request_files SET data = ?, name_enc = ? WHERE id = ?", enc, name, id); err != nil {
 			return err
 		}
 	}
@@ -150,11 +155,27 @@ func (s *Service) addFiles(ctx context.Context, tx *db.Tx, requestID int64, mess
 // the first files were sealed; the label stays so that they still open.
 func fileAAD(id int64) string { return pii.AAD("request_photos.data", id) }
 
+// fileNameAAD binds a file name's seal to its row.
+func fileNameAAD(id int64) string { return pii.AAD("request_files.name", id) }
+
+// openName is a file's name from its columns: the sealed one, or the clear
+// one of a row written before names were sealed.
+func (s *Service) openName(id int64, clear string, enc []byte) (string, error) {
+	if enc == nil {
+		return clear, nil
+	}
+	name, err := s.Keys.Open(enc, fileNameAAD(id))
+	if err != nil {
+		return "", fmt.Errorf("open file name %d: %w", id, err)
+	}
+	return name, nil
+}
+
 // files reads the list of a request's files (no bytes): those of the
 // request itself, and those of its messages, internal notes' only if
 // internal.
-func files(ctx context.Context, tx *db.Tx, requestID int64, internal bool) ([]File, error) {
-	q := `SELECT f.id, f.name, f.content_type, f.size, f.message_id FROM request_files f
+func (s *Service) files(ctx context.Context, tx *db.Tx, requestID int64, internal bool) ([]File, error) {
+	q := `SELECT f.id, f.name, f.name_enc, f.content_type, f.size, f.message_id FROM request_files f
 		LEFT JOIN request_messages m ON m.id = f.message_id WHERE f.request_id = ?`
 	if !internal {
 		q += " AND (f.message_id IS NULL OR NOT m.internal)"
@@ -167,7 +188,11 @@ func files(ctx context.Context, tx *db.Tx, requestID int64, internal bool) ([]Fi
 	out := []File{}
 	for rows.Next() {
 		var f File
-		if err := rows.Scan(&f.ID, &f.Name, &f.ContentType, &f.Size, &f.MessageID); err != nil {
+		var name []byte
+		if err := rows.Scan(&f.ID, &f.Name, &name, &f.ContentType, &f.Size, &f.MessageID); err != nil {
+			return nil, err
+		}
+		if f.Name, err = s.openName(f.ID, f.Name, name); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
@@ -185,15 +210,18 @@ type Download struct {
 // only if internal.
 func (s *Service) openFile(ctx context.Context, tx *db.Tx, requestID, fileID int64, internal bool) (*Download, error) {
 	var d Download
-	var data []byte
+	var data, name []byte
 	var sealed, note bool
-	err := tx.QueryRow(ctx, `SELECT f.id, f.name, f.content_type, f.size, f.message_id, f.data, f.sealed, COALESCE(m.internal, FALSE)
+	err := tx.QueryRow(ctx, `SELECT f.id, f.name, f.name_enc, f.content_type, f.size, f.message_id, f.data, f.sealed, COALESCE(m.internal, FALSE)
 		FROM request_files f LEFT JOIN request_messages m ON m.id = f.message_id WHERE f.id = ? AND f.request_id = ?`, fileID, requestID).
-		Scan(&d.ID, &d.Name, &d.ContentType, &d.Size, &d.MessageID, &data, &sealed, &note)
+		Scan(&d.ID, &d.Name, &name, &d.ContentType, &d.Size, &d.MessageID, &data, &sealed, &note)
 	if isNoRows(err) || (err == nil && note && !internal) {
 		return nil, apperr.NotFoundf("附件", "file")
 	}
 	if err != nil {
+		return nil, err
+	}
+	if d.Name, err = s.openName(fileID, d.Name, name); err != nil {
 		return nil, err
 	}
 	d.Data = data

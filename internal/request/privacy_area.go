@@ -76,8 +76,8 @@ func (Files) Name(lang string) string {
 }
 
 // Copy lists the files on the member's requests, without internal notes'.
-func (Files) Copy(ctx context.Context, tx *db.Tx, memberID int64) ([]string, [][]string, error) {
-	rows, err := tx.Query(ctx, `SELECT r.no, f.name, f.content_type, f.size, COALESCE(m.author_kind, 'member'), f.created_at
+func (a Files) Copy(ctx context.Context, tx *db.Tx, memberID int64) ([]string, [][]string, error) {
+	rows, err := tx.Query(ctx, `SELECT f.id, r.no, f.name, f.name_enc, f.content_type, f.size, COALESCE(m.author_kind, 'member'), f.created_at
 		FROM request_files f JOIN requests r ON r.id = f.request_id LEFT JOIN request_messages m ON m.id = f.message_id
 		WHERE r.member_id = ? AND (f.message_id IS NULL OR NOT m.internal) ORDER BY f.id`, memberID)
 	if err != nil {
@@ -87,9 +87,13 @@ func (Files) Copy(ctx context.Context, tx *db.Tx, memberID int64) ([]string, [][
 	var out [][]string
 	for rows.Next() {
 		var no, name, ct, kind string
-		var size int64
+		var id, size int64
+		var enc []byte
 		var at timeValue
-		if err := rows.Scan(&no, &name, &ct, &size, &kind, &at.t); err != nil {
+		if err := rows.Scan(&id, &no, &name, &enc, &ct, &size, &kind, &at.t); err != nil {
+			return nil, nil, err
+		}
+		if name, err = a.S.openName(id, name, enc); err != nil {
 			return nil, nil, err
 		}
 		out = append(out, []string{no, authorWord(kind), name, ct, strconv.FormatInt(size, 10), at.String()})

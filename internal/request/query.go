@@ -47,7 +47,7 @@ func (s *Service) get(ctx context.Context, tx *db.Tx, id int64) (*Request, error
 	if err := s.openText(r); err != nil {
 		return nil, err
 	}
-	if r.Files, err = files(ctx, tx, id, false); err != nil {
+	if r.Files, err = s.files(ctx, tx, id, false); err != nil {
 		return nil, err
 	}
 	// The messages' files go with their messages (see messages).
@@ -134,7 +134,7 @@ func (s *Service) messages(ctx context.Context, tx *db.Tx, id int64, internal bo
 		return nil, err
 	}
 	rows.Close()
-	all, err := files(ctx, tx, id, internal)
+	all, err := s.files(ctx, tx, id, internal)
 	if err != nil {
 		return nil, err
 	}

@@ -292,8 +292,8 @@ func addEvent(ctx context.Context, tx *db.Tx, requestID int64, action, note stri
 	return err
 }
 
-// SealLegacy seals the texts and files (photos) of requests written before they
-// were sealed, a batch at a time, and empties their clear columns; it
+// SealLegacy seals the texts, files and file names of requests written
+// before they were sealed, a batch at a time, and empties their clear columns; it
 // returns how many it sealed, 0 once none is left. Safe to run twice.
 func (s *Service) SealLegacy(ctx context.Context) (int, error) {
 	n := 0
@@ -329,20 +329,30 @@ func (s *Service) SealLegacy(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		photos, err := tx.IDs(ctx, "SELECT id FROM request_files WHERE NOT sealed ORDER BY id LIMIT 100")
+		// Files whose bytes are in clear, and files sealed before their
+		// names were, whose names are in clear.
+		files, err := tx.IDs(ctx, "SELECT id FROM request_files WHERE NOT sealed OR (name_enc IS NULL AND name <> '') ORDER BY id LIMIT 100")
 		if err != nil {
 			return err
 		}
-		for _, id := range photos {
-			var data []byte
-			if err := tx.QueryRow(ctx, "SELECT data FROM request_files WHERE id = ?", id).Scan(&data); err != nil {
+		for _, id := range files {
+			var data, nameEnc []byte
+			var name string
+			var sealed bool
+			if err := tx.QueryRow(ctx, "SELECT data, sealed, name, name_enc FROM request_files WHERE id = ?", id).Scan(&data, &sealed, &name, &nameEnc); err != nil {
 				return err
 			}
-			enc, err := s.Keys.Seal(string(data), fileAAD(id))
-			if err != nil {
-				return err
+			if !sealed {
+				if data, err = s.Keys.Seal(string(data), fileAAD(id)); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.Exec(ctx, "UPDATE request_files SET data = ?, sealed = ? WHERE id = ?", enc, true, id); err != nil {
+			if nameEnc == nil {
+				if nameEnc, err = s.Keys.Seal(name, fileNameAAD(id)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, "UPDATE request_files SET data = ?, sealed = ?, name_enc = ?, name = '' WHERE id = ?", data, true, nameEnc, id); err != nil {
 				return err
 			}
 			n++
