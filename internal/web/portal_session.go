@@ -67,7 +67,7 @@ func (s *Server) portalGuard(perm auth.Permission, upload int64, h http.HandlerF
 			return
 		}
 		if ri.Ms != nil && !safeMethod(r.Method) {
-			if err := readForm(w, r, cmp.Or(upload, maxPortalUpload)); err != nil {
+			if err := readForm(w, r, cmp.Or(upload, maxPortalUpload), upload > 0); err != nil {
 				s.Fail(w, r, err)
 				return
 			}

@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 
+	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
@@ -20,6 +22,16 @@ const UploadLimit = request.MaxFiles*request.MaxFileSize + 1<<20
 // UploadJSONLimit bounds a JSON body with the files in base64 (4 bytes for
 // every 3).
 const UploadJSONLimit = UploadLimit/3*4 + 1<<20
+
+// filesTooLarge is the refusal of a body over the bound of a route that
+// takes files (UploadLimit, UploadJSONLimit), which only files can exceed:
+// it names the files field and its limits. err is the reader's.
+func filesTooLarge(err error) error {
+	return &apperr.Error{Code: apperr.TooLarge, Field: request.FilesField,
+		ZH:  fmt.Sprintf("附件太大：最多 %d 个，每个不超过 %d MB，合计不超过 %d MB", request.MaxFiles, request.MaxFileSize>>20, request.MaxFilesSize>>20),
+		EN:  fmt.Sprintf("files: too large; at most %d files, each at most %d MB, %d MB together", request.MaxFiles, request.MaxFileSize>>20, request.MaxFilesSize>>20),
+		Err: err}
+}
 
 // FileID is the file {file} of the path.
 func FileID(r *http.Request) (int64, error) {

@@ -13,6 +13,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/member"
 	"estateclub/internal/request"
+	"estateclub/internal/web"
 )
 
 // mustPortalMember is an approved member at SH-PD who consented to texts,
@@ -106,8 +107,20 @@ func TestPortalRequestFlow(t *testing.T) {
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "附件最多 5 个") {
 			t.Fatalf("six files: %d\n%s", res.StatusCode, body)
 		}
+		// A body over the route's bound is cut off as it is read; the
+		// answer names the files, in the member's language.
+		res = me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件太大：最多 5 个，每个不超过 5 MB，合计不超过 20 MB") {
+			t.Errorf("a reply over the upload limit: %d\n%s", res.StatusCode, body)
+		}
+		mustRedirect(t, "English", me.postForm("/lang", url.Values{"lang": {"en"}, "next": {"/m/"}}))
+		res = me.postMultipart("/m/requests", url.Values{"topic": {"complaint/property"}, "text": {"楼道灯坏了一周。"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "files: too large; at most 5 files, each at most 5 MB, 20 MB together") {
+			t.Errorf("a request over the upload limit, in English: %d\n%s", res.StatusCode, body)
+		}
+		mustRedirect(t, "Chinese", me.postForm("/lang", url.Values{"lang": {"zh-CN"}, "next": {"/m/"}}))
 		if n := e.fix.Count(t, "SELECT count(*) FROM request_files"); n != files {
-			t.Errorf("a refused reply stored files: %d → %d", files, n)
+			t.Errorf("refused replies stored files: %d → %d", files, n)
 		}
 		loc := mustRedirect(t, "reply", me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}},
 			append(six[:4], formFile{"通话截图.pdf", pdfFile()})...))

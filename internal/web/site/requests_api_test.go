@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
+	"estateclub/internal/web"
 )
 
 // mustMemberRequest files a request as a member would in the portal.
@@ -121,6 +122,14 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 		if !strings.Contains(string(raw), `"field":"files"`) {
 			t.Errorf("refused files: %s", raw)
 		}
+	}
+	// A body over the route's bound is cut off as it is read, the files
+	// named.
+	raw = v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 413, lang: "en", body: map[string]any{
+		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "带附件的登记",
+		"files": []map[string]any{{"name": "huge.pdf", "data": make([]byte, web.UploadJSONLimit/4*3+1)}}}})
+	if !strings.Contains(string(raw), `"field":"files"`) || !strings.Contains(string(raw), "files: too large") {
+		t.Errorf("a body over the upload limit: %s", raw)
 	}
 	mustSpecDecode(t, v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 201, body: map[string]any{
 		"mobile": "13700001234", "name": "路人甲", "org": "SH-PD", "kind": "complaint", "subkind": "service", "channel": "email",

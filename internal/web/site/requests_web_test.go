@@ -403,6 +403,10 @@ func TestRequestIntakeByStaff(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("a reply with files: %d %s", res.StatusCode, readBody(res))
 		}
+		res = care.postMultipart(loc+"/reply", url.Values{"mode": {"reply"}, "body": {"附件太大的回复"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件太大：最多 5 个") {
+			t.Errorf("a reply over the upload limit: %d\n%s", res.StatusCode, body)
+		}
 		page = mustPage(t, care, loc, "回电.pdf", "回电记录见附件")
 		if links = regexp.MustCompile(`href="(/requests/\d+/files/\d+)"`).FindAllStringSubmatch(page, -1); len(links) != 5 {
 			t.Fatalf("files after the replies: %v", links)
@@ -449,11 +453,12 @@ func TestRequestIntakeByStaff(t *testing.T) {
 				t.Errorf("%s: %d", what, res.StatusCode)
 			}
 		}
-		// A body beyond five files of 5 MB is cut off as it is read.
+		// A body beyond five files of 5 MB is cut off as it is read, and
+		// the answer names the files and their limits.
 		res = care.postMultipart("/requests", url.Values{"member_id": {fmt.Sprint(f.m.ID)}, "channel": {"site"},
 			"topic": {"complaint/service"}, "text": {"现场反映问题。"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
-		if res.StatusCode != http.StatusRequestEntityTooLarge {
-			t.Errorf("a body over the upload limit: %d", res.StatusCode)
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件太大：最多 5 个，每个不超过 5 MB，合计不超过 20 MB") {
+			t.Errorf("a body over the upload limit: %d\n%s", res.StatusCode, body)
 		}
 		if n := e.fix.Count(t, "SELECT count(*) FROM requests") + e.fix.Count(t, "SELECT count(*) FROM request_files"); n != stored {
 			t.Errorf("refused intakes stored rows: %d → %d", stored, n)
