@@ -121,6 +121,7 @@ var Actions = []string{
 	"request.escalated",
 	"request.export",
 	"request.kind_edit",
+	"request.file_download",
 	"request.member_replied",
 	"request.merged",
 	"request.noted",

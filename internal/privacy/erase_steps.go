@@ -137,7 +137,7 @@ func eraseOrdersAndCards(ctx context.Context, tx *db.Tx, sub *subject) error {
 	)
 }
 
-// eraseRequests blanks the member's requests: texts, photos, notes.
+// eraseRequests blanks the member's requests: texts, files, notes.
 func eraseRequests(ctx context.Context, tx *db.Tx, sub *subject) error {
 	if len(sub.reqs) == 0 {
 		return nil
@@ -145,7 +145,7 @@ func eraseRequests(ctx context.Context, tx *db.Tx, sub *subject) error {
 	ids, args := in(sub.reqs)
 	return exec(ctx, tx,
 		st("UPDATE requests SET text = '', text_enc = NULL WHERE id IN "+ids, args...),
-		st("DELETE FROM request_photos WHERE request_id IN "+ids, args...),
+		st("DELETE FROM request_files WHERE request_id IN "+ids, args...),
 		st("UPDATE request_events SET note = '' WHERE note <> '' AND request_id IN "+ids, args...),
 	)
 }

@@ -99,7 +99,7 @@ func idNumber(first17 string) string {
 
 // mustPerson enrols p and gives them data in every area: a profile change,
 // a home, a card, points and an order, a lead with a follow-up and a deal,
-// a request with a photo, a text message, a portal session and a copy.
+// a request with a photo and a PDF, a text message, a portal session and a copy.
 func (f *fixture) mustPerson(t *testing.T, p person, copyToo bool) person {
 	t.Helper()
 	ctx := testfix.Ctx()
@@ -131,7 +131,8 @@ func (f *fixture) mustPerson(t *testing.T, p person, copyToo bool) person {
 	_, err = f.leads.RecordDeal(db.WithActor(context.Background(), f.wang), p.leadID, lead.DealInput{Kind: lead.Subscription, Building: "7", Unit: p.unit})
 	must(t, err)
 	_, err = f.requests.Submit(db.WithActor(context.Background(), db.Actor{Kind: "member", ID: p.id, Login: fmt.Sprint("member#", p.id)}),
-		request.NewRequest{MemberID: p.id, Kind: request.Complaint, Subkind: request.SubService, Text: p.text, Photo: photo(t), PhotoName: p.name + ".png"})
+		request.NewRequest{MemberID: p.id, Kind: request.Complaint, Subkind: request.SubService, Text: p.text,
+			Files: []request.Upload{{Name: p.name + ".png", Data: photo(t)}, {Name: p.name + ".pdf", Data: []byte("%PDF-1.4\n" + p.address + "\n%%EOF")}}})
 	must(t, err)
 	_, err = f.sms.Send(ctx, p.mobile, "notice", p.name+"您好，您的礼品已寄出")
 	must(t, err)

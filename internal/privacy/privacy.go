@@ -38,7 +38,8 @@
 //   - sms_messages to the mobile: number and text erased (counts stay).
 //   - member_login_codes, member_code_locks, member_sessions of the
 //     mobile or member: deleted.
-//   - requests of the member: text erased; request_photos deleted;
+//   - requests of the member: text erased; request_files (photos,
+//     PDFs, on the request or its messages) deleted;
 //     request_events notes erased. Further request tables (replies,
 //     surveys …) come through an Area.
 //   - privacy_copies and their stored files: deleted.

@@ -194,7 +194,7 @@ func TestAnonymiseErasesEverywhere(t *testing.T) {
 			"SELECT count(*) FROM requests WHERE member_id = ? AND text = ''":                                                         1,
 			"SELECT count(*) FROM member_sessions WHERE member_id = ?":                                                                0,
 			"SELECT count(*) FROM privacy_copies WHERE member_id = ?":                                                                 0,
-			"SELECT count(*) FROM request_photos WHERE request_id IN (SELECT id FROM requests WHERE member_id = ?)":                   0,
+			"SELECT count(*) FROM request_files WHERE request_id IN (SELECT id FROM requests WHERE member_id = ?)":                    0,
 			"SELECT count(*) FROM members WHERE id = ? AND (length(mobile_enc) > 0 OR id_enc IS NOT NULL OR address_enc IS NOT NULL)": 0,
 		} {
 			if n := e.Count(t, q, x.id); n != want {

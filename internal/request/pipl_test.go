@@ -18,7 +18,7 @@ import (
 
 func withPrivacy(f *flow) *privacy.Service {
 	p := &privacy.Service{DB: f.e.DB, Keys: f.e.Keys, Files: &filestore.Store{DB: f.e.DB, Keys: f.e.Keys},
-		Areas: []privacy.Area{request.Messages{S: f.svc}}}
+		Areas: []privacy.Area{request.Messages{S: f.svc}, request.Files{S: f.svc}}}
 	f.svc.Privacy = p
 	return p
 }
@@ -40,7 +40,12 @@ func TestDataCopyRequest(t *testing.T) {
 		if _, err := f.svc.CopyFile(ctx, r.ID, id); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("copy before making: %v", err)
 		}
-		if _, err := f.svc.Reply(staffCtx(f.handler), r.ID, f.handler.ID, request.Reply{Body: "您好，副本将在 15 个工作日内提供。"}, nil); err != nil {
+		if _, err := f.svc.Reply(staffCtx(f.handler), r.ID, f.handler.ID, request.Reply{Body: "您好，副本将在 15 个工作日内提供。",
+			Files: one("副本说明.pdf", pdfBytes())}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Reply(staffCtx(f.handler), r.ID, f.handler.ID, request.Reply{Body: "核对身份后再做", Internal: true,
+			Files: one("身份核对记录.pdf", pdfBytes())}, nil); err != nil {
 			t.Fatal(err)
 		}
 		r, err = f.svc.MakeCopy(staffCtx(f.handler), r.ID, f.handler.ID, nil)
@@ -83,6 +88,11 @@ func TestDataCopyRequest(t *testing.T) {
 		if !strings.Contains(all.String(), "副本将在 15 个工作日内提供") {
 			t.Fatal("the copy lacks the request's messages")
 		}
+		// The files of the replies are listed; an internal note's are not
+		// the member's data.
+		if !strings.Contains(all.String(), "副本说明.pdf") || strings.Contains(all.String(), "身份核对记录") || strings.Contains(all.String(), "核对身份") {
+			t.Fatalf("the copy's files:\n%s", all.String())
+		}
 	})
 }
 
@@ -96,12 +106,23 @@ func TestAccountDeletionRequest(t *testing.T) {
 		id := e.Approve(t, a)
 		e.Earn(t, id, 500, e.Path("EAST"))
 		complaint, err := f.svc.Submit(ctx, request.NewRequest{MemberID: id, Kind: request.Complaint, Subkind: request.SubProperty,
-			Text: "我住 3 栋 1201，楼上漏水。"})
+			Text: "我住 3 栋 1201，楼上漏水。", Files: []request.Upload{{Name: "1201 漏水.png", Data: pngBytes(t)}, {Name: "物业单.pdf", Data: pdfBytes()}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Reply(staffCtx(f.handler), complaint.ID, f.handler.ID, request.Reply{Body: "司马先生您好，3 栋 1201 已安排上门。"}, nil); err != nil {
+		if _, err := f.svc.Reply(staffCtx(f.handler), complaint.ID, f.handler.ID, request.Reply{Body: "司马先生您好，3 栋 1201 已安排上门。",
+			Files: one("1201 上门单.pdf", pdfBytes())}, nil); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := f.svc.Reply(staffCtx(f.handler), complaint.ID, f.handler.ID, request.Reply{Body: "1201 业主来电", Internal: true,
+			Files: one("1201 通话记录.pdf", pdfBytes())}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.MemberReply(ctx, complaint.ID, id, "补充照片", request.Upload{Name: "1201 天花板.png", Data: pngBytes(t)}); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.Count(t, "SELECT count(*) FROM request_files WHERE request_id = ?", complaint.ID); n != 5 {
+			t.Fatalf("files before deletion = %d", n)
 		}
 		r, err := f.svc.Submit(ctx, request.NewRequest{MemberID: id, Kind: request.Privacy, Subkind: request.SubAccountDeletion, Text: "请注销我的账户。"})
 		if err != nil {
@@ -132,6 +153,11 @@ func TestAccountDeletionRequest(t *testing.T) {
 		}
 		if n := e.Count(t, "SELECT count(*) FROM requests WHERE member_id = ?", id); n != 2 {
 			t.Fatalf("requests kept = %d, want 2", n)
+		}
+		// No file of the member's requests is left: theirs, the replies' or
+		// the notes'.
+		if n := e.Count(t, "SELECT count(*) FROM request_files WHERE request_id IN (SELECT id FROM requests WHERE member_id = ?)", id); n != 0 {
+			t.Fatalf("files left after deletion = %d", n)
 		}
 		m, err := e.Members.Get(ctx, id)
 		if err != nil || m.Status != member.Closed {

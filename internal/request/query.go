@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func scan(sc interface{ Scan(...any) error }) (*Request, error) {
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// get reads a request with its photos and history, its text opened.
+// get reads a request with its own files (not its messages') and history, its text opened.
 func (s *Service) get(ctx context.Context, tx *db.Tx, id int64) (*Request, error) {
 	r, err := scan(tx.QueryRow(ctx, "SELECT "+requestColumns+requestFrom+" WHERE r.id = ?", id))
 	if err != nil {
@@ -46,23 +47,11 @@ func (s *Service) get(ctx context.Context, tx *db.Tx, id int64) (*Request, error
 	if err := s.openText(r); err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, "SELECT id, name, content_type, size FROM request_photos WHERE request_id = ? ORDER BY id", id)
-	if err != nil {
+	if r.Files, err = s.files(ctx, tx, id, false); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	r.Photos = []Photo{}
-	for rows.Next() {
-		var p Photo
-		if err := rows.Scan(&p.ID, &p.Name, &p.ContentType, &p.Size); err != nil {
-			return nil, err
-		}
-		r.Photos = append(r.Photos, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
+	// The messages' files go with their messages (see messages).
+	r.Files = slices.DeleteFunc(r.Files, func(f File) bool { return f.MessageID != nil })
 	ev, err := tx.Query(ctx, "SELECT at, actor_login, action, note FROM request_events WHERE request_id = ? ORDER BY id", id)
 	if err != nil {
 		return nil, err
@@ -79,7 +68,7 @@ func (s *Service) get(ctx context.Context, tx *db.Tx, id int64) (*Request, error
 	return r, ev.Err()
 }
 
-// Get reads one request with its photos, history and messages, internal
+// Get reads one request with its files, history and messages, internal
 // notes included (oldest first). The caller checks that the staff member
 // may see it.
 func (s *Service) Get(ctx context.Context, id int64) (*Request, error) {
@@ -141,30 +130,25 @@ func (s *Service) messages(ctx context.Context, tx *db.Tx, id int64, internal bo
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	all, err := s.files(ctx, tx, id, internal)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range all {
+		for i := range out {
+			if f.MessageID != nil && *f.MessageID == out[i].ID {
+				out[i].Files = append(out[i].Files, f)
+			}
+		}
+	}
+	return out, nil
 }
 
-// Photo returns a request's photo, opened.
-func (s *Service) Photo(ctx context.Context, requestID, photoID int64) (name, contentType string, data []byte, err error) {
-	err = s.DB.View(ctx, func(tx *db.Tx) error {
-		var sealed bool
-		err := tx.QueryRow(ctx, "SELECT name, content_type, data, sealed FROM request_photos WHERE id = ? AND request_id = ?", photoID, requestID).
-			Scan(&name, &contentType, &data, &sealed)
-		if isNoRows(err) {
-			return apperr.NotFoundf("照片", "photo")
-		}
-		if err == nil && sealed {
-			var plain string
-			plain, err = s.Keys.Open(data, photoAAD(photoID))
-			data = []byte(plain)
-		}
-		return err
-	})
-	return name, contentType, data, err
-}
-
-func textAAD(id int64) string  { return pii.AAD("requests.text", id) }
-func photoAAD(id int64) string { return pii.AAD("request_photos.data", id) }
+func textAAD(id int64) string { return pii.AAD("requests.text", id) }
 
 // OpenText is a request's text from its columns: the sealed one, or the
 // clear one of a row written before texts were sealed.
@@ -181,7 +165,7 @@ func (s *Service) openText(r *Request) (err error) {
 	return err
 }
 
-// ForMember lists a member's requests, newest first, without photos and
+// ForMember lists a member's requests, newest first, without files and
 // history.
 func (s *Service) ForMember(ctx context.Context, memberID int64, offset, limit int) ([]Request, int, error) {
 	return s.list(ctx, " WHERE r.member_id = ?", []any{memberID}, offset, limit)
@@ -206,7 +190,7 @@ type Filter struct {
 	Limit   int
 }
 
-// List returns the requests matching f, newest first, without photos and
+// List returns the requests matching f, newest first, without files and
 // history, and their total count.
 func (s *Service) List(ctx context.Context, f Filter) ([]Request, int, error) {
 	var conds []string

@@ -85,14 +85,6 @@ func (s Status) Done() bool { return s == Resolved || s == Closed }
 // every node may set up; an admin may add others.
 var DepartmentCodes = []string{"design", "engineering", "market_research", "brand", "planning", "property", "customer_relations"}
 
-// Photo is a picture attached to a request.
-type Photo struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	ContentType string `json:"content_type"`
-	Size        int    `json:"size"`
-}
-
 // Message is a reply to the member or an internal note (内部备注).
 type Message struct {
 	ID         int64     `json:"id"`
@@ -101,6 +93,7 @@ type Message struct {
 	Internal   bool      `json:"internal"`
 	Body       string    `json:"body"`
 	At         time.Time `json:"at"`
+	Files      []File    `json:"files,omitempty"`
 }
 
 // Event is one line of a request's history (处理记录).
@@ -147,10 +140,11 @@ type Request struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	ClosedAt     *time.Time `json:"closed_at,omitempty"`
-	Photos       []Photo    `json:"photos,omitempty"`   // filled by Get
-	Events       []Event    `json:"events,omitempty"`   // filled by Get
-	Messages     []Message  `json:"messages,omitempty"` // filled by Get: for a member, replies only
-	textEnc      []byte
+	Files        []File     `json:"files,omitempty"` // filled by Get: the request's own, not its messages'
+
+	Events   []Event   `json:"events,omitempty"`   // filled by Get
+	Messages []Message `json:"messages,omitempty"` // filled by Get: for a member, replies only
+	textEnc  []byte
 }
 
 // Late reports whether the request is past a due time at now: its first

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,11 @@ func mustSubmit(t *testing.T, f *fixture, in request.NewRequest) *request.Reques
 	return r
 }
 
+// pdfBytes is the start of a PDF: what the type is sniffed from.
+func pdfBytes() []byte {
+	return []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+}
+
 func pngBytes(t *testing.T) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
@@ -73,12 +79,13 @@ func pngBytes(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-func TestSubmitWithPhoto(t *testing.T) {
+func TestSubmitWithFiles(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
-		photo := pngBytes(t)
+		photo, pdf := pngBytes(t), pdfBytes()
 		r := mustSubmit(t, f, request.NewRequest{MemberID: f.sh.ID, Kind: request.Complaint, Subkind: request.SubProperty,
-			Text: "  地库漏水，已经一周没人处理。\r\n请尽快修复。  ", Photo: photo, PhotoName: `C:\Users\me\..\漏水.png`})
+			Text: "  地库漏水，已经一周没人处理。\r\n请尽快修复。  ", Files: []request.Upload{
+				{Name: `C:\Users\me\..\漏水.png`, Data: photo}, {Name: "", Data: nil}, {Name: "维修\x07单.pdf", Data: pdf}}})
 		if r.No != fmt.Sprintf("SQ20261123-%06d", r.ID) {
 			t.Errorf("no = %q", r.No)
 		}
@@ -88,24 +95,48 @@ func TestSubmitWithPhoto(t *testing.T) {
 			r.RespondDueAt == nil || !r.RespondDueAt.Equal(now.Add(4*time.Hour)) || r.DueAt == nil || !r.DueAt.Equal(now.Add(40*time.Hour)) {
 			t.Fatalf("request = %+v", r)
 		}
-		if len(r.Photos) != 1 || r.Photos[0].Name != "漏水.png" || r.Photos[0].ContentType != "image/png" || r.Photos[0].Size != len(photo) {
-			t.Fatalf("photos = %+v", r.Photos)
+		// The empty upload (a file input left empty) is dropped; names lose
+		// their folders and control characters.
+		if len(r.Files) != 2 || r.Files[0].Name != "漏水.png" || r.Files[0].ContentType != "image/png" || r.Files[0].Size != len(photo) ||
+			!r.Files[0].IsImage() || r.Files[1].Name != "维修单.pdf" || r.Files[1].ContentType != "application/pdf" || r.Files[1].IsImage() {
+			t.Fatalf("files = %+v", r.Files)
 		}
 		if len(r.Events) != 1 || r.Events[0].Action != "submitted" || r.Events[0].Actor != "138****5678" || !r.Events[0].At.Equal(now) {
 			t.Fatalf("events = %+v", r.Events)
 		}
 		got, err := f.svc.Get(context.Background(), r.ID)
-		if err != nil || got.No != r.No || len(got.Photos) != 1 || len(got.Events) != 1 {
+		if err != nil || got.No != r.No || len(got.Files) != 2 || len(got.Events) != 1 {
 			t.Fatalf("get: %v %+v", err, got)
 		}
-		name, ct, data, err := f.svc.Photo(context.Background(), r.ID, r.Photos[0].ID)
-		if err != nil || name != "漏水.png" || ct != "image/png" || !bytes.Equal(data, photo) {
-			t.Fatalf("photo: %v %q %q %d bytes", err, name, ct, len(data))
+		dl, err := f.svc.MemberFile(context.Background(), r.ID, r.Files[1].ID, f.sh.ID)
+		if err != nil || dl.Name != "维修单.pdf" || dl.ContentType != "application/pdf" || !bytes.Equal(dl.Data, pdf) {
+			t.Fatalf("member's file: %v %+v", err, dl)
 		}
-		// A photo is only found through its own request.
+		// Another member does not find it; a file is only found through its
+		// own request.
+		if _, err := f.svc.MemberFile(context.Background(), r.ID, r.Files[0].ID, f.hz.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another member's file: %v", err)
+		}
 		other := mustSubmit(t, f, request.NewRequest{MemberID: f.sh.ID, Kind: request.Suggestion, Subkind: request.SubEvents, Text: "希望多办亲子活动"})
-		if _, _, _, err := f.svc.Photo(context.Background(), other.ID, r.Photos[0].ID); !apperr.Is(err, apperr.NotFound) {
-			t.Fatalf("photo through another request: %v", err)
+		if _, err := f.svc.MemberFile(context.Background(), other.ID, r.Files[0].ID, f.sh.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("file through another request: %v", err)
+		}
+		if _, err := f.svc.StaffFile(context.Background(), other, r.Files[0].ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("staff: file through another request: %v", err)
+		}
+		// Staff downloads are audited, without the file's name.
+		dl, err = f.svc.StaffFile(context.Background(), got, r.Files[0].ID)
+		if err != nil || !bytes.Equal(dl.Data, photo) {
+			t.Fatalf("staff's file: %v", err)
+		}
+		var downloads int
+		var after string
+		_ = d.View(context.Background(), func(tx *db.Tx) error {
+			return tx.QueryRow(context.Background(), "SELECT count(*), MAX(after_data || summary) FROM audit_log WHERE action = 'request.file_download' AND object_id = ?",
+				fmt.Sprint(r.ID)).Scan(&downloads, &after)
+		})
+		if downloads != 1 || strings.Contains(after, "漏水") || !strings.Contains(after, fmt.Sprint(r.Files[0].ID)) {
+			t.Errorf("downloads audited %d times: %s", downloads, after)
 		}
 		if _, err := f.svc.Get(context.Background(), 9999); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("missing request: %v", err)
@@ -122,6 +153,41 @@ func TestSubmitWithPhoto(t *testing.T) {
 	})
 }
 
+func one(name string, data []byte) []request.Upload {
+	return []request.Upload{{Name: name, Data: data}}
+}
+
+func many(n int, data []byte) []request.Upload {
+	out := make([]request.Upload, n)
+	for i := range out {
+		out[i] = request.Upload{Name: fmt.Sprintf("p%d.jpg", i), Data: data}
+	}
+	return out
+}
+
+// exeBytes is the start of a Windows program.
+func exeBytes() []byte {
+	return append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 64)...)
+}
+
+// countRows counts the rows of each table.
+func countRows(t *testing.T, d *db.DB, tables ...string) []int {
+	t.Helper()
+	out := make([]int, len(tables))
+	err := d.View(context.Background(), func(tx *db.Tx) (err error) {
+		for i, tb := range tables {
+			if out[i], err = tx.Count(context.Background(), "SELECT count(*) FROM "+tb); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func TestSubmitValidation(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		f := mustFixture(t, d)
@@ -134,8 +200,10 @@ func TestSubmitValidation(t *testing.T) {
 			code  apperr.Code
 			field string
 		}{
-			{"jpeg accepted", func(r *request.NewRequest) { r.Photo = jpeg }, "", ""},
-			{"webp accepted", func(r *request.NewRequest) { r.Photo = webp; r.PhotoName = "" }, "", ""},
+			{"jpeg accepted", func(r *request.NewRequest) { r.Files = one("a.jpg", jpeg) }, "", ""},
+			{"webp accepted", func(r *request.NewRequest) { r.Files = one("", webp) }, "", ""},
+			{"pdf accepted", func(r *request.NewRequest) { r.Files = one("a.pdf", pdfBytes()) }, "", ""},
+			{"five files", func(r *request.NewRequest) { r.Files = many(5, jpeg) }, "", ""},
 			{"five characters", func(r *request.NewRequest) { r.Text = "服务太差了" }, "", ""},
 			{"four characters", func(r *request.NewRequest) { r.Text = " 服务太差 " }, apperr.Invalid, "text"},
 			{"2000 characters", func(r *request.NewRequest) { r.Text = strings.Repeat("漏", 2000) }, "", ""},
@@ -148,26 +216,32 @@ func TestSubmitValidation(t *testing.T) {
 			{"phone channel", func(r *request.NewRequest) { r.Channel = request.Phone }, "", ""},
 			{"no member", func(r *request.NewRequest) { r.MemberID = 0 }, apperr.Invalid, "member"},
 			{"unknown member", func(r *request.NewRequest) { r.MemberID = 9999 }, apperr.NotFound, ""},
-			{"text named .jpg", func(r *request.NewRequest) { r.Photo = []byte("not really a picture at all"); r.PhotoName = "a.jpg" }, apperr.Invalid, "photo"},
-			{"html named .png", func(r *request.NewRequest) {
-				r.Photo = []byte("<html><script>alert(1)</script>")
-				r.PhotoName = "a.png"
-			}, apperr.Invalid, "photo"},
-			{"gif", func(r *request.NewRequest) { r.Photo = []byte("GIF89a......") }, apperr.Invalid, "photo"},
-			{"over 5 MB", func(r *request.NewRequest) { r.Photo = append(jpeg, make([]byte, 5<<20)...) }, apperr.Invalid, "photo"},
+			{"text named .jpg", func(r *request.NewRequest) { r.Files = one("a.jpg", []byte("not really a picture at all")) }, apperr.Invalid, "files"},
+			{"html named .png", func(r *request.NewRequest) { r.Files = one("a.png", []byte("<html><script>alert(1)</script>")) }, apperr.Invalid, "files"},
+			{"exe named .pdf", func(r *request.NewRequest) {
+				r.Files = append(one("ok.pdf", pdfBytes()), one("invoice.pdf", exeBytes())...)
+			}, apperr.Invalid, "files"},
+			{"gif", func(r *request.NewRequest) { r.Files = one("a.gif", []byte("GIF89a......")) }, apperr.Invalid, "files"},
+			{"six files", func(r *request.NewRequest) { r.Files = many(6, jpeg) }, apperr.Invalid, "files"},
+			{"6 MB", func(r *request.NewRequest) { r.Files = one("big.jpg", append(jpeg, make([]byte, 6<<20)...)) }, apperr.Invalid, "files"},
+			{"over 20 MB together", func(r *request.NewRequest) { r.Files = many(5, append(jpeg, make([]byte, 4<<20+500<<10)...)) }, apperr.Invalid, "files"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				in := ok
 				tc.edit(&in)
+				before := countRows(t, d, "requests", "request_files")
 				r, err := f.svc.Submit(context.Background(), in)
 				if tc.code == "" {
 					if err != nil {
 						t.Fatalf("refused: %v", err)
 					}
-					if len(in.Photo) > 0 && (len(r.Photos) != 1 || r.Photos[0].Name == "") {
-						t.Fatalf("photos %+v", r.Photos)
+					if len(r.Files) != len(in.Files) || (len(r.Files) > 0 && r.Files[0].Name == "") {
+						t.Fatalf("files %+v", r.Files)
 					}
 					return
+				}
+				if after := countRows(t, d, "requests", "request_files"); !slices.Equal(after, before) {
+					t.Errorf("a refused request stored rows: %v then %v", before, after)
 				}
 				if !apperr.Is(err, tc.code) || apperr.As(err).Field != tc.field {
 					t.Fatalf("err = %v, want %s on %q", err, tc.code, tc.field)
@@ -268,7 +342,7 @@ func TestListing(t *testing.T) {
 		if err != nil || total != 3 || len(list) != 2 || list[0].ID != mine[2] || list[1].ID != mine[1] {
 			t.Fatalf("for member: %v %d %+v", err, total, list)
 		}
-		if list[0].Photos != nil || list[0].Events != nil || list[0].No == "" {
+		if list[0].Files != nil || list[0].Events != nil || list[0].No == "" {
 			t.Errorf("list rows: %+v", list[0])
 		}
 		list, _, _ = f.svc.ForMember(context.Background(), f.sh.ID, 2, 2)

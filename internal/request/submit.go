@@ -3,8 +3,6 @@ package request
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -19,28 +17,23 @@ import (
 
 // NewRequest is a request as a member (or staff on their behalf) submits it.
 type NewRequest struct {
-	MemberID  int64
-	Kind      Kind
-	Subkind   Subkind
-	Channel   Channel // "": portal
-	Text      string
-	Photo     []byte // optional: a JPEG, PNG or WebP of at most 5 MB
-	PhotoName string
+	MemberID int64
+	Kind     Kind
+	Subkind  Subkind
+	Channel  Channel // "": portal
+	Text     string
+	// Files are optional: at most MaxFiles photos or PDFs (see checkFiles).
+	Files []Upload
 	// ProjectID is the project the request is about; 0: the member's node
 	// when it is a project, else the project of the member's first home.
 	ProjectID int64
 }
 
-// Limits of a request's text and photo.
+// Limits of a request's text.
 const (
-	MinText      = 5
-	MaxText      = 2000
-	MaxPhotoSize = 5 << 20
+	MinText = 5
+	MaxText = 2000
 )
-
-// photoTypes are the sniffed content types a photo may have, with the
-// extension given to a photo sent without a name.
-var photoTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 // Service keeps requests.
 type Service struct {
@@ -101,11 +94,11 @@ func number(id int64, at time.Time) string {
 // checked is a NewRequest after validation.
 type checked struct {
 	NewRequest
-	photoType, photoName string
+	files []checkedFile
 }
 
 // ValidateContent checks what a request says (kind, subkind, channel, text,
-// photo) without its member: staff intake checks it before enrolling a
+// files) without its member: staff intake checks it before enrolling a
 // caller who is not yet a member.
 func (s *Service) ValidateContent(ctx context.Context, in NewRequest) error {
 	if _, err := in.validateContent(); err != nil {
@@ -147,44 +140,15 @@ func (in NewRequest) validateContent() (*checked, error) {
 	case !utf8.ValidString(c.Text) || strings.IndexFunc(c.Text, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
 		return nil, apperr.Field("text", "内容含有无法显示的字符", "the text holds characters that cannot be shown")
 	}
-	if len(in.Photo) == 0 {
-		return c, nil
+	var err error
+	if c.files, err = checkFiles(in.Files); err != nil {
+		return nil, err
 	}
-	if len(in.Photo) > MaxPhotoSize {
-		return nil, apperr.Field("photo", "照片不能超过 5 MB", "the photo must be at most 5 MB")
-	}
-	// The browser's claim is not trusted: the bytes say what the file is.
-	c.photoType = http.DetectContentType(in.Photo)
-	ext, ok := photoTypes[c.photoType]
-	if !ok {
-		return nil, apperr.Field("photo", "照片须为 JPEG、PNG 或 WebP 图片", "the photo must be a JPEG, PNG or WebP image")
-	}
-	c.photoName = photoName(in.PhotoName, ext)
 	return c, nil
 }
 
-// photoName keeps the base name a browser sent, without folders or control
-// characters, at most 100 characters.
-func photoName(name, ext string) string {
-	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if name == "" || name == "." || name == "/" {
-		return "photo" + ext
-	}
-	if r := []rune(name); len(r) > 100 {
-		name = string(r[len(r)-100:])
-	}
-	return name
-}
-
 // Submit records a request: open, numbered, in the member's org node, with
-// its photo and a "submitted" line of history. A member has at most one open
+// its files and a "submitted" line of history. A member has at most one open
 // request for a copy of their data and one for deleting their account.
 func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 	c, err := in.validate()
@@ -252,10 +216,8 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*Request, error) {
 		if _, err := tx.Exec(ctx, "UPDATE requests SET no = ?, text_enc = ? WHERE id = ?", number(id, tx.Now), enc, id); err != nil {
 			return err
 		}
-		if len(c.Photo) > 0 {
-			if err := s.addPhoto(ctx, tx, id, c.photoName, c.photoType, c.Photo); err != nil {
-				return err
-			}
+		if err := s.addFiles(ctx, tx, id, nil, c.files); err != nil {
+			return err
 		}
 		if err := addEvent(ctx, tx, id, "submitted", ""); err != nil {
 			return err
@@ -341,23 +303,8 @@ func addEvent(ctx context.Context, tx *db.Tx, requestID int64, action, note stri
 	return err
 }
 
-// addPhoto stores a photo of a request, sealed.
-func (s *Service) addPhoto(ctx context.Context, tx *db.Tx, requestID int64, name, contentType string, data []byte) error {
-	id, err := tx.InsertID(ctx, `INSERT INTO request_photos (request_id, name, content_type, size, data, sealed, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, requestID, name, contentType, len(data), []byte{0}, true, tx.Now)
-	if err != nil {
-		return err
-	}
-	enc, err := s.Keys.Seal(string(data), photoAAD(id))
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, "UPDATE request_photos SET data = ? WHERE id = ?", enc, id)
-	return err
-}
-
-// SealLegacy seals the texts and photos of requests written before they
-// were sealed, a batch at a time, and empties their clear columns; it
+// SealLegacy seals the texts, files and file names of requests written
+// before they were sealed, a batch at a time, and empties their clear columns; it
 // returns how many it sealed, 0 once none is left. Safe to run twice.
 func (s *Service) SealLegacy(ctx context.Context) (int, error) {
 	n := 0
@@ -393,20 +340,30 @@ func (s *Service) SealLegacy(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		photos, err := tx.IDs(ctx, "SELECT id FROM request_photos WHERE NOT sealed ORDER BY id LIMIT 100")
+		// Files whose bytes are in clear, and files sealed before their
+		// names were, whose names are in clear.
+		files, err := tx.IDs(ctx, "SELECT id FROM request_files WHERE NOT sealed OR (name_enc IS NULL AND name <> '') ORDER BY id LIMIT 100")
 		if err != nil {
 			return err
 		}
-		for _, id := range photos {
-			var data []byte
-			if err := tx.QueryRow(ctx, "SELECT data FROM request_photos WHERE id = ?", id).Scan(&data); err != nil {
+		for _, id := range files {
+			var data, nameEnc []byte
+			var name string
+			var sealed bool
+			if err := tx.QueryRow(ctx, "SELECT data, sealed, name, name_enc FROM request_files WHERE id = ?", id).Scan(&data, &sealed, &name, &nameEnc); err != nil {
 				return err
 			}
-			enc, err := s.Keys.Seal(string(data), photoAAD(id))
-			if err != nil {
-				return err
+			if !sealed {
+				if data, err = s.Keys.Seal(string(data), fileAAD(id)); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.Exec(ctx, "UPDATE request_photos SET data = ?, sealed = ? WHERE id = ?", enc, true, id); err != nil {
+			if nameEnc == nil {
+				if nameEnc, err = s.Keys.Seal(name, fileNameAAD(id)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, "UPDATE request_files SET data = ?, sealed = ?, name_enc = ?, name = '' WHERE id = ?", data, true, nameEnc, id); err != nil {
 				return err
 			}
 			n++

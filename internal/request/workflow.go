@@ -284,6 +284,9 @@ type Reply struct {
 	// Wait asks the member something: the request waits for them and its
 	// clock stops.
 	Wait bool `json:"wait"`
+	// Files go with the message (at most MaxFiles); a note's files are
+	// the staff's only.
+	Files []Upload `json:"files,omitempty"`
 }
 
 func cleanBody(body string) (string, error) {
@@ -299,8 +302,8 @@ func cleanBody(body string) (string, error) {
 	return body, nil
 }
 
-// addMessage stores a message, sealed.
-func (s *Service) addMessage(ctx context.Context, tx *db.Tx, requestID int64, kind string, author *int64, internal bool, body string) error {
+// addMessage stores a message, sealed, with its files.
+func (s *Service) addMessage(ctx context.Context, tx *db.Tx, requestID int64, kind string, author *int64, internal bool, body string, files ...checkedFile) error {
 	id, err := tx.InsertID(ctx, `INSERT INTO request_messages (request_id, author_kind, author_id, internal, body_enc, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, requestID, kind, author, internal, []byte{0}, tx.Now)
 	if err != nil {
@@ -310,8 +313,10 @@ func (s *Service) addMessage(ctx context.Context, tx *db.Tx, requestID int64, ki
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, "UPDATE request_messages SET body_enc = ? WHERE id = ?", enc, id)
-	return err
+	if _, err = tx.Exec(ctx, "UPDATE request_messages SET body_enc = ? WHERE id = ?", enc, id); err != nil {
+		return err
+	}
+	return s.addFiles(ctx, tx, requestID, &id, files)
 }
 
 func messageAAD(id int64) string { return pii.AAD("request_messages.body", id) }
@@ -324,6 +329,10 @@ func (s *Service) Reply(ctx context.Context, id, staffID int64, in Reply, within
 	if err != nil {
 		return nil, err
 	}
+	files, err := checkFiles(in.Files)
+	if err != nil {
+		return nil, err
+	}
 	if in.Internal && in.Wait {
 		return nil, apperr.Field("wait", "内部备注不会发给会员，不能用来等待会员回复", "an internal note is not sent to the member, so it cannot wait for them")
 	}
@@ -331,7 +340,7 @@ func (s *Service) Reply(ctx context.Context, id, staffID int64, in Reply, within
 		if r.Status == Closed {
 			return "", "", errClosed(r)
 		}
-		if err := s.addMessage(ctx, tx, id, "staff", &staffID, in.Internal, body); err != nil {
+		if err := s.addMessage(ctx, tx, id, "staff", &staffID, in.Internal, body, files...); err != nil {
 			return "", "", err
 		}
 		if in.Internal {
@@ -400,10 +409,14 @@ func (s *Service) resume(ctx context.Context, tx *db.Tx, r *Request) error {
 	return err
 }
 
-// MemberReply adds the member's own message; a request waiting for them
-// goes on, its clock restarted.
-func (s *Service) MemberReply(ctx context.Context, id, memberID int64, text string) (*Request, error) {
+// MemberReply adds the member's own message, with their files; a request
+// waiting for them goes on, its clock restarted.
+func (s *Service) MemberReply(ctx context.Context, id, memberID int64, text string, uploads ...Upload) (*Request, error) {
 	body, err := cleanBody(text)
+	if err != nil {
+		return nil, err
+	}
+	files, err := checkFiles(uploads)
 	if err != nil {
 		return nil, err
 	}
@@ -415,7 +428,7 @@ func (s *Service) MemberReply(ctx context.Context, id, memberID int64, text stri
 		if r.Status == Closed {
 			return "", "", errClosed(r)
 		}
-		if err := s.addMessage(ctx, tx, id, "member", nil, false, body); err != nil {
+		if err := s.addMessage(ctx, tx, id, "member", nil, false, body, files...); err != nil {
 			return "", "", err
 		}
 		if r.Status == Waiting {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -367,12 +368,78 @@ func TestEscalationOncePerLevel(t *testing.T) {
 	}, testfix.WithClock(monday))
 }
 
-func TestTextsAndPhotosSealed(t *testing.T) {
+// TestFilesOnReplies: a reply, a note and the member's reply each carry
+// files; the member sees the replies' files, never a note's; a refused
+// reply stores nothing.
+func TestFilesOnReplies(t *testing.T) {
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		f := newFlow(t, e)
+		ctx := staffCtx(f.handler)
+		r := f.complaint(t)
+		photo, pdf := pngBytes(t), pdfBytes()
+		if _, err := f.svc.Reply(ctx, r.ID, f.handler.ID, request.Reply{Body: "请看维修方案。", Wait: true,
+			Files: []request.Upload{{Name: "方案.pdf", Data: pdf}, {Name: "现场.png", Data: photo}}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Reply(ctx, r.ID, f.handler.ID, request.Reply{Body: "物业报价单，仅内部参考", Internal: true,
+			Files: []request.Upload{{Name: "报价.pdf", Data: pdf}}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.MemberReply(testfix.Ctx(), r.ID, f.member, "照片补充如下", request.Upload{Name: "b2.png", Data: photo}); err != nil {
+			t.Fatal(err)
+		}
+		staff, err := f.svc.Get(context.Background(), r.ID)
+		if err != nil || len(staff.Messages) != 3 || len(staff.Files) != 0 {
+			t.Fatalf("staff view: %v %+v", err, staff)
+		}
+		if m := staff.Messages; len(m[0].Files) != 2 || len(m[1].Files) != 1 || !m[1].Internal || len(m[2].Files) != 1 ||
+			m[0].Files[0].ContentType != "application/pdf" || m[2].Files[0].Name != "b2.png" {
+			t.Fatalf("staff's messages: %+v", m)
+		}
+		note := staff.Messages[1].Files[0]
+		mine, err := f.svc.GetForMember(context.Background(), r.ID, f.member)
+		if err != nil || len(mine.Messages) != 2 || len(mine.Messages[0].Files) != 2 || len(mine.Messages[1].Files) != 1 {
+			t.Fatalf("member's view: %v %+v", err, mine)
+		}
+		if _, err := f.svc.MemberFile(context.Background(), r.ID, note.ID, f.member); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("member fetched a note's file: %v", err)
+		}
+		if d, err := f.svc.MemberFile(context.Background(), r.ID, staff.Messages[0].Files[0].ID, f.member); err != nil || !bytes.Equal(d.Data, pdf) {
+			t.Fatalf("member's reply file: %v", err)
+		}
+		if d, err := f.svc.StaffFile(ctx, staff, note.ID); err != nil || !bytes.Equal(d.Data, pdf) {
+			t.Fatalf("staff's note file: %v", err)
+		}
+		// Too many, too big or of the wrong type: refused, field named,
+		// nothing stored.
+		before := countRows(t, e.DB, "request_messages", "request_files")
+		for name, files := range map[string][]request.Upload{
+			"six":  many(6, photo),
+			"6 MB": one("big.png", append(append([]byte{}, photo...), make([]byte, 6<<20)...)),
+			"exe":  one("说明.pdf", exeBytes()),
+		} {
+			_, err := f.svc.Reply(ctx, r.ID, f.handler.ID, request.Reply{Body: "再补充", Files: files}, nil)
+			if !apperr.Is(err, apperr.Invalid) || apperr.As(err).Field != "files" {
+				t.Errorf("%s: reply %v", name, err)
+			}
+			_, err = f.svc.MemberReply(testfix.Ctx(), r.ID, f.member, "再补充", files...)
+			if !apperr.Is(err, apperr.Invalid) || apperr.As(err).Field != "files" {
+				t.Errorf("%s: member reply %v", name, err)
+			}
+		}
+		if after := countRows(t, e.DB, "request_messages", "request_files"); !slices.Equal(after, before) {
+			t.Errorf("refused replies stored rows: %v then %v", before, after)
+		}
+		testfix.ScanForPII(t, e.DB, string(pdf[9:40]), string(photo[8:40]))
+	}, testfix.WithClock(monday))
+}
+
+func TestTextsAndFilesSealed(t *testing.T) {
 	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
 		f := newFlow(t, e)
 		photo := pngBytes(t)
 		r, err := f.svc.Submit(context.Background(), request.NewRequest{MemberID: f.member, Kind: request.Complaint,
-			Subkind: request.SubProperty, Text: "我家住 5 栋 803，阳台渗水。", Photo: photo, PhotoName: "a.png"})
+			Subkind: request.SubProperty, Text: "我家住 5 栋 803，阳台渗水。", Files: one("a.png", photo)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,8 +448,7 @@ func TestTextsAndPhotosSealed(t *testing.T) {
 		if err != nil || got.Text != "我家住 5 栋 803，阳台渗水。" {
 			t.Fatalf("opened text %q, %v", got.Text, err)
 		}
-		_, _, data, err := f.svc.Photo(context.Background(), r.ID, got.Photos[0].ID)
-		if err != nil || !bytes.Equal(data, photo) {
+		if d, err := f.svc.StaffFile(context.Background(), got, got.Files[0].ID); err != nil || !bytes.Equal(d.Data, photo) {
 			t.Fatalf("opened photo: %v", err)
 		}
 		// A row written before sealing is sealed by the periodic job, once.
@@ -390,7 +456,7 @@ func TestTextsAndPhotosSealed(t *testing.T) {
 			if _, err := tx.Exec(context.Background(), "UPDATE requests SET text = ?, text_enc = NULL WHERE id = ?", "旧的明文诉求 12 号楼", r.ID); err != nil {
 				return err
 			}
-			_, err := tx.Exec(context.Background(), "UPDATE request_photos SET data = ?, sealed = ? WHERE request_id = ?", photo, false, r.ID)
+			_, err := tx.Exec(context.Background(), "UPDATE request_files SET data = ?, sealed = ? WHERE request_id = ?", photo, false, r.ID)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -408,8 +474,80 @@ func TestTextsAndPhotosSealed(t *testing.T) {
 		if got, _ := f.svc.Get(context.Background(), r.ID); got.Text != "旧的明文诉求 12 号楼" {
 			t.Fatalf("sealed legacy text read as %q", got.Text)
 		}
-		if _, _, data, err := f.svc.Photo(context.Background(), r.ID, got.Photos[0].ID); err != nil || !bytes.Equal(data, photo) {
+		if d, err := f.svc.MemberFile(context.Background(), r.ID, got.Files[0].ID, f.member); err != nil || !bytes.Equal(d.Data, photo) || d.Name != "a.png" {
 			t.Fatalf("sealed legacy photo: %v", err)
+		}
+	}, testfix.WithClock(monday))
+}
+
+// TestFileNamesSealed: a file's name is personal data ("张三身份证.pdf"):
+// sealed at rest like its bytes, on the request and on replies, and read
+// back opened wherever it is shown. A name left in clear (a row from
+// before) is caught by the PII scan until request.seal_legacy seals it.
+func TestFileNamesSealed(t *testing.T) {
+	testfix.Run(t, func(t *testing.T, e *testfix.Env) {
+		f := newFlow(t, e)
+		app := e.Application("SH-PD")
+		member := e.Approve(t, app)
+		name := app.Name + app.Mobile + "身份证.pdf"
+		r, err := f.svc.Submit(context.Background(), request.NewRequest{MemberID: member, Kind: request.Complaint,
+			Subkind: request.SubProperty, Text: "车位被占用，附证件。", Files: one(name, pdfBytes())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply := app.Name + "的房产证.png"
+		if _, err := f.svc.Reply(staffCtx(f.handler), r.ID, f.handler.ID, request.Reply{Body: "已收到，请核对。",
+			Files: one(reply, pngBytes(t))}, nil); err != nil {
+			t.Fatal(err)
+		}
+		// The member's name is in clear in members (search), not their
+		// mobile: the scan looks for the mobile and the files' whole names.
+		if found := testfix.FindPII(t, e.DB, app.Mobile, name, reply); len(found) != 0 {
+			t.Fatalf("file names in clear: %v", found)
+		}
+		got, err := f.svc.Get(context.Background(), r.ID)
+		if err != nil || len(got.Files) != 1 || got.Files[0].Name != name || len(got.Messages) != 1 ||
+			len(got.Messages[0].Files) != 1 || got.Messages[0].Files[0].Name != reply {
+			t.Fatalf("opened names: %v %+v", err, got)
+		}
+		if d, err := f.svc.MemberFile(context.Background(), r.ID, got.Files[0].ID, member); err != nil || d.Name != name {
+			t.Fatalf("download name: %v %+v", err, d)
+		}
+		var copied [][]string
+		if err := e.DB.View(context.Background(), func(tx *db.Tx) (err error) {
+			_, copied, err = request.Files{S: f.svc}.Copy(context.Background(), tx, member)
+			return err
+		}); err != nil || len(copied) != 2 || copied[0][2] != name || copied[1][2] != reply {
+			t.Fatalf("data copy: %v %v", err, copied)
+		}
+
+		// A row from before names were sealed: the scan catches the clear
+		// name, the pages still show it, the periodic job seals it once.
+		if err := e.DB.Update(context.Background(), func(tx *db.Tx) error {
+			_, err := tx.Exec(context.Background(), "UPDATE request_files SET name = ?, name_enc = NULL WHERE id = ?", name, got.Files[0].ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if found := testfix.FindPII(t, e.DB, app.Mobile, name, reply); !slices.Equal(found,
+			[]string{"request_files.name (needle #0)", "request_files.name (needle #1)"}) {
+			t.Fatalf("the scan finds a clear name in %v", found)
+		}
+		if got, _ := f.svc.Get(context.Background(), r.ID); got.Files[0].Name != name {
+			t.Fatalf("legacy name read as %q", got.Files[0].Name)
+		}
+		if n, err := f.svc.SealLegacy(context.Background()); err != nil || n != 1 {
+			t.Fatalf("sealed %d, %v", n, err)
+		}
+		if n, err := f.svc.SealLegacy(context.Background()); err != nil || n != 0 {
+			t.Fatalf("sealed again %d, %v", n, err)
+		}
+		testfix.ScanForPII(t, e.DB, app.Mobile, name, reply)
+		if n := e.Count(t, "SELECT count(*) FROM request_files WHERE name <> '' OR name_enc IS NULL"); n != 0 {
+			t.Fatalf("%d names left in clear", n)
+		}
+		if d, err := f.svc.MemberFile(context.Background(), r.ID, got.Files[0].ID, member); err != nil || d.Name != name {
+			t.Fatalf("sealed legacy name: %v %+v", err, d)
 		}
 	}, testfix.WithClock(monday))
 }

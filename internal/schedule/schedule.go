@@ -82,7 +82,7 @@ func List(d Deps) []jobs.Periodic {
 				n, err := d.Requests.Escalate(ctx)
 				return int64(n), err
 			}},
-		{Name: "request.seal_legacy", ZH: "加密早期以明文保存的诉求内容和照片", EN: "Seal request texts and photos stored in clear before sealing",
+		{Name: "request.seal_legacy", ZH: "加密早期以明文保存的诉求内容、附件和附件名", EN: "Seal request texts, files and file names stored in clear before sealing",
 			When: jobs.Every(housekeeping), Run: func(ctx context.Context) (int64, error) {
 				n, err := d.Requests.SealLegacy(ctx)
 				return int64(n), err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,10 +35,10 @@ var ErrPortalSignIn = &apperr.Error{Code: apperr.Unauthorized, ZH: "请先登录
 // portalGuard authenticates a portal request by its member session cookie,
 // checks the route's pseudo-permission and, for unsafe methods of a
 // session, its CSRF token.
-func (s *Server) portalGuard(perm auth.Permission, h http.HandlerFunc) http.Handler {
+func (s *Server) portalGuard(perm auth.Permission, upload int64, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
-		ri.surface, ri.perm = Portal, perm
+		ri.surface, ri.perm, ri.maxBody = Portal, perm, upload
 		ri.lang = s.Cat.FromRequest(r, false)
 		if ck, err := r.Cookie(MemberCookie); err == nil && ck.Value != "" {
 			sess, err := s.MemberAuth.Session(r.Context(), ck.Value)
@@ -66,7 +67,7 @@ func (s *Server) portalGuard(perm auth.Permission, h http.HandlerFunc) http.Hand
 			return
 		}
 		if ri.Ms != nil && !safeMethod(r.Method) {
-			if err := readForm(w, r, maxPortalUpload); err != nil {
+			if err := readForm(w, r, cmp.Or(upload, maxPortalUpload), upload > 0); err != nil {
 				s.Fail(w, r, err)
 				return
 			}
@@ -79,7 +80,8 @@ func (s *Server) portalGuard(perm auth.Permission, h http.HandlerFunc) http.Hand
 	})
 }
 
-// maxPortalUpload bounds a portal form with a photo (one photo of up to 6 MB).
+// maxPortalUpload bounds a portal form of a route declared without an
+// upload bound of its own (Table.AddUpload).
 const maxPortalUpload = 8 << 20
 
 // Mpage is what every portal template receives.

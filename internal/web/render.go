@@ -358,12 +358,20 @@ func DecodeJSON(r *http.Request, v any) error {
 		return &apperr.Error{Code: apperr.UnsupportedMedia, ZH: "请求体须为 JSON（Content-Type: application/json）",
 			EN: "the request body must be JSON (Content-Type: application/json)"}
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+	limit := int64(maxJSONBody)
+	if ri := Info(r); ri.maxBody > 0 {
+		limit = ri.maxBody // a route that takes files in base64
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
-			return &apperr.Error{Code: apperr.TooLarge, ZH: "请求体太大（上限 1 MB）", EN: "the request body is too large (at most 1 MB)", Err: err}
+			if Info(r).maxBody > 0 {
+				return filesTooLarge(err)
+			}
+			mb := strconv.FormatInt((limit+1<<20-1)>>20, 10)
+			return &apperr.Error{Code: apperr.TooLarge, ZH: "请求体太大（上限 " + mb + " MB）", EN: "the request body is too large (at most " + mb + " MB)", Err: err}
 		}
 		return &apperr.Error{Code: apperr.Invalid, ZH: "请求体不是有效的 JSON：" + err.Error(), EN: "the request body is not valid JSON: " + err.Error(), Err: err}
 	}

@@ -2,31 +2,91 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
+	"estateclub/internal/apperr"
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
 )
 
-// WriteRequestPhoto answers with the photo {photo} of a request the caller
-// may see, never cached by a shared cache.
-func (s *Server) WriteRequestPhoto(w http.ResponseWriter, r *http.Request, requestID int64) {
-	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)
+// UploadLimit bounds the body of a form with a submission's files (a
+// request, a reply): five files of 5 MB and the rest of the form. Nothing
+// beyond it is read.
+const UploadLimit = request.MaxFiles*request.MaxFileSize + 1<<20
+
+// UploadJSONLimit bounds a JSON body with the files in base64 (4 bytes for
+// every 3).
+const UploadJSONLimit = UploadLimit/3*4 + 1<<20
+
+// filesTooLarge is the refusal of a body over the bound of a route that
+// takes files (UploadLimit, UploadJSONLimit), which only files can exceed:
+// it names the files field and its limits. err is the reader's.
+func filesTooLarge(err error) error {
+	return &apperr.Error{Code: apperr.TooLarge, Field: request.FilesField,
+		ZH:  fmt.Sprintf("附件太大：最多 %d 个，每个不超过 %d MB，合计不超过 %d MB", request.MaxFiles, request.MaxFileSize>>20, request.MaxFilesSize>>20),
+		EN:  fmt.Sprintf("files: too large; at most %d files, each at most %d MB, %d MB together", request.MaxFiles, request.MaxFileSize>>20, request.MaxFilesSize>>20),
+		Err: err}
+}
+
+// FileID is the file {file} of the path.
+func FileID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, NotFoundErr)
-		return
+		return 0, NotFoundErr
 	}
-	_, ctype, data, err := s.Requests.Photo(r.Context(), requestID, pid)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
+	return id, nil
+}
+
+// WriteRequestFile answers with a request's file, never cached by a shared
+// cache and never sniffed: a photo shown in the page, a PDF downloaded.
+func WriteRequestFile(w http.ResponseWriter, d *request.Download) {
+	disp := "inline"
+	if !d.IsImage() {
+		disp = "attachment"
 	}
-	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": d.Name}))
+	w.Header().Set("Content-Length", strconv.Itoa(len(d.Data)))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(data)
+	_, _ = w.Write(d.Data)
+}
+
+// FormUploads reads the files of a form's field request.FilesField (the
+// form already parsed within its route's UploadLimit): too many, or one
+// declared too big, is refused before its bytes are read.
+func FormUploads(r *http.Request) ([]request.Upload, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var out []request.Upload
+	for _, h := range r.MultipartForm.File[request.FilesField] {
+		if h.Size == 0 {
+			continue // an empty file input
+		}
+		if len(out) == request.MaxFiles {
+			return nil, request.ErrTooManyFiles()
+		}
+		if h.Size > request.MaxFileSize {
+			return nil, request.ErrFileTooBig(h.Filename)
+		}
+		f, err := h.Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(f, request.MaxFileSize+1))
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, request.Upload{Name: h.Filename, Data: data})
+	}
+	return out, nil
 }
 
 // RequestScope is where the caller may see (auth.RequestRead) or handle

@@ -26,6 +26,9 @@ type Route struct {
 	Path    string
 	Perm    auth.Permission
 	Surface Surface
+	// MaxBody bounds the body of a route that takes files, before
+	// anything reads it (0: the surface's bound for forms and JSON).
+	MaxBody int64            `json:"-"`
 	Handler http.HandlerFunc `json:"-"`
 }
 
@@ -48,6 +51,14 @@ func (t *Table) Add(pattern string, perm auth.Permission, h http.HandlerFunc) {
 	t.routes = append(t.routes, Route{Method: method, Path: path, Perm: perm, Surface: t.surface, Handler: h})
 }
 
+// AddUpload declares a route that takes files: its body (a multipart form,
+// or JSON with the files in base64) may hold up to maxBody bytes, and no
+// more is read.
+func (t *Table) AddUpload(pattern string, perm auth.Permission, maxBody int64, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	t.routes = append(t.routes, Route{Method: method, Path: path, Perm: perm, Surface: t.surface, MaxBody: maxBody, Handler: h})
+}
+
 // Routes is the table's routes.
 func (t *Table) Routes() []Route { return t.routes }
 
@@ -56,11 +67,15 @@ func (t *Table) Routes() []Route { return t.routes }
 func (s *Server) Mount(routes []Route) {
 	for _, rt := range routes {
 		s.routes = append(s.routes, rt)
+		limit := int64(maxBody)
+		if rt.MaxBody > 0 {
+			limit = min(rt.MaxBody, maxBody)
+		}
 		if rt.Surface == Portal {
-			s.Mux.Handle(rt.Pattern(), bodyLimit(s.portalGuard(rt.Perm, rt.Handler)))
+			s.Mux.Handle(rt.Pattern(), bodyLimit(limit, s.portalGuard(rt.Perm, rt.MaxBody, rt.Handler)))
 			continue
 		}
-		s.Mux.Handle(rt.Pattern(), bodyLimit(s.guard(rt.Surface, rt.Perm, rt.Handler)))
+		s.Mux.Handle(rt.Pattern(), bodyLimit(limit, s.guard(rt.Surface, rt.Perm, rt.MaxBody, rt.Handler)))
 	}
 }
 
@@ -76,12 +91,12 @@ func (s *Server) systemRoutes() []Route {
 	return t.Routes()
 }
 
-// bodyLimit bounds every request body before anything reads it (the CSRF
-// check parses a form): a larger body fails as it is read.
-func bodyLimit(h http.Handler) http.Handler {
+// bodyLimit bounds every request body to limit before anything reads it
+// (the CSRF check parses a form): a larger body fails as it is read.
+func bodyLimit(limit int64, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		h.ServeHTTP(w, r)
 	})

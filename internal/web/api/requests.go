@@ -104,6 +104,8 @@ type intakeBody struct {
 	Subkind  rq.Subkind `json:"subkind"`
 	Channel  rq.Channel `json:"channel"`
 	Text     string     `json:"text"`
+	// Files are photos or PDFs, each {name, data (base64)}.
+	Files []rq.Upload `json:"files"`
 }
 
 // memberChannels are how a caller enrolled through a request's channel
@@ -117,7 +119,7 @@ var memberChannels = map[rq.Channel]member.Channel{
 // default member (默认会员) first.
 func (s *handler) requestIntake(r *request[intakeBody]) (any, error) {
 	b := r.Body
-	in := rq.NewRequest{MemberID: b.MemberID, Kind: b.Kind, Subkind: b.Subkind, Channel: b.Channel, Text: b.Text}
+	in := rq.NewRequest{MemberID: b.MemberID, Kind: b.Kind, Subkind: b.Subkind, Channel: b.Channel, Text: b.Text, Files: b.Files}
 	if _, staffChannel := memberChannels[b.Channel]; !staffChannel {
 		return nil, apperr.Field("channel", "请选择诉求来源：电话、现场、论坛或邮件", "choose the channel: phone, site, forum or email")
 	}
@@ -226,6 +228,24 @@ func (s *handler) requestReply(r *request[rq.Reply], q *rq.Request) (any, error)
 	}
 	v, err := s.viewRequest(r.Request, out, true)
 	return created(v), err
+}
+
+// requestFile downloads a file of the request {request} (an internal
+// note's too) within the caller's read scope, audited.
+func (s *handler) requestFile(w http.ResponseWriter, r *http.Request) {
+	q, err := s.scopedRequest(r, auth.RequestRead)
+	var d *rq.Download
+	if err == nil {
+		var id int64
+		if id, err = web.FileID(r); err == nil {
+			d, err = s.Requests.StaffFile(r.Context(), q, id)
+		}
+	}
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	web.WriteRequestFile(w, d)
 }
 
 type resolveBody struct {

@@ -144,7 +144,7 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("GET /api/v1/requests/report", auth.RequestRead, do(h, h.requestReport))
 	// Requests and complaints (诉求), their settings, and staff notices.
 	t.Add("GET /api/v1/requests", auth.RequestRead, do(h, h.requestList))
-	t.Add("POST /api/v1/requests", auth.RequestHandle, do(h, h.requestIntake))
+	t.AddUpload("POST /api/v1/requests", auth.RequestHandle, web.UploadJSONLimit, do(h, h.requestIntake))
 	t.Add("GET /api/v1/requests/settings/departments", auth.RequestRead, do(h, h.departmentList))
 	t.Add("POST /api/v1/requests/settings/departments", auth.RequestApprove, do(h, h.departmentCreate))
 	t.Add("PUT /api/v1/requests/settings/departments/{dept}", auth.RequestApprove, on(h, h.scopedDepartment, h.departmentUpdate))
@@ -164,7 +164,8 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /api/v1/requests/{request}/take", auth.RequestHandle, on(h, h.scopedRequest, h.requestTake))
 	t.Add("POST /api/v1/requests/{request}/assign", auth.RequestHandle, on(h, h.scopedRequest, h.requestAssign))
 	t.Add("POST /api/v1/requests/{request}/transfer", auth.RequestHandle, on(h, h.scopedRequest, h.requestTransfer))
-	t.Add("POST /api/v1/requests/{request}/replies", auth.RequestHandle, on(h, h.scopedRequest, h.requestReply))
+	t.AddUpload("POST /api/v1/requests/{request}/replies", auth.RequestHandle, web.UploadJSONLimit, on(h, h.scopedRequest, h.requestReply))
+	t.Add("GET /api/v1/requests/{request}/files/{file}", auth.RequestRead, h.requestFile)
 	t.Add("POST /api/v1/requests/{request}/resolve", auth.RequestHandle, on(h, h.scopedRequest, h.requestResolve))
 	t.Add("POST /api/v1/requests/{request}/reopen", auth.RequestHandle, on(h, h.scopedRequest, h.requestReopen))
 	t.Add("POST /api/v1/requests/{request}/merge", auth.RequestHandle, on(h, h.scopedRequest, h.requestMerge))

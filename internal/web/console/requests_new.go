@@ -1,7 +1,6 @@
 package console
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -146,7 +145,8 @@ func (s *handler) fileRequest(r *http.Request, picked int64) (*request.Request, 
 		}
 		in.ProjectID = id
 	}
-	if err := readPhoto(r, &in); err != nil {
+	var err error
+	if in.Files, err = web.FormUploads(r); err != nil {
 		return nil, err
 	}
 	// What it says is checked before a caller is enrolled, so that a
@@ -186,25 +186,4 @@ func (s *handler) enrolCaller(r *http.Request, ch request.Channel) (*member.Memb
 		Mobile: r.PostFormValue("mobile"), Name: strings.TrimSpace(r.PostFormValue("name")), RecruiterID: &p.Staff.ID,
 		MergeWithin: p.Paths(auth.RequestHandle)})
 	return m, err
-}
-
-// readPhoto reads the optional photo, refused by its declared size before
-// its bytes are read.
-func readPhoto(r *http.Request, in *request.NewRequest) error {
-	f, hdr, err := r.FormFile("photo")
-	if err != nil {
-		return nil // none sent
-	}
-	defer f.Close()
-	if hdr.Size > request.MaxPhotoSize {
-		return apperr.Field("photo", "照片不能超过 5 MB", "the photo must be at most 5 MB")
-	}
-	if in.Photo, err = io.ReadAll(io.LimitReader(f, request.MaxPhotoSize+1)); err != nil {
-		return err
-	}
-	in.PhotoName = hdr.Filename
-	if len(in.Photo) == 0 {
-		in.Photo, in.PhotoName = nil, ""
-	}
-	return nil
 }

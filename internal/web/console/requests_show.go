@@ -132,13 +132,25 @@ func (s *handler) requestShow(w http.ResponseWriter, r *http.Request) {
 	s.requestPage(w, r, q, nil)
 }
 
-func (s *handler) requestPhoto(w http.ResponseWriter, r *http.Request) {
+// requestFile downloads a file of the request (an internal note's too),
+// audited.
+func (s *handler) requestFile(w http.ResponseWriter, r *http.Request) {
 	q, err := s.loadRequest(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.WriteRequestPhoto(w, r, q.ID)
+	id, err := web.FileID(r)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	d, err := s.Requests.StaffFile(r.Context(), q, id)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	web.WriteRequestFile(w, d)
 }
 
 // requestStep runs one handling step on the request {request} within the
@@ -204,8 +216,12 @@ func (s *handler) requestReply(w http.ResponseWriter, r *http.Request) {
 		if flash == "" {
 			return apperr.Field("mode", "请选择回复会员、内部备注或等待会员回复", "choose a reply, an internal note or a reply that waits for the member")
 		}
-		_, err := s.Requests.Reply(r.Context(), q.ID, web.Principal(r).Staff.ID,
-			request.Reply{Body: r.PostFormValue("body"), Internal: mode == "note", Wait: mode == "wait"}, sc)
+		files, err := web.FormUploads(r)
+		if err != nil {
+			return err
+		}
+		_, err = s.Requests.Reply(r.Context(), q.ID, web.Principal(r).Staff.ID,
+			request.Reply{Body: r.PostFormValue("body"), Internal: mode == "note", Wait: mode == "wait", Files: files}, sc)
 		return err
 	})
 }

@@ -3,7 +3,6 @@ package portal
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -533,7 +532,7 @@ func (s *handler) mRequests(w http.ResponseWriter, r *http.Request) {
 	s.mRequestsPage(w, r, http.StatusOK, nil)
 }
 
-// mRequestSubmit files a request or complaint, with an optional photo.
+// mRequestSubmit files a request or complaint, with optional files.
 func (s *handler) mRequestSubmit(w http.ResponseWriter, r *http.Request) {
 	m, err := s.me(r)
 	if err != nil {
@@ -544,18 +543,11 @@ func (s *handler) mRequestSubmit(w http.ResponseWriter, r *http.Request) {
 	// "kind/subkind" in one select keeps the form usable without script.
 	k, sub, _ := strings.Cut(r.FormValue("topic"), "/")
 	in.Kind, in.Subkind, in.Text = request.Kind(k), request.Subkind(sub), r.FormValue("text")
-	if f, hdr, ferr := r.FormFile("photo"); ferr == nil {
-		defer f.Close()
-		if in.Photo, err = io.ReadAll(io.LimitReader(f, 6<<20)); err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		in.PhotoName = hdr.Filename
-		if len(in.Photo) == 0 {
-			in.Photo, in.PhotoName = nil, ""
-		}
+	in.Files, err = web.FormUploads(r)
+	var q *request.Request
+	if err == nil {
+		q, err = s.Requests.Submit(r.Context(), in)
 	}
-	q, err := s.Requests.Submit(r.Context(), in)
 	if err != nil {
 		s.mRequestsPage(w, r, 0, err)
 		return
@@ -563,11 +555,28 @@ func (s *handler) mRequestSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/m/requests/"+strconv.FormatInt(q.ID, 10)+"?flash=m.flash.request_sent", http.StatusSeeOther)
 }
 
-func (s *handler) mRequestPhoto(w http.ResponseWriter, r *http.Request) {
-	q, err := s.mRequest(r)
+// mRequestFile downloads a file of the member's own request; an internal
+// note's file, like another member's request, is not found.
+func (s *handler) mRequestFile(w http.ResponseWriter, r *http.Request) {
+	m, err := s.me(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.WriteRequestPhoto(w, r, q.ID)
+	rid, err := strconv.ParseInt(r.PathValue("request"), 10, 64)
+	if err != nil {
+		s.Fail(w, r, web.NotFoundErr)
+		return
+	}
+	fid, err := web.FileID(r)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	d, err := s.Requests.MemberFile(r.Context(), rid, fid, m.ID)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	web.WriteRequestFile(w, d)
 }

@@ -167,7 +167,10 @@ func (s *handler) mRequestAct(flash string, act func(r *http.Request, q *request
 
 func (s *handler) mRequestReply(w http.ResponseWriter, r *http.Request) {
 	s.mRequestAct("m.flash.request_replied", func(r *http.Request, q *request.Request, memberID int64) error {
-		_, err := s.Requests.MemberReply(r.Context(), q.ID, memberID, r.PostFormValue("text"))
+		files, err := web.FormUploads(r)
+		if err == nil {
+			_, err = s.Requests.MemberReply(r.Context(), q.ID, memberID, r.PostFormValue("text"), files...)
+		}
 		return err
 	})(w, r)
 }

@@ -40,7 +40,7 @@ func TestHomeShowsWorkWaiting(t *testing.T) {
 		mustFixtureMember(t, e, "HZ-XH")
 		m := mustActiveMember(t, e, "SH-PD")
 		q, err := e.srv.Requests.Submit(actorCtx("fixture"), request.NewRequest{MemberID: m.ID, Kind: request.Complaint,
-			Subkind: request.SubProperty, Text: "车库照明坏了一周", Photo: pngPhoto(t), PhotoName: "garage.png"})
+			Subkind: request.SubProperty, Text: "车库照明坏了一周", Files: []request.Upload{{Name: "garage.png", Data: pngPhoto(t)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,14 +84,14 @@ func TestHomeShowsWorkWaiting(t *testing.T) {
 			t.Errorf("the queue shows the member's full name %q", m.Name)
 		}
 		page := mustPage(t, care, fmt.Sprintf("/requests/%d", q.ID), q.No, "物业")
-		if !strings.Contains(page, fmt.Sprintf(`/requests/%d/photos/`, q.ID)) {
+		if !strings.Contains(page, fmt.Sprintf(`/requests/%d/files/`, q.ID)) {
 			t.Error("the request's page does not show its photo")
 		}
 		full, err := e.srv.Requests.Get(t.Context(), q.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		photo := fmt.Sprintf("/requests/%d/photos/%d", q.ID, full.Photos[0].ID)
+		photo := fmt.Sprintf("/requests/%d/files/%d", q.ID, full.Files[0].ID)
 		if res := care.get(photo); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" {
 			t.Errorf("the photo: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 		}

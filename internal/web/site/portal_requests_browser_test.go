@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,6 +76,18 @@ func TestBrowserPortalRequestOnAPhone(t *testing.T) {
 		t.Errorf("status %q", status)
 	}
 
+	// Files chosen on the phone, with long names, keep the form within
+	// the screen; the reply carries them.
+	dir := t.TempDir()
+	long := filepath.Join(dir, "地下车库B2层三号楼旁边入口坡道下方积水现场照片及物业报修记录单（第一页）.pdf")
+	other := filepath.Join(dir, "scan_2026_12_07_basement_parking_B2_flooding_entrance_ramp_near_building_3.pdf")
+	for _, f := range []string{long, other} {
+		if err := os.WriteFile(f, pdfFile(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(chromedp.SetUploadFiles(chromedp.ID("reply-files"), []string{long, other}))
+	fits("the reply form with two files chosen")
 	run(chromedp.SendKeys(chromedp.ID("reply-text"), "3号楼旁边的入口，坡道下面一整片都是水"),
 		click("reply-submit"),
 		chromedp.WaitVisible(chromedp.ID("flash")))
@@ -84,7 +98,17 @@ func TestBrowserPortalRequestOnAPhone(t *testing.T) {
 	if !strings.Contains(replies, "坡道下面一整片都是水") {
 		t.Errorf("the member's reply is not on the page: %q", replies)
 	}
+	if !strings.Contains(replies, filepath.Base(long)) || !strings.Contains(replies, filepath.Base(other)) {
+		t.Errorf("the reply's files are not on the page: %q", replies)
+	}
 	fits("the request after the reply")
+
+	// The form for a new request, files chosen.
+	run(chromedp.Navigate(e.ts.URL+"/m/requests"), chromedp.WaitVisible(chromedp.ID("files")))
+	fits("the request form")
+	run(chromedp.SetUploadFiles(chromedp.ID("files"), []string{long, other}))
+	fits("the request form with two files chosen")
+	browsertest.Screenshot(t, ctx, "m-request-form-files-390")
 
 	if _, err := e.srv.Requests.Resolve(sc, q.ID, cr.ID, "物业已疏通B2层排水沟并加装了一台抽水泵，今后雨天会安排专人巡查。", "车库积水", nil); err != nil {
 		t.Fatal(err)

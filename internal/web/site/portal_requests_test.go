@@ -13,6 +13,7 @@ import (
 	"estateclub/internal/db"
 	"estateclub/internal/member"
 	"estateclub/internal/request"
+	"estateclub/internal/web"
 )
 
 // mustPortalMember is an approved member at SH-PD who consented to texts,
@@ -50,15 +51,37 @@ func TestPortalRequestFlow(t *testing.T) {
 		q := mustMemberRequest(t, e, m.ID, request.Complaint, request.SubService, "会所预约电话总是打不通")
 		qp := fmt.Sprintf("/m/requests/%d", q.ID)
 
-		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "内部：会所前台人手不足", Internal: true}, nil); err != nil {
+		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "内部：会所前台人手不足", Internal: true,
+			Files: []request.Upload{{Name: "前台排班.pdf", Data: pdfFile()}}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "请问您是在什么时段拨打的？", Wait: true}, nil); err != nil {
+		if _, err := e.srv.Requests.Reply(sc, q.ID, cr.ID, request.Reply{Body: "请问您是在什么时段拨打的？", Wait: true,
+			Files: []request.Upload{{Name: "来电记录.png", Data: pngPhoto(t)}}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		page := mustSmallPage(t, me, qp, "请问您是在什么时段拨打的？", "待会员回复", `id="reply-form"`)
-		if strings.Contains(page, "人手不足") || strings.Contains(page, "内部备注") {
+		if strings.Contains(page, "人手不足") || strings.Contains(page, "内部备注") || strings.Contains(page, "前台排班") {
 			t.Fatalf("the member's page shows the internal note:\n%s", page)
+		}
+		// The reply's photo is the member's; the note's file, and another
+		// member's request's, are not found.
+		full, err := e.srv.Requests.Get(context.Background(), q.ID)
+		if err != nil || len(full.Messages) != 2 || len(full.Messages[0].Files) != 1 || len(full.Messages[1].Files) != 1 {
+			t.Fatalf("request: %+v, %v", full, err)
+		}
+		noteFile := fmt.Sprintf("%s/files/%d", qp, full.Messages[0].Files[0].ID)
+		replyFile := fmt.Sprintf("%s/files/%d", qp, full.Messages[1].Files[0].ID)
+		if !strings.Contains(page, `src="`+replyFile+`"`) {
+			t.Errorf("the member's page does not show the reply's photo")
+		}
+		if res := me.get(replyFile); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("the reply's photo: %d %v", res.StatusCode, res.Header)
+		}
+		for c, path := range map[*client]string{me: noteFile, other: replyFile} {
+			if res := c.get(path); res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s answered %d, want 404", path, res.StatusCode)
+			}
 		}
 		if strings.Contains(page, `id="confirm-form"`) || strings.Contains(page, `id="reopen-form"`) {
 			t.Errorf("a waiting request offers confirm or reopen")
@@ -73,8 +96,35 @@ func TestPortalRequestFlow(t *testing.T) {
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="form-error"`) {
 			t.Fatalf("empty reply: %d\n%s", res.StatusCode, body)
 		}
-		loc := mustRedirect(t, "reply", me.postForm(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}}))
-		mustSmallPage(t, me, loc, "工作日晚上七点左右", "处理中", "已发送")
+		// Files with the reply: a sixth is refused, field named, nothing
+		// stored; five go.
+		six := make([]formFile, 6)
+		for i := range six {
+			six[i] = formFile{fmt.Sprintf("p%d.png", i), pngPhoto(t)}
+		}
+		files := e.fix.Count(t, "SELECT count(*) FROM request_files")
+		res = me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}}, six...)
+		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "附件最多 5 个") {
+			t.Fatalf("six files: %d\n%s", res.StatusCode, body)
+		}
+		// A body over the route's bound is cut off as it is read; the
+		// answer names the files, in the member's language.
+		res = me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件太大：最多 5 个，每个不超过 5 MB，合计不超过 20 MB") {
+			t.Errorf("a reply over the upload limit: %d\n%s", res.StatusCode, body)
+		}
+		mustRedirect(t, "English", me.postForm("/lang", url.Values{"lang": {"en"}, "next": {"/m/"}}))
+		res = me.postMultipart("/m/requests", url.Values{"topic": {"complaint/property"}, "text": {"楼道灯坏了一周。"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "files: too large; at most 5 files, each at most 5 MB, 20 MB together") {
+			t.Errorf("a request over the upload limit, in English: %d\n%s", res.StatusCode, body)
+		}
+		mustRedirect(t, "Chinese", me.postForm("/lang", url.Values{"lang": {"zh-CN"}, "next": {"/m/"}}))
+		if n := e.fix.Count(t, "SELECT count(*) FROM request_files"); n != files {
+			t.Errorf("refused replies stored files: %d → %d", files, n)
+		}
+		loc := mustRedirect(t, "reply", me.postMultipart(qp+"/replies", url.Values{"text": {"工作日晚上七点左右"}},
+			append(six[:4], formFile{"通话截图.pdf", pdfFile()})...))
+		mustSmallPage(t, me, loc, "工作日晚上七点左右", "处理中", "已发送", "通话截图.pdf")
 		if got, _ := e.srv.Requests.Get(context.Background(), q.ID); got.Status != request.InProgress {
 			t.Fatalf("after the member's reply: %s", got.Status)
 		}

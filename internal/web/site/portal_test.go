@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -197,22 +196,18 @@ func TestPortalMember(t *testing.T) {
 			t.Fatalf("a second open data-copy request: %d", res.StatusCode)
 		}
 
-		// A complaint with a photo.
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		_ = mw.WriteField("csrf", me.csrf)
-		_ = mw.WriteField("topic", "complaint/property")
-		_ = mw.WriteField("text", "楼道灯坏了一周，尚未维修。")
-		fw, _ := mw.CreateFormFile("photo", "light.png")
-		_, _ = fw.Write(pngPhoto(t))
-		mw.Close()
-		reqLoc := mustRedirect(t, "request", me.do(http.MethodPost, "/m/requests", &body, mw.FormDataContentType()))
+		// A complaint with a photo and a PDF.
+		reqLoc := mustRedirect(t, "request", me.postMultipart("/m/requests", url.Values{"topic": {"complaint/property"},
+			"text": {"楼道灯坏了一周，尚未维修。"}}, formFile{"light.png", pngPhoto(t)}, formFile{"报修单.pdf", pdfFile()}))
 		reqPath := strings.SplitN(reqLoc, "?", 2)[0]
 		reqPage := mustSmallPage(t, me, reqPath, "楼道灯坏了一周", "已提交")
 		if strings.Contains(reqPage, "submitted") {
 			t.Errorf("the request's progress shows the raw code:\n%s", reqPage)
 		}
-		photo := regexp.MustCompile(`src="(/m/requests/\d+/photos/\d+)"`).FindStringSubmatch(reqPage)
+		if !strings.Contains(reqPage, "报修单.pdf") {
+			t.Errorf("the request page does not link its PDF:\n%s", reqPage)
+		}
+		photo := regexp.MustCompile(`src="(/m/requests/\d+/files/\d+)"`).FindStringSubmatch(reqPage)
 		if photo == nil {
 			t.Fatalf("no photo on the request page:\n%s", reqPage)
 		}
@@ -312,19 +307,19 @@ func TestPortalWalk(t *testing.T) {
 			t.Fatal(err)
 		}
 		req, err := e.srv.Requests.Submit(ctx, request.NewRequest{MemberID: owner.ID, Kind: request.Complaint, Subkind: request.SubProperty,
-			Channel: request.Portal, Text: "电梯经常停运。", Photo: pngPhoto(t), PhotoName: "lift.png"})
+			Channel: request.Portal, Text: "电梯经常停运。", Files: []request.Upload{{Name: "lift.png", Data: pngPhoto(t)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		full, err := e.srv.Requests.Get(context.Background(), req.ID)
-		if err != nil || len(full.Photos) != 1 {
+		if err != nil || len(full.Files) != 1 {
 			t.Fatalf("request: %+v, %v", full, err)
 		}
 		inv := mustOwnerInvite(t, e, owner.ID)
 		ev := mustSiteEvent(t, e, "SZ", event.Target{}, nil) // Shenzhen's, published to Shenzhen's members
 		mustRegistered(t, e, ev.ID, owner.ID)
 		fill := strings.NewReplacer("{event}", fmt.Sprint(ev.ID), "{item}", fmt.Sprint(item.ID), "{order}", fmt.Sprint(order.ID),
-			"{request}", fmt.Sprint(req.ID), "{photo}", fmt.Sprint(full.Photos[0].ID), "{invite}", fmt.Sprint(inv.ID), "{$}", "")
+			"{request}", fmt.Sprint(req.ID), "{file}", fmt.Sprint(full.Files[0].ID), "{invite}", fmt.Sprint(inv.ID), "{$}", "")
 
 		// A Shanghai member: Shenzhen's item is not in her catalogue.
 		other := mustActiveMember(t, e, "SH-PD")

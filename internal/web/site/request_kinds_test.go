@@ -52,7 +52,7 @@ func TestRequestKindsInTheConsole(t *testing.T) {
 		mustSmallPage(t, me, "/m/requests", `value="complaint/noise"`, ">噪音<")
 		mustPage(t, care, "/requests/new", `value="complaint/noise"`, "投诉 · 噪音")
 		mustPage(t, care, "/requests", `<option value="noise"`)
-		loc := mustRedirect(t, "request", me.postMultipart("/m/requests", url.Values{"topic": {"complaint/noise"}, "text": {"楼下装修噪音太大，晚上十点还在施工。"}}, "", nil))
+		loc := mustRedirect(t, "request", me.postMultipart("/m/requests", url.Values{"topic": {"complaint/noise"}, "text": {"楼下装修噪音太大，晚上十点还在施工。"}}))
 		reqPath := strings.SplitN(loc, "?", 2)[0]
 		mustSmallPage(t, me, reqPath, "投诉 · 噪音")
 		list, _, err := e.srv.Requests.List(context.Background(), request.Filter{Subkind: "noise"})

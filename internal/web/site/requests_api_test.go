@@ -11,6 +11,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/db"
 	"estateclub/internal/request"
+	"estateclub/internal/web"
 )
 
 // mustMemberRequest files a request as a member would in the portal.
@@ -35,12 +36,14 @@ type apiRequest struct {
 	TimeLeft     *int64           `json:"time_left_minutes"`
 	Topic        string           `json:"topic"`
 	Messages     []apiReqMsg      `json:"messages"`
+	Files        []request.File   `json:"files"`
 	Events       []map[string]any `json:"events"`
 }
 
 type apiReqMsg struct {
-	Internal bool   `json:"internal"`
-	Body     string `json:"body"`
+	Internal bool           `json:"internal"`
+	Body     string         `json:"body"`
+	Files    []request.File `json:"files"`
 }
 
 // specRequests calls every request operation: a supervisor sets up the
@@ -101,9 +104,32 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 	before := e.fix.Count(t, "SELECT count(*) FROM requests")
 	var q1, q2 apiRequest
 	mustSpecDecode(t, v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 201, body: map[string]any{
-		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "客服电话一直占线，无人接听"}}), &q1)
-	if q1.Status != "assigned" || q1.DepartmentID == nil || *q1.DepartmentID != crDept.ID || q1.TimeLeft == nil {
+		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "客服电话一直占线，无人接听",
+		"files": []map[string]any{{"name": "通话截图.png", "data": pngPhoto(t)}, {"name": "话费单.pdf", "data": pdfFile()}}}}), &q1)
+	if q1.Status != "assigned" || q1.DepartmentID == nil || *q1.DepartmentID != crDept.ID || q1.TimeLeft == nil ||
+		len(q1.Files) != 2 || q1.Files[1].ContentType != "application/pdf" {
 		t.Fatalf("taken down: %+v", q1)
+	}
+	// Files in base64: a sixth, or a program named .pdf, is refused with
+	// the field named.
+	six := make([]map[string]any, 6)
+	for i := range six {
+		six[i] = map[string]any{"name": fmt.Sprintf("p%d.png", i), "data": pngPhoto(t)}
+	}
+	for _, files := range [][]map[string]any{six, {{"name": "a.pdf", "data": []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")}}} {
+		raw := v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 400, badRequest: len(files) > 5, body: map[string]any{
+			"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "带附件的登记", "files": files}})
+		if !strings.Contains(string(raw), `"field":"files"`) {
+			t.Errorf("refused files: %s", raw)
+		}
+	}
+	// A body over the route's bound is cut off as it is read, the files
+	// named.
+	raw = v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 413, lang: "en", body: map[string]any{
+		"member_id": m.ID, "kind": "complaint", "subkind": "service", "channel": "phone", "text": "带附件的登记",
+		"files": []map[string]any{{"name": "huge.pdf", "data": make([]byte, web.UploadJSONLimit/4*3+1)}}}})
+	if !strings.Contains(string(raw), `"field":"files"`) || !strings.Contains(string(raw), "files: too large") {
+		t.Errorf("a body over the upload limit: %s", raw)
 	}
 	mustSpecDecode(t, v.check(c, specCall{method: "POST", path: "/api/v1/requests", want: 201, body: map[string]any{
 		"mobile": "13700001234", "name": "路人甲", "org": "SH-PD", "kind": "complaint", "subkind": "service", "channel": "email",
@@ -142,7 +168,8 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 	v.check(sup, specCall{method: "POST", path: q1p + "/take", want: 409})
 	v.check(sup, specCall{method: "POST", path: q1p + "/assign", want: 400, body: map[string]any{"staff_id": prop.ID}})
 	v.check(sup, specCall{method: "POST", path: q1p + "/assign", want: 200, body: map[string]any{"staff_id": cr.ID}})
-	v.check(c, specCall{method: "POST", path: q1p + "/replies", want: 201, body: map[string]any{"body": "已联系客服主管核实", "internal": true}})
+	v.check(c, specCall{method: "POST", path: q1p + "/replies", want: 201, body: map[string]any{"body": "已联系客服主管核实", "internal": true,
+		"files": []map[string]any{{"name": "核实记录.pdf", "data": pdfFile()}}}})
 	v.check(c, specCall{method: "POST", path: q1p + "/replies", want: 201, body: map[string]any{"body": "请问您拨打的是哪个号码？", "wait": true}})
 	v.check(c, specCall{method: "POST", path: q1p + "/replies", want: 400, body: map[string]any{"body": "  "}})
 	v.check(c, specCall{method: "POST", path: q1p + "/replies", want: 400, badRequest: true, body: map[string]any{"text": "字段名错了"}})
@@ -158,8 +185,20 @@ func specRequests(t *testing.T, e *testEnv, v *specValidator) {
 	raw = v.check(c, specCall{method: "GET", path: q1p, want: 200})
 	var got apiRequest
 	mustSpecDecode(t, raw, &got)
-	if got.Status != "in_progress" || got.Topic != "客服热线" || len(got.Messages) < 3 || !got.Messages[0].Internal {
+	if got.Status != "in_progress" || got.Topic != "客服热线" || len(got.Messages) < 3 || !got.Messages[0].Internal ||
+		len(got.Messages[0].Files) != 1 {
 		t.Errorf("the request after handling: %s", raw)
+	}
+	// Files download in the caller's scope, audited.
+	filePath := fmt.Sprintf("%s/files/%d", q1p, q1.Files[1].ID)
+	if body := v.check(c, specCall{method: "GET", path: filePath, want: 200}); string(body) != string(pdfFile()) {
+		t.Errorf("the PDF: %q", body)
+	}
+	v.check(c, specCall{method: "GET", path: fmt.Sprintf("%s/files/%d", q1p, got.Messages[0].Files[0].ID), want: 200})
+	v.check(hz, specCall{method: "GET", path: filePath, want: 404})
+	v.check(c, specCall{method: "GET", path: fmt.Sprintf("%s/files/%d", q2p, q1.Files[1].ID), want: 404})
+	if n := e.fix.Count(t, "SELECT count(*) FROM audit_log WHERE action = 'request.file_download'"); n != 2 {
+		t.Errorf("downloads audited %d times, want 2", n)
 	}
 
 	// PIPL requests.

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"estateclub/internal/pii"
 	"estateclub/internal/request"
 	"estateclub/internal/testfix"
+	"estateclub/internal/web"
 )
 
 // reqFixture is a club with request handling set up: Shanghai's customer
@@ -330,8 +332,17 @@ func TestRequestSettingsAndExport(t *testing.T) {
 	})
 }
 
-// postMultipart posts a multipart form with an optional file.
-func (c *client) postMultipart(path string, fields url.Values, file string, data []byte) *http.Response {
+// formFile is a file a test posts in a form's "files" field.
+type formFile struct {
+	name string
+	data []byte
+}
+
+// pdfFile is a small PDF: what its type is sniffed from.
+func pdfFile() []byte { return []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n") }
+
+// postMultipart posts a multipart form with files in "files".
+func (c *client) postMultipart(path string, fields url.Values, files ...formFile) *http.Response {
 	c.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -341,9 +352,9 @@ func (c *client) postMultipart(path string, fields url.Values, file string, data
 		}
 	}
 	_ = mw.WriteField("csrf", c.csrf)
-	if file != "" {
-		fw, _ := mw.CreateFormFile("photo", file)
-		_, _ = fw.Write(data)
+	for _, f := range files {
+		fw, _ := mw.CreateFormFile("files", f.name)
+		_, _ = fw.Write(f.data)
 	}
 	mw.Close()
 	return c.do(http.MethodPost, path, &body, mw.FormDataContentType())
@@ -360,35 +371,103 @@ func TestRequestIntakeByStaff(t *testing.T) {
 			t.Error("the intake search shows the full name")
 		}
 		res := care.postMultipart("/requests", url.Values{"member_id": {fmt.Sprint(f.m.ID)}, "channel": {"phone"},
-			"topic": {"complaint/service"}, "text": {"会员来电：活动报名后未收到确认短信。"}, "q": {string(name)}}, "note.png", pngPhoto(t))
+			"topic": {"complaint/service"}, "text": {"会员来电：活动报名后未收到确认短信。"}, "q": {string(name)}}, formFile{"note.png", pngPhoto(t)}, formFile{`D:\录音\通话记录.pdf`, pdfFile()})
 		loc := res.Header.Get("Location")
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/requests/") {
 			t.Fatalf("intake for a member: %d %s", res.StatusCode, readBody(res))
 		}
-		mustPage(t, care, loc, "电话", "活动报名后未收到确认短信", "/photos/")
+		page := mustPage(t, care, loc, "电话", "活动报名后未收到确认短信", "通话记录.pdf")
+		links := regexp.MustCompile(`href="(/requests/\d+/files/\d+)"`).FindAllStringSubmatch(page, -1)
+		if len(links) != 2 || !strings.Contains(page, `<img src="`+links[0][1]+`"`) {
+			t.Fatalf("the request's files on its page: %v", links)
+		}
+		// The PDF downloads as an attachment, never sniffed, audited.
+		res = care.get(links[1][1])
+		if data := readBody(res); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/pdf" ||
+			!strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment;") || res.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			data != string(pdfFile()) {
+			t.Fatalf("the PDF: %d %v", res.StatusCode, res.Header)
+		}
+		if n := e.fix.Count(t, "SELECT count(*) FROM audit_log WHERE action = 'request.file_download' AND actor_login = 'sh-care'"); n != 1 {
+			t.Errorf("downloads audited: %d", n)
+		}
+		// A reply and an internal note carry files too; staff of another
+		// city find neither the request nor its files.
+		loc, _, _ = strings.Cut(loc, "?")
+		res = care.postMultipart(loc+"/reply", url.Values{"mode": {"note"}, "body": {"回电记录见附件"}}, formFile{"回电.pdf", pdfFile()})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a note with a file: %d %s", res.StatusCode, readBody(res))
+		}
+		res = care.postMultipart(loc+"/reply", url.Values{"mode": {"reply"}, "body": {"已为您补发确认短信，截图见附件"}},
+			formFile{"a.png", pngPhoto(t)}, formFile{"b.png", pngPhoto(t)})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a reply with files: %d %s", res.StatusCode, readBody(res))
+		}
+		res = care.postMultipart(loc+"/reply", url.Values{"mode": {"reply"}, "body": {"附件太大的回复"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件太大：最多 5 个") {
+			t.Errorf("a reply over the upload limit: %d\n%s", res.StatusCode, body)
+		}
+		page = mustPage(t, care, loc, "回电.pdf", "回电记录见附件")
+		if links = regexp.MustCompile(`href="(/requests/\d+/files/\d+)"`).FindAllStringSubmatch(page, -1); len(links) != 5 {
+			t.Fatalf("files after the replies: %v", links)
+		}
+		hz := e.mustLogin(t, "hz-care")
+		for _, l := range links {
+			if res := hz.get(l[1]); res.StatusCode != http.StatusNotFound {
+				t.Errorf("staff out of scope reached %s: %d", l[1], res.StatusCode)
+			}
+		}
+		if n := e.fix.Count(t, "SELECT count(*) FROM audit_log WHERE action = 'request.file_download'"); n != 1 {
+			t.Errorf("refused downloads audited: %d", n)
+		}
 
 		// The portal's channel is the member's own; a non-member without a
 		// mobile is refused.
 		res = care.postMultipart("/requests", url.Values{"member_id": {fmt.Sprint(f.m.ID)}, "channel": {"portal"},
-			"topic": {"complaint/service"}, "text": {"会员来电反映问题。"}}, "", nil)
+			"topic": {"complaint/service"}, "text": {"会员来电反映问题。"}})
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "请选择诉求来源") {
 			t.Errorf("portal channel by staff: %d", res.StatusCode)
 		}
-		res = care.postMultipart("/requests", url.Values{"channel": {"email"}, "topic": {"suggestion/events"}, "text": {"建议多办亲子活动。"}}, "", nil)
+		res = care.postMultipart("/requests", url.Values{"channel": {"email"}, "topic": {"suggestion/events"}, "text": {"建议多办亲子活动。"}})
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "请选择会员，或填写非会员的手机号") {
 			t.Errorf("no member, no mobile: %d", res.StatusCode)
 		}
-		// A photo over the limit is refused.
+		// Too many files, one too big or one of the wrong type: refused
+		// with the reason, nothing stored.
+		stored := e.fix.Count(t, "SELECT count(*) FROM requests") + e.fix.Count(t, "SELECT count(*) FROM request_files")
+		six := make([]formFile, 6)
+		for i := range six {
+			six[i] = formFile{fmt.Sprintf("p%d.png", i), pngPhoto(t)}
+		}
+		for what, tc := range map[string]struct {
+			files []formFile
+			msg   string
+		}{
+			"six files":      {six, "附件最多 5 个"},
+			"6 MB":           {[]formFile{{"big.png", append(pngPhoto(t), make([]byte, 6<<20)...)}}, "附件“big.png”超过 5 MB"},
+			"exe named .pdf": {[]formFile{{"invoice.pdf", append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 64)...)}}, "附件“invoice.pdf”须为"},
+		} {
+			res = care.postMultipart("/requests", url.Values{"member_id": {fmt.Sprint(f.m.ID)}, "channel": {"site"},
+				"topic": {"complaint/service"}, "text": {"现场反映问题。"}}, tc.files...)
+			if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, tc.msg) {
+				t.Errorf("%s: %d", what, res.StatusCode)
+			}
+		}
+		// A body beyond five files of 5 MB is cut off as it is read, and
+		// the answer names the files and their limits.
 		res = care.postMultipart("/requests", url.Values{"member_id": {fmt.Sprint(f.m.ID)}, "channel": {"site"},
-			"topic": {"complaint/service"}, "text": {"现场反映问题。"}}, "big.png", bytes.Repeat([]byte{1}, request.MaxPhotoSize+10))
-		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "5 MB") {
-			t.Errorf("a big photo: %d", res.StatusCode)
+			"topic": {"complaint/service"}, "text": {"现场反映问题。"}}, formFile{"huge.pdf", make([]byte, web.UploadLimit)})
+		if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件太大：最多 5 个，每个不超过 5 MB，合计不超过 20 MB") {
+			t.Errorf("a body over the upload limit: %d\n%s", res.StatusCode, body)
+		}
+		if n := e.fix.Count(t, "SELECT count(*) FROM requests") + e.fix.Count(t, "SELECT count(*) FROM request_files"); n != stored {
+			t.Errorf("refused intakes stored rows: %d → %d", stored, n)
 		}
 
 		// A caller who is no member: a default member by mobile.
 		before := e.fix.Count(t, "SELECT count(*) FROM members")
 		res = care.postMultipart("/requests", url.Values{"mobile": {"13912345678"}, "name": {"赵先生"}, "org": {"SH-PD"}, "channel": {"forum"},
-			"topic": {"suggestion/website"}, "text": {"网站在手机上打不开活动页面。"}}, "", nil)
+			"topic": {"suggestion/website"}, "text": {"网站在手机上打不开活动页面。"}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("intake for a caller: %d %s", res.StatusCode, readBody(res))
 		}
@@ -401,7 +480,7 @@ func TestRequestIntakeByStaff(t *testing.T) {
 		}
 		// The same mobile again finds that member; no second one.
 		res = care.postMultipart("/requests", url.Values{"mobile": {"13912345678"}, "org": {"SH-PD"}, "channel": {"phone"},
-			"topic": {"suggestion/events"}, "text": {"希望周末多安排活动。"}}, "", nil)
+			"topic": {"suggestion/events"}, "text": {"希望周末多安排活动。"}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("second intake: %d %s", res.StatusCode, readBody(res))
 		}

@@ -198,7 +198,7 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 			t.Fatal(err)
 		}
 		q, err := e.srv.Requests.Submit(actorCtx("fixture"), request.NewRequest{MemberID: m.ID, Kind: request.Complaint,
-			Subkind: request.SubProperty, Text: "walk: 电梯停运", Photo: pngPhoto(t), PhotoName: "walk.png"})
+			Subkind: request.SubProperty, Text: "walk: 电梯停运", Files: []request.Upload{{Name: "walk.png", Data: pngPhoto(t)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,16 +220,16 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 		}
 		return strconv.FormatInt(r.ID, 10)
 	},
-	"photo": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
+	"file": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		id, err := strconv.ParseInt(sc.filled["request"], 10, 64)
 		if err != nil {
-			t.Fatalf("{photo} needs {request} before it: %v", err)
+			t.Fatalf("{file} needs {request} before it: %v", err)
 		}
 		q, err := e.srv.Requests.Get(context.Background(), id)
-		if err != nil || len(q.Photos) == 0 {
+		if err != nil || len(q.Files) == 0 {
 			t.Fatalf("request %d: %+v, %v", id, q, err)
 		}
-		return strconv.FormatInt(q.Photos[0].ID, 10)
+		return strconv.FormatInt(q.Files[0].ID, 10)
 	},
 	// Requests (诉求) settings: a department at the scope's node, and a
 	// routing rule there to it.
