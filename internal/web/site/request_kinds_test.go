@@ -97,12 +97,12 @@ func TestRequestKindsInTheConsole(t *testing.T) {
 		if p := mustPage(t, care, "/requests/new"); strings.Contains(p, "complaint/noise") {
 			t.Error("the intake still offers a retired subkind")
 		}
-		res := me.postMultipart("/m/requests", url.Values{"topic": {"complaint/noise"}, "text": {"楼下装修噪音太大，晚上十点还在施工。"}}, "", nil)
+		res := me.postMultipart("/m/requests", url.Values{"topic": {"complaint/noise"}, "text": {"楼下装修噪音太大，晚上十点还在施工。"}})
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "类别“噪音扰民”已停用") {
 			t.Errorf("a retired subkind from the portal: %d", res.StatusCode)
 		}
 		res = care.postMultipart("/requests", url.Values{"member_id": {fmt.Sprint(f.m.ID)}, "channel": {"phone"},
-			"topic": {"complaint/noise"}, "text": {"会员来电反映噪音问题。"}}, "", nil)
+			"topic": {"complaint/noise"}, "text": {"会员来电反映噪音问题。"}})
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "已停用") {
 			t.Errorf("a retired subkind from the intake: %d", res.StatusCode)
 		}
