@@ -144,6 +144,54 @@ func (s *Service) Calls(ctx context.Context, eventID, staffID int64, within *Sco
 	return out, err
 }
 
+// MyCall is a call on a staff member's list, with its event.
+type MyCall struct {
+	Call
+	EventNo    string    `json:"event_no"`
+	EventTheme string    `json:"event_theme"`
+	EventStart time.Time `json:"event_starts_at"`
+}
+
+// CallsFor lists the calls given to staffID on every event within the
+// scope (only those not yet made when pending), the newest event first,
+// at most 500.
+func (s *Service) CallsFor(ctx context.Context, staffID int64, pending bool, within *Scope) ([]MyCall, error) {
+	out := []MyCall{}
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		we, args := within.where("e.node_path")
+		wc, cargs := within.where("c.node_path")
+		args = append(append([]any{staffID}, args...), cargs...)
+		w := "c.staff_id = ? AND " + we + " AND " + wc
+		if pending {
+			w += " AND c.outcome = ''"
+		}
+		rows, err := tx.Query(ctx, `SELECT c.id, c.event_id, c.member_id, COALESCE(m.member_no, ''), m.name, c.node_path, c.staff_id, st.name,
+			c.outcome, c.note_enc, c.called_at, e.no, e.theme, e.starts_at FROM event_calls c JOIN events e ON e.id = c.event_id
+			JOIN members m ON m.id = c.member_id JOIN staff st ON st.id = c.staff_id
+			WHERE `+w+" ORDER BY e.starts_at DESC, c.id LIMIT 500", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c MyCall
+			var enc []byte
+			if err := rows.Scan(&c.ID, &c.EventID, &c.MemberID, &c.MemberNo, &c.MemberName, &c.NodePath, &c.StaffID, &c.Staff,
+				&c.Outcome, &enc, &c.CalledAt, &c.EventNo, &c.EventTheme, &c.EventStart); err != nil {
+				return err
+			}
+			if len(enc) > 0 {
+				if c.Note, err = s.Keys.Open(enc, noteAAD(c.ID)); err != nil {
+					return err
+				}
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // RecordCall records how a call went, with a note (sealed: it may hold
 // personal data). It may be recorded again (a second attempt).
 func (s *Service) RecordCall(ctx context.Context, callID int64, outcome Outcome, note string, within *Scope) (*Call, error) {
