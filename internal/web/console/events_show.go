@@ -338,7 +338,9 @@ func (s *handler) eventPublish(w http.ResponseWriter, r *http.Request) {
 }
 
 // HistoryLabel names a history line's action in lang.
-func (d *eventPageData) HistoryLabel(lang, action string) string { return event.HistoryLabel(action, lang) }
+func (d *eventPageData) HistoryLabel(lang, action string) string {
+	return event.HistoryLabel(action, lang)
+}
 
 // Has reports whether the form's field holds v (a box ticked).
 func (d *publishData) Has(field, v string) bool { return contains(d.Q[field], v) }
