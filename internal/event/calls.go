@@ -195,19 +195,19 @@ func (s *Service) CallsFor(ctx context.Context, staffID int64, pending bool, wit
 // RecordCall records how a call went, with a note (sealed: it may hold
 // personal data). It may be recorded again (a second attempt).
 func (s *Service) RecordCall(ctx context.Context, callID int64, outcome Outcome, note string, within *Scope) (*Call, error) {
-	if !slices.Contains(Outcomes, outcome) {
-		return nil, apperr.Field("outcome", "请选择回访结果", "choose the outcome of the call")
-	}
-	if err := text("note", &note, false, MaxLong, "回访记录", "the note"); err != nil {
-		return nil, err
-	}
 	var eventID int64
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		var path, evPath string
 		err := tx.QueryRow(ctx, "SELECT c.event_id, c.node_path, e.node_path FROM event_calls c JOIN events e ON e.id = c.event_id WHERE c.id = ?",
 			callID).Scan(&eventID, &path, &evPath)
 		if err != nil || !within.Allows(path) || !within.Allows(evPath) {
-			return apperr.NotFoundf("回访", "call")
+			return apperr.NotFoundf("回访", "call") // outside the scope, before the input: a caller learns nothing of it
+		}
+		if !slices.Contains(Outcomes, outcome) {
+			return apperr.Field("outcome", "请选择回访结果", "choose the outcome of the call")
+		}
+		if err := text("note", &note, false, MaxLong, "回访记录", "the note"); err != nil {
+			return err
 		}
 		var enc []byte
 		if note != "" {

@@ -259,6 +259,13 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	},
 	// An event published at the scope's node: see mustFixtureEvent.
 	"event": mustFixtureEvent,
+	// A follow-up call and a cost with its receipt, each of a held event
+	// at the scope's node; the node's yearly event plan and a planned
+	// event of it: see events_console_test.go.
+	"call":       mustFixtureCall,
+	"cost":       mustFixtureCost,
+	"event_plan": mustFixtureEventPlan,
+	"plan_item":  mustFixturePlanItem,
 	"token": func(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
 		owner := sc.staff
 		if !sc.foreignTokens {
