@@ -322,8 +322,12 @@ func mustFixtureCall(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) stri
 func mustFixtureCost(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 	t.Helper()
 	se, _ := mustHeldSiteEvent(t, e, sc.node)
-	ev, err := e.srv.Events.AddCost(staffCtx(se.proposer), se.ID, event.CostInput{BudgetLine: event.BudgetLine{Category: event.BudgetEvents,
+	_, err := e.srv.Events.AddCost(staffCtx(se.proposer), se.ID, event.CostInput{BudgetLine: event.BudgetLine{Category: event.BudgetEvents,
 		Item: "场地", AmountFen: 10000}, Receipt: pngPhoto(t), ReceiptName: "票据.png"}, se.within)
+	var ev *event.Event
+	if err == nil {
+		ev, err = e.srv.Events.Get(context.Background(), se.ID, nil)
+	}
 	if err != nil || len(ev.Costs) != 1 {
 		t.Fatalf("fixture cost: %+v %v", ev, err)
 	}

@@ -17,12 +17,12 @@ func init() {
 // it sees opens.
 var roleMenus = map[string][]string{
 	"admin":         {"/org", "/staff", "/settings", "/schedule"},
-	"supervisor":    {"/members", "/members/review", "/points/adjustments", "/redeem/orders", "/tiers", "/requests", "/leads", "/audit"},
-	"specialist":    {"/members", "/points/plans", "/tiers"},
-	"auditor":       {"/members", "/requests", "/leads", "/audit", "/staff"},
-	"sh.supervisor": {"/members", "/members/review", "/redeem/orders", "/cards", "/requests", "/audit"},
-	"sh.specialist": {"/members", "/cards", "/redeem/orders", "/points/plans"},
-	"hz.specialist": {"/members", "/cards", "/redeem/orders"},
+	"supervisor":    {"/members", "/members/review", "/points/adjustments", "/redeem/orders", "/tiers", "/requests", "/leads", "/audit", "/activities"},
+	"specialist":    {"/members", "/points/plans", "/tiers", "/activities"},
+	"auditor":       {"/members", "/requests", "/leads", "/audit", "/staff", "/activities"},
+	"sh.supervisor": {"/members", "/members/review", "/redeem/orders", "/cards", "/requests", "/audit", "/activities"},
+	"sh.specialist": {"/members", "/cards", "/redeem/orders", "/points/plans", "/activities"},
+	"hz.specialist": {"/members", "/cards", "/redeem/orders", "/activities"},
 	"sh.relations":  {"/requests", "/members"},
 	"sh.merchant":   {"/cards/verify"},
 	"pd.manager":    {"/leads", "/leads/manage", "/leads/reports"},
