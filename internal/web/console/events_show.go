@@ -36,6 +36,8 @@ type eventPageData struct {
 	// SurveyID is the built-in event survey, for the link to its summary.
 	SurveyID int64
 	Me       int64
+	// Ops names the history's operators as people read them.
+	Ops *operators
 }
 
 func (s *handler) eventShow(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +73,13 @@ func (s *handler) eventPage(w http.ResponseWriter, r *http.Request, e *event.Eve
 	}
 	if err == nil && e.Status == event.Published {
 		d.Nodes, err = s.evNodes(r, auth.EventWrite)
+	}
+	if err == nil {
+		logins := make([]string, 0, len(e.History))
+		for _, h := range e.History {
+			logins = append(logins, h.Actor)
+		}
+		d.Ops, err = s.operatorsFor(r, logins...)
 	}
 	if err == nil && e.SurveySent != nil && s.Surveys != nil {
 		if sv, serr := s.Surveys.System(r.Context(), "event"); serr == nil {
