@@ -156,6 +156,12 @@ func TestEventsConsoleLifecycle(t *testing.T) {
 		ownBase := strings.SplitN(own, "?", 2)[0]
 		mustSeeOther(t, bs.postForm(ownBase+"/submit", nil), ownBase)
 		mustRefusedPage(t, bs, ownBase+"/review", url.Values{"decision": {"approve"}}, http.StatusForbidden, "方案评审人不能是提案人")
+		// Cancelled with a reason, which is required.
+		mustRefusedPage(t, bs, ownBase+"/cancel", nil, http.StatusBadRequest, "请填写取消原因")
+		mustEventStatus(t, e, idOf(t, ownBase), event.InReview)
+		mustSeeOther(t, bs.postForm(ownBase+"/cancel", url.Values{"reason": {"场地改期"}}), ownBase)
+		mustEventStatus(t, e, idOf(t, ownBase), event.Cancelled)
+		mustPage(t, bs, ownBase, `id="ev-cancel-note"`, "场地改期")
 
 		// Publication: the preview counts the audience before publishing.
 		members, texted, err := e.srv.Events.Preview(context.Background(), id, event.Target{NodeIDs: []int64{mustNodeID(t, e, "SH-PD")}}, nil)
