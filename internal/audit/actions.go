@@ -184,3 +184,14 @@ func Area(action string) string {
 	area, _, _ := strings.Cut(action, ".")
 	return area
 }
+
+// ObjectTypes are the kinds of object the code records (Change.ObjectType),
+// sorted; the log's filter offers them in words ("audit.type.<type>"). A
+// test reads the code for every literal ObjectType and fails on one missing.
+var ObjectTypes = []string{
+	"api_token", "calendar", "card", "card_batch", "card_design", "event", "event_plan", "expiry",
+	"job", "lead", "lead_claim", "lead_settings", "lead_sheet", "lead_signoff", "member",
+	"member_batch", "member_session", "org_node", "periodic_job", "point_adjustment",
+	"point_award_batch", "point_plan", "redeem_item", "redeem_order", "request", "request_department",
+	"request_kind", "request_rule", "setting", "staff", "survey", "tier", "tier_change",
+}
