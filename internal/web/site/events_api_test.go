@@ -302,7 +302,7 @@ func specEvents(t *testing.T, e *testEnv, v *specValidator) {
 	}
 
 	// The case library, and a case copied as a new proposal.
-	x.call(x.a, specCall{method: "GET", path: "/api/v1/event-cases?q=%E9%9B%A8%E5%A4%A9&kind=leisure&org=SH&year="+strconv.Itoa(year), want: 200}, &list)
+	x.call(x.a, specCall{method: "GET", path: "/api/v1/event-cases?q=%E9%9B%A8%E5%A4%A9&kind=leisure&org=SH&year=" + strconv.Itoa(year), want: 200}, &list)
 	if list.Total != 1 || list.Items[0].ID != ev.ID {
 		t.Fatalf("case search %+v", list)
 	}

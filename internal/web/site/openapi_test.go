@@ -281,7 +281,7 @@ type specCall struct {
 	// file and fileName name the upload's form field and file ("file",
 	// "members.xlsx" when empty).
 	file, fileName string
-	header map[string]string // extra request headers
+	header         map[string]string // extra request headers
 }
 
 // check sends c as cl, checks the status, validates the request and the
