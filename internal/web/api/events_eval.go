@@ -60,7 +60,7 @@ func costInput(r *http.Request) (event.CostInput, error) {
 	if r.MultipartForm == nil {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if mt != "multipart/form-data" {
-			return in, apperr.New(apperr.UnsupportedMedia, "请以 multipart/form-data 提交费用和票据", "send the cost and its receipt as multipart/form-data")
+			return in, apperr.Field("receipt", "请以 multipart/form-data 表单提交费用和票据", "send the cost and its receipt as a multipart/form-data form")
 		}
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var tooBig *http.MaxBytesError

@@ -14,6 +14,7 @@ import (
 	"estateclub/internal/auth"
 	"estateclub/internal/event"
 	"estateclub/internal/web"
+	"estateclub/internal/web/api"
 )
 
 // TestEventsAPI takes an event through the API on both engines, every
@@ -265,6 +266,12 @@ func specEvents(t *testing.T, e *testEnv, v *specValidator) {
 	x.call(x.spec, specCall{method: "POST", path: path + "/costs", upload: pdfFile(), file: "receipt", fileName: "发票.pdf", form: costForm, want: 201}, &ev)
 	big := append(pdfFile(), bytes.Repeat([]byte{' '}, event.MaxReceipt)...)
 	x.refused(x.spec, specCall{method: "POST", path: path + "/costs", upload: big, file: "receipt", fileName: "big.pdf", form: costForm, want: 413}, "receipt")
+	// A body over the route's bound is refused as it is read; a cost
+	// must come as a form.
+	huge := bytes.Repeat([]byte{'%'}, int(api.CostUploadLimit)+1024)
+	x.refused(x.spec, specCall{method: "POST", path: path + "/costs", upload: huge, file: "receipt", fileName: "huge.pdf", form: costForm, want: 413}, "receipt")
+	x.refused(x.spec, specCall{method: "POST", path: path + "/costs", body: map[string]any{"category": "events", "item": "场地费", "amount_fen": 1},
+		want: 400, badRequest: true}, "receipt")
 	x.call(x.a, specCall{method: "GET", path: path, want: 200}, &ev)
 	if len(ev.Costs) != 1 || ev.Costs[0].ReceiptName != "发票.pdf" {
 		t.Fatalf("costs %+v", ev.Costs)
