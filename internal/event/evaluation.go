@@ -126,7 +126,7 @@ func (s *Service) Receipt(ctx context.Context, costID int64, within *Scope) (nam
 		}
 		data = []byte(plain)
 		return audit.Record(ctx, tx, audit.Change{Action: "event.receipt", ObjectType: "event", ObjectID: eventID, NodePath: p,
-			Summary: no + " 查看费用票据", After: map[string]any{"cost_id": costID, "receipt_name": name}})
+			Summary: no + " 查看费用票据", After: map[string]any{"cost_id": costID}})
 	})
 	return name, contentType, data, err
 }
