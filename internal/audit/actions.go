@@ -39,6 +39,7 @@ var Actions = []string{
 	"event.held",
 	"event.plan",
 	"event.published",
+	"event.receipt",
 	"event.reg_closed",
 	"event.register",
 	"event.returned",

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"estateclub/internal/apperr"
+	"estateclub/internal/audit"
 	"estateclub/internal/db"
 	"estateclub/internal/pii"
 	"estateclub/internal/survey"
@@ -107,19 +108,25 @@ func costs(ctx context.Context, tx *db.Tx, id int64) ([]Cost, error) {
 	return out, rows.Err()
 }
 
-// Receipt opens a cost's receipt: its name, type and bytes.
+// Receipt opens a cost's receipt: its name, type and bytes. Every opening
+// is audited (event.receipt): the receipt may show personal data.
 func (s *Service) Receipt(ctx context.Context, costID int64, within *Scope) (name, contentType string, data []byte, err error) {
-	err = s.DB.View(ctx, func(tx *db.Tx) error {
-		var p string
+	err = s.DB.Update(ctx, func(tx *db.Tx) error {
+		var p, no string
+		var eventID int64
 		var enc []byte
-		err := tx.QueryRow(ctx, `SELECT c.receipt_name, c.receipt_type, c.receipt_enc, e.node_path FROM event_costs c
-			JOIN events e ON e.id = c.event_id WHERE c.id = ?`, costID).Scan(&name, &contentType, &enc, &p)
+		err := tx.QueryRow(ctx, `SELECT c.event_id, e.no, c.receipt_name, c.receipt_type, c.receipt_enc, e.node_path FROM event_costs c
+			JOIN events e ON e.id = c.event_id WHERE c.id = ?`, costID).Scan(&eventID, &no, &name, &contentType, &enc, &p)
 		if err != nil || !within.Allows(p) || len(enc) == 0 {
 			return apperr.NotFoundf("票据", "receipt")
 		}
 		plain, err := s.Keys.Open(enc, receiptAAD(costID))
+		if err != nil {
+			return err
+		}
 		data = []byte(plain)
-		return err
+		return audit.Record(ctx, tx, audit.Change{Action: "event.receipt", ObjectType: "event", ObjectID: eventID, NodePath: p,
+			Summary: no + " 查看费用票据", After: map[string]any{"cost_id": costID}})
 	})
 	return name, contentType, data, err
 }
