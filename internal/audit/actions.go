@@ -39,7 +39,7 @@ var Actions = []string{
 	"event.held",
 	"event.plan",
 	"event.published",
-	"event.receipt_download",
+	"event.receipt",
 	"event.reg_closed",
 	"event.register",
 	"event.returned",
@@ -184,4 +184,15 @@ func Known(action string) bool {
 func Area(action string) string {
 	area, _, _ := strings.Cut(action, ".")
 	return area
+}
+
+// ObjectTypes are the kinds of object the code records (Change.ObjectType),
+// sorted; the log's filter offers them in words ("audit.type.<type>"). A
+// test reads the code for every literal ObjectType and fails on one missing.
+var ObjectTypes = []string{
+	"api_token", "calendar", "card", "card_batch", "card_design", "event", "event_plan", "expiry",
+	"job", "lead", "lead_claim", "lead_settings", "lead_sheet", "lead_signoff", "member",
+	"member_batch", "member_session", "org_node", "periodic_job", "point_adjustment",
+	"point_award_batch", "point_plan", "redeem_item", "redeem_order", "request", "request_department",
+	"request_kind", "request_rule", "setting", "staff", "survey", "tier", "tier_change",
 }

@@ -5,7 +5,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -293,4 +295,47 @@ func exprString(e ast.Expr) string {
 		return true
 	})
 	return strings.TrimSpace(b.String())
+}
+
+// TestObjectTypesListsEveryRecordedType reads the code (internal/ and cmd/,
+// tests left out) for every literal ObjectType of an audit.Change: each must
+// be in ObjectTypes, so that the log's filter offers it, and each entry of
+// ObjectTypes must be recorded somewhere.
+func TestObjectTypesListsEveryRecordedType(t *testing.T) {
+	literal := regexp.MustCompile(`ObjectType:\s*"([^"]*)"`)
+	recorded := map[string]string{}
+	for _, top := range []string{"internal", "cmd"} {
+		err := filepath.WalkDir(filepath.Join("..", "..", top), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
+				recorded[m[1]] = path
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(recorded) < 20 {
+		t.Fatalf("found only %d object types; the scan is broken", len(recorded))
+	}
+	for typ, where := range recorded {
+		if !slices.Contains(ObjectTypes, typ) {
+			t.Errorf("%s records the object type %q, which is not in audit.ObjectTypes", where, typ)
+		}
+	}
+	for _, typ := range ObjectTypes {
+		if _, ok := recorded[typ]; !ok {
+			t.Errorf("audit.ObjectTypes lists %q, which no code records", typ)
+		}
+	}
+	if !slices.IsSorted(ObjectTypes) {
+		t.Error("audit.ObjectTypes is not sorted")
+	}
 }

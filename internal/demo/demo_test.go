@@ -13,21 +13,46 @@ import (
 	"estateclub/internal/points"
 )
 
-// The demo runs at the start of several end-to-end tests on SQLite, so it
-// is checked there, for its cards and for its speed.
-func TestSeedCards(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{1}, pii.KeySize))
-	if err != nil {
+// seededDemo is the demo club, seeded once for the checks of this file and
+// of the areas' files: each reads it and changes nothing.
+type seededDemo struct {
+	d    *db.DB
+	keys *pii.Keys
+	// took is how long each step of the seed took, by name.
+	took map[string]time.Duration
+}
+
+// TestDemo seeds the demo once, on SQLite, where it runs at the start of
+// several end-to-end tests, and checks each area of it: seeding it anew
+// for each check cost a minute and a half of CI.
+func TestDemo(t *testing.T) {
+	x := &seededDemo{d: dbtest.Open(t, db.SQLite), took: map[string]time.Duration{}}
+	var err error
+	if x.keys, err = pii.NewKeys(bytes.Repeat([]byte{1}, pii.KeySize)); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	start := time.Now()
-	if seeded, err := Seed(ctx, d, keys, nil); err != nil || !seeded {
+	if seeded, err := Seed(ctx, x.d, x.keys, func(s Step) { x.took[s.Name] = s.Elapsed }); err != nil || !seeded {
 		t.Fatalf("Seed = %v, %v", seeded, err)
 	}
 	t.Logf("demo seeded in %v", time.Since(start))
+	for _, c := range []struct {
+		name  string
+		check func(*testing.T, *seededDemo)
+	}{{"cards", checkDemoCards}, {"points", checkDemoPoints}, {"redemptions", checkDemoRedemptions},
+		{"requests", checkDemoRequests}, {"events", checkDemoEvents}} {
+		t.Run(c.name, func(t *testing.T) { c.check(t, x) })
+	}
+	if seeded, err := Seed(ctx, x.d, x.keys, nil); err != nil || seeded {
+		t.Errorf("a second Seed = %v, %v; want nothing done", seeded, err)
+	}
+}
 
+// The demo's cards: two designs in stock in each city, most members
+// holding one, and deliveries and reissues of every kind.
+func checkDemoCards(t *testing.T, x *seededDemo) {
+	d, keys, ctx := x.d, x.keys, context.Background()
 	cs := &card.Service{DB: d, Secret: keys.CardQRSecret()}
 	designs, _, err := cs.ListDesigns(ctx, card.DesignFilter{})
 	if err != nil || len(designs) != 2 {
@@ -77,19 +102,12 @@ func TestSeedCards(t *testing.T) {
 			t.Errorf("the demo calendar has %d days of %s, want %d", n, year, want)
 		}
 	}
-	if seeded, err := Seed(ctx, d, keys, nil); err != nil || seeded {
-		t.Errorf("a second Seed = %v, %v; want nothing done", seeded, err)
-	}
 }
 
 // The demo club has a year of point activity: an approved plan, balances
 // that equal their postings, and members promoted by their upgrade points.
-func TestDemoPoints(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
-	keys, _ := pii.NewKeys(bytes.Repeat([]byte{5}, pii.KeySize))
-	if _, err := Seed(context.Background(), d, keys, nil); err != nil {
-		t.Fatal(err)
-	}
+func checkDemoPoints(t *testing.T, x *seededDemo) {
+	d := x.d
 	rep, err := (&points.Service{DB: d}).Verify(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -113,13 +131,8 @@ func TestDemoPoints(t *testing.T) {
 // The demo catalogue has items in every region and a queue that looks
 // real: orders in every state, fulfilled in every way, and the ledger
 // still verifies.
-func TestDemoRedemptions(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
-	keys, _ := pii.NewKeys(bytes.Repeat([]byte{7}, pii.KeySize))
-	ctx := context.Background()
-	if _, err := Seed(ctx, d, keys, nil); err != nil {
-		t.Fatal(err)
-	}
+func checkDemoRedemptions(t *testing.T, x *seededDemo) {
+	d, ctx := x.d, context.Background()
 	rep, err := (&points.Service{DB: d}).Verify(ctx)
 	if err != nil || !rep.OK() {
 		t.Fatalf("the ledger does not verify after the demo's redemptions: %+v %v", rep, err)

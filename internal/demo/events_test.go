@@ -1,36 +1,19 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"testing"
-	"time"
 
 	"estateclub/internal/db"
-	"estateclub/internal/db/dbtest"
 	"estateclub/internal/event"
-	"estateclub/internal/pii"
 )
 
 // TestDemoEvents checks the demo's year of events: about 30 in every
 // state, waiting lists, check-ins with walk-ins, points posted once,
 // calls, answered surveys and five cases in the library.
-func TestDemoEvents(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{1}, pii.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	var took time.Duration
-	if _, err := Seed(ctx, d, keys, func(s Step) {
-		if s.Name == "events" {
-			took = s.Elapsed
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("the year of events took %v", took)
+func checkDemoEvents(t *testing.T, x *seededDemo) {
+	d, ctx := x.d, context.Background()
+	t.Logf("the year of events took %v", x.took["events"])
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int

@@ -192,6 +192,33 @@ func (s *Service) CallsFor(ctx context.Context, staffID int64, pending bool, wit
 	return out, err
 }
 
+// Call reads one follow-up call of a member within the scope, of an event
+// within the scope.
+func (s *Service) Call(ctx context.Context, callID int64, within *Scope) (*Call, error) {
+	var eventID int64
+	var path, evPath string
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, "SELECT c.event_id, c.node_path, e.node_path FROM event_calls c JOIN events e ON e.id = c.event_id WHERE c.id = ?",
+			callID).Scan(&eventID, &path, &evPath)
+	})
+	if isNoRows(err) || (err == nil && (!within.Allows(path) || !within.Allows(evPath))) {
+		return nil, apperr.NotFoundf("回访", "call")
+	}
+	if err != nil {
+		return nil, err
+	}
+	calls, err := s.Calls(ctx, eventID, 0, within)
+	if err != nil {
+		return nil, err
+	}
+	for i := range calls {
+		if calls[i].ID == callID {
+			return &calls[i], nil
+		}
+	}
+	return nil, apperr.NotFoundf("回访", "call")
+}
+
 // RecordCall records how a call went, with a note (sealed: it may hold
 // personal data). It may be recorded again (a second attempt).
 func (s *Service) RecordCall(ctx context.Context, callID int64, outcome Outcome, note string, within *Scope) (*Call, error) {

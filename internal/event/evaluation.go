@@ -108,15 +108,15 @@ func costs(ctx context.Context, tx *db.Tx, id int64) ([]Cost, error) {
 	return out, rows.Err()
 }
 
-// Receipt opens a cost's receipt: its name, type and bytes. Every
-// download is audited (event.receipt_download), as a request's files are.
+// Receipt opens a cost's receipt: its name, type and bytes. Every opening
+// is audited (event.receipt): the receipt may show personal data.
 func (s *Service) Receipt(ctx context.Context, costID int64, within *Scope) (name, contentType string, data []byte, err error) {
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
 		var p, no string
 		var eventID int64
 		var enc []byte
-		err := tx.QueryRow(ctx, `SELECT c.receipt_name, c.receipt_type, c.receipt_enc, e.node_path, e.id, e.no FROM event_costs c
-			JOIN events e ON e.id = c.event_id WHERE c.id = ?`, costID).Scan(&name, &contentType, &enc, &p, &eventID, &no)
+		err := tx.QueryRow(ctx, `SELECT c.event_id, e.no, c.receipt_name, c.receipt_type, c.receipt_enc, e.node_path FROM event_costs c
+			JOIN events e ON e.id = c.event_id WHERE c.id = ?`, costID).Scan(&eventID, &no, &name, &contentType, &enc, &p)
 		if err != nil || !within.Allows(p) || len(enc) == 0 {
 			return apperr.NotFoundf("票据", "receipt")
 		}
@@ -125,8 +125,8 @@ func (s *Service) Receipt(ctx context.Context, costID int64, within *Scope) (nam
 			return err
 		}
 		data = []byte(plain)
-		return audit.Record(ctx, tx, audit.Change{Action: "event.receipt_download", ObjectType: "event", ObjectID: eventID, NodePath: p,
-			Summary: no + " 下载费用票据", After: map[string]any{"cost_id": costID}})
+		return audit.Record(ctx, tx, audit.Change{Action: "event.receipt", ObjectType: "event", ObjectID: eventID, NodePath: p,
+			Summary: no + " 查看费用票据", After: map[string]any{"cost_id": costID}})
 	})
 	return name, contentType, data, err
 }

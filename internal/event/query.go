@@ -236,6 +236,22 @@ func (s *Service) Registrations(ctx context.Context, eventID int64, f RegFilter,
 	return out, total, err
 }
 
+// Registration reads a member's registration for an event within the
+// scope (of the event and of the member); none is not found.
+func (s *Service) Registration(ctx context.Context, eventID, memberID int64, within *Scope) (*Registration, error) {
+	if _, err := s.Get(ctx, eventID, within); err != nil {
+		return nil, err
+	}
+	r, err := s.registration(ctx, eventID, memberID)
+	if err != nil {
+		return nil, err
+	}
+	if !within.Allows(r.NodePath) {
+		return nil, apperr.NotFoundf("报名", "registration")
+	}
+	return r, nil
+}
+
 func (s *Service) registration(ctx context.Context, eventID, memberID int64) (*Registration, error) {
 	var r *Registration
 	err := s.DB.View(ctx, func(tx *db.Tx) (err error) { r, err = regOf(ctx, tx, eventID, memberID); return err })

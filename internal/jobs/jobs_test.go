@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,7 +46,7 @@ func TestRunJobs(t *testing.T) {
 				return &jobs.Result{Summary: `{"n":1}`, OutputName: "out.txt", Output: append([]byte("回声:"), in...)}, nil
 			},
 			"boom": func(context.Context, *jobs.Job, []byte, func(int64, int64)) (*jobs.Result, error) {
-				panic("kaboom")
+				panic("kaboom at 110101199003071234")
 			},
 		}}
 		for range 2 {
@@ -69,7 +70,7 @@ func TestRunJobs(t *testing.T) {
 			t.Fatalf("output %q %q %v", name, out, err)
 		}
 		j, _ = q.Get(ctx, badID)
-		if j.Status != jobs.Failed || j.Error == "" {
+		if j.Status != jobs.Failed || !strings.Contains(j.Error, "kaboom at 110***********1234") {
 			t.Fatalf("panicking job: %+v", j)
 		}
 		list, err := q.List(ctx, "echo", []string{"/1/"}, 10)

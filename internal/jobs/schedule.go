@@ -13,6 +13,7 @@ import (
 	"estateclub/internal/apperr"
 	"estateclub/internal/audit"
 	"estateclub/internal/db"
+	"estateclub/internal/pii"
 )
 
 // Periodic is a job that runs on a schedule (定时任务). It must be safe to
@@ -239,7 +240,7 @@ func (s *Scheduler) run(ctx context.Context, p *Periodic, manual bool, worker st
 	handled, runErr := safeCall(ctx, p.Run)
 	status, msg := "ok", ""
 	if runErr != nil {
-		status, msg = "failed", runErr.Error()
+		status, msg = "failed", pii.MaskNumbersIn(runErr.Error())
 		log.Warn("periodic job failed", "name", p.Name, "err", runErr)
 	} else if handled > 0 {
 		log.Info("periodic job", "name", p.Name, "handled", handled, "took", time.Since(start).Round(time.Millisecond))

@@ -165,7 +165,7 @@ func TestRunNowAndStatus(t *testing.T) {
 		s := &jobs.Scheduler{Queue: q, Jobs: []jobs.Periodic{
 			{Name: "test.flaky", ZH: "时好时坏", EN: "flaky", When: jobs.Every(time.Hour), Run: func(context.Context) (int64, error) {
 				if calls.Add(1) == 1 {
-					return 0, errors.New("数据库忙 / database busy")
+					return 0, errors.New("数据库忙 / database busy: 13812345678")
 				}
 				return 7, nil
 			}},
@@ -203,7 +203,7 @@ func TestRunNowAndStatus(t *testing.T) {
 		}
 		f := st[0]
 		if f.Waiting || f.Last == nil || f.Last.Status != jobs.RunOK || f.Last.Handled != 7 || f.Failures != 1 || f.LastFailure == nil ||
-			f.LastFailure.Error != "数据库忙 / database busy" || !f.Next.After(time.Now().Add(50*time.Minute)) {
+			f.LastFailure.Error != "数据库忙 / database busy: 138****5678" || !f.Next.After(time.Now().Add(50*time.Minute)) {
 			t.Fatalf("flaky after its runs: %+v last %+v failure %+v", f, f.Last, f.LastFailure)
 		}
 		var manual int

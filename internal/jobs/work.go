@@ -10,6 +10,7 @@ import (
 
 	"estateclub/internal/db"
 	"estateclub/internal/filestore"
+	"estateclub/internal/pii"
 )
 
 // DefaultStaleAfter is how long a running job may go without a heartbeat
@@ -250,7 +251,7 @@ func (e *executor) finish(ctx context.Context, id int64, r *Result, runErr error
 			return nil // another server took it over; a pending output is purged later
 		}
 		if runErr != nil {
-			return endJob(ctx, tx, id, Failed, runErr.Error())
+			return endJob(ctx, tx, id, Failed, pii.MaskNumbersIn(runErr.Error()))
 		}
 		if output != nil {
 			if err := filestore.Attach(ctx, tx, *output); err != nil {
@@ -265,7 +266,9 @@ func (e *executor) finish(ctx context.Context, id int64, r *Result, runErr error
 	})
 }
 
-// endJob marks a job done or failed and deletes its input file.
+// endJob marks a job done or failed and deletes its input file. A
+// failure's text is stored with mobile and ID numbers masked, as the audit
+// log keeps them: an error may quote the row it failed on.
 func endJob(ctx context.Context, tx *db.Tx, id int64, status Status, errText string) error {
 	var input *int64
 	if err := tx.QueryRow(ctx, "SELECT input_file FROM jobs WHERE id = ?", id).Scan(&input); err != nil {

@@ -490,7 +490,7 @@ func (s *Service) SetSLAs(ctx context.Context, in []SLA) error {
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Change{Action: "request.sla_save", ObjectType: "settings", Summary: "修改诉求办理时限",
+		return audit.Record(ctx, tx, audit.Change{Action: "request.sla_save", ObjectType: "setting", Summary: "修改诉求办理时限",
 			Before: before, After: after})
 	})
 }
@@ -538,7 +538,7 @@ func (s *Service) SetCloseAfter(ctx context.Context, days int) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", closeAfterKey, strconv.Itoa(days), tx.Now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Change{Action: "request.sla_save", ObjectType: "settings", Summary: "修改诉求自动关闭天数",
+		return audit.Record(ctx, tx, audit.Change{Action: "request.sla_save", ObjectType: "setting", Summary: "修改诉求自动关闭天数",
 			Before: map[string]int{"close_after_days": old}, After: map[string]int{"close_after_days": days}})
 	})
 }

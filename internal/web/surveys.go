@@ -119,12 +119,20 @@ func SurveySummaryFilter(r *http.Request, v *survey.Survey) (survey.SummaryFilte
 // EnqueueSurveySend queues the background job that sends the open survey v
 // to the members of ids (texting the link to those who consented when
 // text is set) and answers the job's id; the caller found ids within
-// SurveyScope.
-func (s *Server) EnqueueSurveySend(r *http.Request, v *survey.Survey, ids []int64, text bool) (int64, error) {
+// SurveyScope. key, if set, is the form's or the client's idempotency key:
+// a double-clicked or retried send with the same key (by the same staff
+// member) answers the job the first one queued instead of queuing another.
+func (s *Server) EnqueueSurveySend(r *http.Request, v *survey.Survey, ids []int64, text bool, key string) (int64, error) {
 	p := Principal(r)
 	n, err := survey.NewSendJob(v, ids, text, p.Staff.ID, p.Staff.Login)
 	if err != nil {
 		return 0, err
+	}
+	if key != "" {
+		if len(key) > 128 {
+			return 0, apperr.Field("key", "幂等键最长 128 个字符", "the idempotency key is at most 128 characters")
+		}
+		n.Key = fmt.Sprintf("survey.send/%d/%d/%s", v.ID, p.Staff.ID, key)
 	}
 	return s.Jobs.Enqueue(r.Context(), n)
 }

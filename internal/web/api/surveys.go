@@ -87,7 +87,7 @@ func (s *handler) surveySend(r *request[surveySendBody], v *survey.Survey) (any,
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.EnqueueSurveySend(r.Request, v, ids, r.Body.Text)
+	id, err := s.EnqueueSurveySend(r.Request, v, ids, r.Body.Text, r.Request.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return nil, err
 	}

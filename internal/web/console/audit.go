@@ -71,15 +71,9 @@ func (s *handler) actionGroups(lang string) []actionGroup {
 	return out
 }
 
-// ObjectTypes are the kinds of object the log records, in words.
-var ObjectTypes = []string{"api_token", "card", "card_batch", "card_design", "expiry", "job", "lead", "lead_claim",
-	"lead_settings", "lead_sheet", "lead_signoff", "member", "member_batch", "member_session", "org_node",
-	"periodic_job", "point_adjustment", "point_award_batch", "point_plan", "redeem_item", "redeem_order", "request", "setting",
-	"staff", "tier", "tier_change"}
-
 func (s *handler) objectTypes(lang string) []option {
-	out := make([]option, 0, len(ObjectTypes))
-	for _, t := range ObjectTypes {
+	out := make([]option, 0, len(audit.ObjectTypes))
+	for _, t := range audit.ObjectTypes {
 		out = append(out, option{Value: t, Label: s.Cat.T(lang, "audit.type."+t)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Label < out[j].Label })

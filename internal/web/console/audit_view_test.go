@@ -26,7 +26,7 @@ func TestEveryAuditActionHasWords(t *testing.T) {
 				t.Errorf("%s: no words for the area of %s", lang, a)
 			}
 		}
-		for _, typ := range ObjectTypes {
+		for _, typ := range audit.ObjectTypes {
 			if !cat.Has(lang, "audit.type."+typ) {
 				t.Errorf("%s: no words for the object type %s", lang, typ)
 			}

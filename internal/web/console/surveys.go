@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -159,10 +160,16 @@ type surveyData struct {
 	Tiers    []member.Tier
 	Statuses []member.Status
 	Preview  *int // members the filter matches, before sending
+	// Key is the send form's idempotency key, kept through a preview, so
+	// that a double-clicked send queues one job.
+	Key string
 }
 
 func (s *handler) surveyPage(w http.ResponseWriter, r *http.Request, status int, v *survey.Survey, d surveyData, err error) {
 	d.V = v
+	if d.Key = r.PostFormValue("key"); d.Key == "" {
+		d.Key = rand.Text()
+	}
 	d.CanWrite = !v.System && web.Principal(r).CanAt(auth.SurveyWrite, v.NodePath)
 	d.Statuses = member.Statuses
 	var lerr error
@@ -269,7 +276,7 @@ func (s *handler) surveySend(w http.ResponseWriter, r *http.Request) {
 	}
 	var job int64
 	if err == nil {
-		job, err = s.EnqueueSurveySend(r, v, ids, text)
+		job, err = s.EnqueueSurveySend(r, v, ids, text, r.PostFormValue("key"))
 	}
 	if err != nil {
 		s.surveyPage(w, r, 0, v, surveyData{}, err)

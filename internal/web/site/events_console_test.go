@@ -239,7 +239,7 @@ func TestEventsConsoleLifecycle(t *testing.T) {
 		if got := readBody(res); res.StatusCode != http.StatusOK || got != string(photo) || res.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("receipt download: %d, %d bytes", res.StatusCode, len(got))
 		}
-		if n := countAudit(t, e, "event.receipt_download", id); n != 1 {
+		if n := countAudit(t, e, "event.receipt", id); n != 1 {
 			t.Errorf("%d audit entries for the receipt download", n)
 		}
 		if res := hz.get(receipt); res.Body.Close() != nil || res.StatusCode != http.StatusNotFound {
@@ -289,74 +289,4 @@ func mustNodeID(t *testing.T, e *testEnv, code string) int64 {
 		t.Fatal(err)
 	}
 	return n.ID
-}
-
-// mustHeldSiteEvent is an event at node that started an hour ago, a member
-// of node checked in, marked held: for calls and costs.
-func mustHeldSiteEvent(t *testing.T, e *testEnv, node string) (*siteEvent, int64) {
-	t.Helper()
-	now := e.d.Clock()
-	se := mustSiteEvent(t, e, node, event.Target{}, func(p *event.Proposal) {
-		p.StartsAt, p.EndsAt, p.Deadline = now.Add(-time.Hour), now.Add(2*time.Hour), now.Add(time.Hour)
-	})
-	m := mustNamedMember(t, e, node, "回访会员", fmt.Sprintf("137%08d", fixtureMobiles.Add(1)))
-	mustRegistered(t, e, se.ID, m.ID)
-	ctx := staffCtx(se.proposer)
-	if _, err := e.srv.Events.CheckIn(ctx, se.ID, event.CheckInInput{MemberID: m.ID, StaffID: se.proposer.ID}, se.within); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.srv.Events.MarkHeld(ctx, se.ID, se.within); err != nil {
-		t.Fatal(err)
-	}
-	return se, m.ID
-}
-
-// mustFixtureCall fills {call} in the permission walk: the call to the
-// attendee of a held event at the scope's node.
-func mustFixtureCall(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
-	t.Helper()
-	se, _ := mustHeldSiteEvent(t, e, sc.node)
-	calls, err := e.srv.Events.MakeCalls(staffCtx(se.proposer), se.ID, []int64{se.proposer.ID}, se.within)
-	if err != nil || len(calls) != 1 {
-		t.Fatalf("fixture calls: %+v %v", calls, err)
-	}
-	return fmt.Sprint(calls[0].ID)
-}
-
-// mustFixtureCost fills {cost} in the permission walk: a cost with a
-// receipt of a held event at the scope's node.
-func mustFixtureCost(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
-	t.Helper()
-	se, _ := mustHeldSiteEvent(t, e, sc.node)
-	_, err := e.srv.Events.AddCost(staffCtx(se.proposer), se.ID, event.CostInput{BudgetLine: event.BudgetLine{Category: event.BudgetEvents,
-		Item: "场地", AmountFen: 10000}, Receipt: pngPhoto(t), ReceiptName: "票据.png"}, se.within)
-	var ev *event.Event
-	if err == nil {
-		ev, err = e.srv.Events.Get(context.Background(), se.ID, nil)
-	}
-	if err != nil || len(ev.Costs) != 1 {
-		t.Fatalf("fixture cost: %+v %v", ev, err)
-	}
-	return fmt.Sprint(ev.Costs[0].ID)
-}
-
-// mustFixtureEventPlan fills {event_plan}: this year's plan of the scope's node.
-func mustFixtureEventPlan(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
-	t.Helper()
-	p, err := e.srv.Events.PlanFor(actorCtx("fixture"), mustNodeID(t, e, sc.node), e.d.Clock().In(web.ChinaTime).Year(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprint(p.ID)
-}
-
-// mustFixturePlanItem fills {plan_item}: a fresh planned event of that plan.
-func mustFixturePlanItem(t *testing.T, e *testEnv, caller *auth.Staff, sc walkScope) string {
-	t.Helper()
-	planID, _ := strconv.ParseInt(mustFixtureEventPlan(t, e, caller, sc), 10, 64)
-	p, err := e.srv.Events.AddPlanItem(actorCtx("fixture"), planID, event.PlanItemInput{Month: 6, Theme: "巡检计划活动", Kind: event.Leisure}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprint(p.Items[len(p.Items)-1].ID)
 }

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -138,6 +139,7 @@ func TestOpenAPIOperations(t *testing.T) {
 	tags = append(tags, "calendar")
 	tags = append(tags, "requests")
 	tags = append(tags, "surveys")
+	tags = append(tags, "events")
 	var problems []string
 	bad := func(key, format string, args ...any) {
 		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
@@ -276,7 +278,10 @@ type specCall struct {
 	// upload, if set, is sent as the file of a multipart form with form.
 	upload []byte
 	form   map[string]string
-	header map[string]string // extra request headers
+	// file and fileName name the upload's form field and file ("file",
+	// "members.xlsx" when empty).
+	file, fileName string
+	header         map[string]string // extra request headers
 }
 
 // check sends c as cl, checks the status, validates the request and the
@@ -287,7 +292,7 @@ func (v *specValidator) check(cl *client, c specCall) []byte {
 	cl.lang, cl.header = c.lang, c.header
 	var res *http.Response
 	if c.upload != nil {
-		res = cl.upload(c.path, c.form, "members.xlsx", c.upload)
+		res = cl.uploadAs(c.path, c.form, cmp.Or(c.file, "file"), cmp.Or(c.fileName, "members.xlsx"), c.upload)
 	} else {
 		res = cl.json(c.method, c.path, c.body, nil)
 	}
@@ -431,6 +436,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		specRequests(t, e, v)
 		specRequestKinds(t, e, v)
 		specSurveys(t, e, v)
+		specEvents(t, e, v)
 
 		// Errors.
 		v.check(admin, specCall{method: "GET", path: "/api/v1/org/nodes?per_page=500", want: 400, badRequest: true})

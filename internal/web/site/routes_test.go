@@ -71,8 +71,13 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	"grant": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
 		return strconv.FormatInt(mustFixtureGrant(t, e, sc), 10)
 	},
+	// A member of an event's route ({event} before it) is registered for it.
 	"member": func(t *testing.T, e *testEnv, _ *auth.Staff, sc walkScope) string {
-		return strconv.FormatInt(mustFixtureMember(t, e, sc.node).ID, 10)
+		m := mustFixtureMember(t, e, sc.node)
+		if ev := sc.filled["event"]; ev != "" {
+			mustFixtureRegistration(t, e, ev, m.ID, sc)
+		}
+		return strconv.FormatInt(m.ID, 10)
 	},
 	// Tier settings belong to the group: see groupWide.
 	"tier": func(*testing.T, *testEnv, *auth.Staff, walkScope) string { return "silver" },
@@ -259,9 +264,7 @@ var pathFixtures = map[string]func(t *testing.T, e *testEnv, caller *auth.Staff,
 	},
 	// An event published at the scope's node: see mustFixtureEvent.
 	"event": mustFixtureEvent,
-	// A follow-up call and a cost with its receipt, each of a held event
-	// at the scope's node; the node's yearly event plan and a planned
-	// event of it: see events_console_test.go.
+	// Events after the day, a yearly plan and its items: see events_api_test.go.
 	"call":       mustFixtureCall,
 	"cost":       mustFixtureCost,
 	"event_plan": mustFixtureEventPlan,

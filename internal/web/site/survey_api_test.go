@@ -42,7 +42,10 @@ func specSurveys(t *testing.T, e *testEnv, v *specValidator) {
 	v.check(rel, specCall{method: "PUT", path: path, body: body, want: 409})
 	far := mustActiveMember(t, e, "HZ-XH")
 	v.check(rel, specCall{method: "POST", path: path + "/send", body: map[string]any{"member_nos": []string{far.MemberNo}}, want: 400})
-	raw = v.check(rel, specCall{method: "POST", path: path + "/send", body: map[string]any{"member_nos": []string{m.MemberNo}, "text": true}, want: 202})
+	sendBody := map[string]any{"member_nos": []string{m.MemberNo}, "text": true}
+	raw = v.check(rel, specCall{method: "POST", path: path + "/send", body: sendBody, want: 202, header: map[string]string{"Idempotency-Key": "retry-1"}})
+	// A retry with the same key answers the same send; nothing more queued.
+	again := v.check(rel, specCall{method: "POST", path: path + "/send", body: sendBody, want: 202, header: map[string]string{"Idempotency-Key": "retry-1"}})
 	var send struct {
 		ID     int64              `json:"id"`
 		Status string             `json:"status"`
@@ -53,6 +56,12 @@ func specSurveys(t *testing.T, e *testEnv, v *specValidator) {
 	mustSpecDecode(t, raw, &send)
 	if send.Status != "queued" || send.Count != 1 || send.URL != fmt.Sprintf("%s/sends/%d", path, send.ID) || send.Result != nil {
 		t.Fatalf("queued send %+v", send)
+	}
+	var retried struct {
+		ID int64 `json:"id"`
+	}
+	if mustSpecDecode(t, again, &retried); retried.ID != send.ID {
+		t.Fatalf("a retried send queued job %d besides %d", retried.ID, send.ID)
 	}
 	v.check(hz, specCall{method: "GET", path: send.URL, want: 404})
 	if n := runSurveySends(t, e); n != 1 {

@@ -91,7 +91,12 @@ func TestConsoleSurveys(t *testing.T) {
 			t.Fatalf("a member outside the scope: %d\n%s", r.StatusCode, page)
 		}
 		// The send is counted here and runs as a job; its page follows it.
-		loc := mustSeeOther(t, rel.postForm(path+"/send", url.Values{"action": {"send"}, "numbers": {a.MemberNo + "\n" + b.MemberNo}}), path+"/sends/")
+		send := url.Values{"action": {"send"}, "numbers": {a.MemberNo + "\n" + b.MemberNo}, "key": {"double-click"}}
+		loc := mustSeeOther(t, rel.postForm(path+"/send", send), path+"/sends/")
+		// A double click posts the form's key twice: one job, the same page.
+		if again := mustSeeOther(t, rel.postForm(path+"/send", send), path+"/sends/"); again != loc {
+			t.Fatalf("a double-clicked send queued another job: %s then %s", loc, again)
+		}
 		mustPage(t, rel, loc, `id="send-progress"`, "已处理 0 / 2 人", `http-equiv="refresh"`)
 		if r := hz.get(loc); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("HZ reads the send: %d", r.StatusCode)

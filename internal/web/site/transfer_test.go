@@ -47,13 +47,19 @@ func mustSheet(t *testing.T) []byte {
 
 func (c *client) upload(path string, fields map[string]string, file string, data []byte) *http.Response {
 	c.t.Helper()
+	return c.uploadAs(path, fields, "file", file, data)
+}
+
+// uploadAs posts a multipart form with data as the file of field.
+func (c *client) uploadAs(path string, fields map[string]string, field, file string, data []byte) *http.Response {
+	c.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {
 		_ = mw.WriteField(k, v)
 	}
 	_ = mw.WriteField("csrf", c.csrf)
-	fw, _ := mw.CreateFormFile("file", file)
+	fw, _ := mw.CreateFormFile(field, file)
 	_, _ = fw.Write(data)
 	mw.Close()
 	return c.do(http.MethodPost, path, &body, mw.FormDataContentType())
