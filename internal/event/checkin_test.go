@@ -82,6 +82,14 @@ func TestCheckInAndPoints(t *testing.T) {
 		if got.Counts.CheckedIn != 3 || got.Counts.WalkIns != 1 || got.Counts.Registered != 2 {
 			t.Fatalf("counts %+v", got.Counts)
 		}
+		yes, no := true, false
+		walk, nw, err := f.svc.Registrations(ctx, e.ID, event.RegFilter{WalkIn: &yes}, f.sh)
+		if err != nil || nw != 1 || len(walk) != 1 || walk[0].MemberID != ms[2] {
+			t.Fatalf("walk-ins listed: %+v %d %v", walk, nw, err)
+		}
+		if _, n, err := f.svc.Registrations(ctx, e.ID, event.RegFilter{CheckedIn: &yes, WalkIn: &no}, f.sh); err != nil || n != 2 {
+			t.Fatalf("%d registered members checked in, want 2 (%v)", n, err)
+		}
 
 		// After the event: held, calls, survey, costs, evaluation, case library.
 		f.Clock.Set(e.EndsAt.Add(time.Hour))

@@ -177,6 +177,7 @@ func (s *Service) Month(ctx context.Context, year int, month time.Month, within 
 type RegFilter struct {
 	Status    RegStatus // "": every one
 	CheckedIn *bool
+	WalkIn    *bool // checked in without registering (nil: either)
 	// Within limits them to members who joined within the scope (nil: all).
 	Within *Scope
 	Offset int
@@ -210,16 +211,30 @@ func (s *Service) Registrations(ctx context.Context, eventID int64, f RegFilter,
 				w += " AND r.checked_in_at IS NULL"
 			}
 		}
+		if f.WalkIn != nil {
+			if *f.WalkIn {
+				w += " AND r.walk_in"
+			} else {
+				w += " AND NOT r.walk_in"
+			}
+		}
 		var err error
 		if total, err = tx.Count(ctx, "SELECT count(*) FROM event_registrations r WHERE "+w, args...); err != nil {
 			return err
+		}
+		// A page after the first counts the waiting ahead of it.
+		waiting := 0
+		if f.Offset > 0 {
+			if waiting, err = tx.Count(ctx, `SELECT count(*) FROM (SELECT r.status FROM event_registrations r WHERE `+w+`
+				ORDER BY r.seq, r.id LIMIT ?) x WHERE x.status = 'waiting'`, append(args, f.Offset)...); err != nil {
+				return err
+			}
 		}
 		rows, err := tx.Query(ctx, "SELECT "+regColumns+regFrom+" WHERE "+w+" ORDER BY r.seq, r.id LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		waiting := 0
 		for rows.Next() {
 			r, err := scanReg(rows)
 			if err != nil {

@@ -132,6 +132,16 @@ func TestConcurrentRegistration(t *testing.T) {
 		if reg != 50 || wait != 150 || !slices.IsSorted(seqs) {
 			t.Fatalf("%d registered, %d waiting; want 50 and 150", reg, wait)
 		}
+		// A later page of the whole list and of the waiting list counts
+		// those waiting ahead of it, not from its own first row.
+		page, _, err := f.svc.Registrations(staffCtx(f.proposer), e.ID, event.RegFilter{Offset: 60, Limit: 5}, f.sh)
+		if err != nil || len(page) != 5 || page[0].Seq != 61 || page[0].WaitingAhead != 10 || page[4].WaitingAhead != 14 {
+			t.Fatalf("page from 60: %+v %v", page, err)
+		}
+		page, _, err = f.svc.Registrations(staffCtx(f.proposer), e.ID, event.RegFilter{Status: event.Waiting, Offset: 100, Limit: 5}, f.sh)
+		if err != nil || len(page) != 5 || page[0].Seq != 151 || page[0].WaitingAhead != 100 {
+			t.Fatalf("waiting page from 100: %+v %v", page, err)
+		}
 		// Each cancellation promotes exactly the first waiting.
 		for k := range 5 {
 			must(f.svc.CancelRegistration(memberCtx(regs[k].MemberID), e.ID, regs[k].MemberID, nil))(t)

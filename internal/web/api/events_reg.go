@@ -35,6 +35,13 @@ func (s *handler) eventRegistrations(r *request[none], e *event.Event) (any, err
 		}
 		f.CheckedIn = &b
 	}
+	if v := q.Get("walk_in"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, apperr.Field("walk_in", "walk_in 须为 true 或 false", "walk_in is true or false")
+		}
+		f.WalkIn = &b
+	}
 	list, total, err := s.Events.Registrations(r.Context(), e.ID, f, sc)
 	if err != nil {
 		return nil, err

@@ -119,27 +119,14 @@ func (s *handler) eventRegs(r *http.Request, d *eventPageData, pg web.Paging) er
 		f.Status = event.Waiting
 	case "cancelled":
 		f.Status = event.RegCancelled
-	case "checked_in", "walk_in":
+	case "checked_in":
 		f.CheckedIn = &yes
-	}
-	if d.View == "walk_in" {
-		f.Offset, f.Limit = 0, 20000
+	case "walk_in":
+		f.CheckedIn, f.WalkIn = &yes, &yes
 	}
 	var err error
 	d.Regs, d.RegTotal, err = s.Events.Registrations(r.Context(), d.E.ID, f, evScope(r, auth.EventRead))
-	if err != nil || d.View != "walk_in" {
-		return err
-	}
-	var walk []event.Registration
-	for _, g := range d.Regs {
-		if g.WalkIn {
-			walk = append(walk, g)
-		}
-	}
-	d.RegTotal = len(walk)
-	from := min(pg.Offset(), len(walk))
-	d.Regs = walk[from:min(from+pg.PerPage, len(walk))]
-	return nil
+	return err
 }
 
 // eventStep runs a step on the event {event} (within perm's scope) and

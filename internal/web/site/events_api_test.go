@@ -238,6 +238,10 @@ func specEvents(t *testing.T, e *testEnv, v *specValidator) {
 	if !done.WalkIn {
 		t.Errorf("walk-in %+v", done)
 	}
+	x.call(x.a, specCall{method: "GET", path: regs + "?walk_in=true", want: 200}, &rl)
+	if rl.Total != 1 || rl.Items[0].MemberID != m4.ID {
+		t.Fatalf("walk-ins listed: %+v", rl)
+	}
 	x.call(x.hz, specCall{method: "POST", path: checkins, body: map[string]any{"member_id": m4.ID}, want: 404}, nil)
 	x.call(x.a, specCall{method: "POST", path: checkins, body: map[string]any{"member_id": m4.ID}, want: 403}, nil)
 
