@@ -20,6 +20,14 @@ import (
 // MaxReceipt is the largest receipt accepted.
 const MaxReceipt = 5 << 20
 
+// ReceiptTooLarge refuses a receipt over MaxReceipt, naming the receipt
+// field; err is the reader's, if any.
+func ReceiptTooLarge(err error) error {
+	mb := MaxReceipt >> 20
+	return &apperr.Error{Code: apperr.TooLarge, Field: "receipt", ZH: fmt.Sprintf("票据不能超过 %d MB", mb),
+		EN: fmt.Sprintf("the receipt must be at most %d MB", mb), Err: err}
+}
+
 // receiptTypes are the sniffed types a receipt may have.
 var receiptTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 

@@ -35,6 +35,8 @@ type reqInfo struct {
 	surface Surface
 	perm    auth.Permission // the permission the route declares
 	maxBody int64           // the route's bound for a body with files (0: none)
+	// tooLarge refuses a body over maxBody (nil: no files on the route).
+	tooLarge func(error) error
 }
 
 type ctxKey struct{}
@@ -65,10 +67,10 @@ var csrfErr = &apperr.Error{Code: apperr.Forbidden, ZH: "表单已失效（CSRF 
 
 // guard authenticates the request for its surface, checks the route's
 // permission and, for cookie sessions, the CSRF token of unsafe methods.
-func (s *Server) guard(surface Surface, perm auth.Permission, upload int64, h http.HandlerFunc) http.Handler {
+func (s *Server) guard(surface Surface, perm auth.Permission, upload int64, tooLarge func(error) error, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
-		ri.surface, ri.perm, ri.maxBody = surface, perm, upload
+		ri.surface, ri.perm, ri.maxBody, ri.tooLarge = surface, perm, upload, tooLarge
 		ri.lang = s.Cat.FromRequest(r, surface != Console && surface != Counter)
 		if surface == System {
 			h(w, r)
@@ -94,7 +96,7 @@ func (s *Server) guard(surface Surface, perm auth.Permission, upload int64, h ht
 			return
 		}
 		if sess != nil && !safeMethod(r.Method) {
-			if err := readForm(w, r, cmp.Or(upload, maxBody), upload > 0); err != nil {
+			if err := readForm(w, r, cmp.Or(upload, maxBody), tooLarge); err != nil {
 				s.Fail(w, r, err)
 				return
 			}
@@ -144,9 +146,9 @@ const maxFormBody = 4 << 20
 // without files is held to maxFormBody, and one with files to maxMultipart
 // where that is tighter. A request with the token in its header (the API's
 // JSON calls) is left for its handler to read. On a route that takes files
-// (files), a multipart form over its bound is refused naming the files
-// field.
-func readForm(w http.ResponseWriter, r *http.Request, maxMultipart int64, files bool) error {
+// (tooLarge set), a multipart form over its bound is refused by tooLarge,
+// naming the files' field.
+func readForm(w http.ResponseWriter, r *http.Request, maxMultipart int64, tooLarge func(error) error) error {
 	if r.Header.Get("X-CSRF-Token") != "" {
 		return nil
 	}
@@ -168,8 +170,8 @@ func readForm(w http.ResponseWriter, r *http.Request, maxMultipart int64, files 
 	}
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig) && files && mt == "multipart/form-data":
-		return filesTooLarge(err)
+	case errors.As(err, &tooBig) && tooLarge != nil && mt == "multipart/form-data":
+		return tooLarge(err)
 	case errors.As(err, &tooBig):
 		mb := strconv.FormatInt((limit+1<<20-1)>>20, 10)
 		return &apperr.Error{Code: apperr.TooLarge, ZH: "提交的内容太大（上限 " + mb + " MB），请减少内容或拆分文件后重试",

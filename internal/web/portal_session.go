@@ -35,10 +35,10 @@ var ErrPortalSignIn = &apperr.Error{Code: apperr.Unauthorized, ZH: "请先登录
 // portalGuard authenticates a portal request by its member session cookie,
 // checks the route's pseudo-permission and, for unsafe methods of a
 // session, its CSRF token.
-func (s *Server) portalGuard(perm auth.Permission, upload int64, h http.HandlerFunc) http.Handler {
+func (s *Server) portalGuard(perm auth.Permission, upload int64, tooLarge func(error) error, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := Info(r)
-		ri.surface, ri.perm, ri.maxBody = Portal, perm, upload
+		ri.surface, ri.perm, ri.maxBody, ri.tooLarge = Portal, perm, upload, tooLarge
 		ri.lang = s.Cat.FromRequest(r, false)
 		if ck, err := r.Cookie(MemberCookie); err == nil && ck.Value != "" {
 			sess, err := s.MemberAuth.Session(r.Context(), ck.Value)
@@ -67,7 +67,7 @@ func (s *Server) portalGuard(perm auth.Permission, upload int64, h http.HandlerF
 			return
 		}
 		if ri.Ms != nil && !safeMethod(r.Method) {
-			if err := readForm(w, r, cmp.Or(upload, maxPortalUpload), upload > 0); err != nil {
+			if err := readForm(w, r, cmp.Or(upload, maxPortalUpload), tooLarge); err != nil {
 				s.Fail(w, r, err)
 				return
 			}

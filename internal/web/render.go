@@ -367,8 +367,8 @@ func DecodeJSON(r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
-			if Info(r).maxBody > 0 {
-				return filesTooLarge(err)
+			if tooLarge := Info(r).tooLarge; tooLarge != nil {
+				return tooLarge(err)
 			}
 			mb := strconv.FormatInt((limit+1<<20-1)>>20, 10)
 			return &apperr.Error{Code: apperr.TooLarge, ZH: "请求体太大（上限 " + mb + " MB）", EN: "the request body is too large (at most " + mb + " MB)", Err: err}

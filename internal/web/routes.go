@@ -28,8 +28,11 @@ type Route struct {
 	Surface Surface
 	// MaxBody bounds the body of a route that takes files, before
 	// anything reads it (0: the surface's bound for forms and JSON).
-	MaxBody int64            `json:"-"`
-	Handler http.HandlerFunc `json:"-"`
+	MaxBody int64 `json:"-"`
+	// TooLarge is the refusal of a body over MaxBody, naming the field of
+	// the files and their limits.
+	TooLarge func(error) error `json:"-"`
+	Handler  http.HandlerFunc  `json:"-"`
 }
 
 // Pattern is the ServeMux pattern.
@@ -55,8 +58,15 @@ func (t *Table) Add(pattern string, perm auth.Permission, h http.HandlerFunc) {
 // or JSON with the files in base64) may hold up to maxBody bytes, and no
 // more is read.
 func (t *Table) AddUpload(pattern string, perm auth.Permission, maxBody int64, h http.HandlerFunc) {
+	t.AddFile(pattern, perm, maxBody, filesTooLarge, h)
+}
+
+// AddFile declares a route that takes a file of its own kind (a receipt …):
+// as AddUpload, but a body over maxBody is refused by tooLarge, which names
+// the file's field and its limit.
+func (t *Table) AddFile(pattern string, perm auth.Permission, maxBody int64, tooLarge func(error) error, h http.HandlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
-	t.routes = append(t.routes, Route{Method: method, Path: path, Perm: perm, Surface: t.surface, MaxBody: maxBody, Handler: h})
+	t.routes = append(t.routes, Route{Method: method, Path: path, Perm: perm, Surface: t.surface, MaxBody: maxBody, TooLarge: tooLarge, Handler: h})
 }
 
 // Routes is the table's routes.
@@ -72,10 +82,10 @@ func (s *Server) Mount(routes []Route) {
 			limit = min(rt.MaxBody, maxBody)
 		}
 		if rt.Surface == Portal {
-			s.Mux.Handle(rt.Pattern(), bodyLimit(limit, s.portalGuard(rt.Perm, rt.MaxBody, rt.Handler)))
+			s.Mux.Handle(rt.Pattern(), bodyLimit(limit, s.portalGuard(rt.Perm, rt.MaxBody, rt.TooLarge, rt.Handler)))
 			continue
 		}
-		s.Mux.Handle(rt.Pattern(), bodyLimit(limit, s.guard(rt.Surface, rt.Perm, rt.MaxBody, rt.Handler)))
+		s.Mux.Handle(rt.Pattern(), bodyLimit(limit, s.guard(rt.Surface, rt.Perm, rt.MaxBody, rt.TooLarge, rt.Handler)))
 	}
 }
 

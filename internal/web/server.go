@@ -152,7 +152,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.Mount(s.systemRoutes())
 	// Unknown API paths answer JSON, not the console's HTML.
-	s.Mux.Handle("/api/", s.guard(API, auth.Public, 0, func(w http.ResponseWriter, r *http.Request) {
+	s.Mux.Handle("/api/", s.guard(API, auth.Public, 0, nil, func(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, NotFoundErr)
 	}))
 	return s, nil

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -25,13 +24,6 @@ import (
 
 // CostUploadLimit bounds the body of a cost: its receipt and the form.
 const CostUploadLimit = event.MaxReceipt + 1<<20
-
-// errReceiptTooLarge refuses a receipt over event.MaxReceipt.
-func errReceiptTooLarge(err error) error {
-	mb := event.MaxReceipt >> 20
-	return &apperr.Error{Code: apperr.TooLarge, Field: "receipt", ZH: fmt.Sprintf("票据不能超过 %d MB", mb),
-		EN: fmt.Sprintf("the receipt must be at most %d MB", mb), Err: err}
-}
 
 // eventCost records an actual cost of a held event from a multipart form:
 // category, item, amount_fen and the receipt (a photo or a PDF) in the
@@ -65,7 +57,7 @@ func costInput(r *http.Request) (event.CostInput, error) {
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return in, errReceiptTooLarge(err)
+				return in, event.ReceiptTooLarge(err)
 			}
 			return in, &apperr.Error{Code: apperr.Invalid, ZH: "表单无法解析", EN: "the form could not be read", Err: err}
 		}
@@ -93,7 +85,7 @@ func costInput(r *http.Request) (event.CostInput, error) {
 	if len(files) == 1 && files[0].Size > 0 {
 		h := files[0]
 		if h.Size > event.MaxReceipt {
-			return in, errReceiptTooLarge(nil)
+			return in, event.ReceiptTooLarge(nil)
 		}
 		fh, err := h.Open()
 		if err != nil {

@@ -5,6 +5,7 @@ package api
 
 import (
 	"estateclub/internal/auth"
+	"estateclub/internal/event"
 	"estateclub/internal/web"
 )
 
@@ -207,7 +208,7 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("GET /api/v1/events/{event}/calls", auth.EventRead, on(h, h.scopedEvent, h.eventCalls))
 	t.Add("POST /api/v1/events/{event}/calls", auth.EventWrite, on(h, h.scopedEvent, h.eventMakeCalls))
 	t.Add("PATCH /api/v1/event-calls/{call}", auth.EventWrite, on(h, h.scopedCall, h.eventRecordCall))
-	t.AddUpload("POST /api/v1/events/{event}/costs", auth.EventWrite, CostUploadLimit, h.eventCost)
+	t.AddFile("POST /api/v1/events/{event}/costs", auth.EventWrite, CostUploadLimit, event.ReceiptTooLarge, h.eventCost)
 	t.Add("GET /api/v1/event-costs/{cost}/receipt", auth.EventRead, h.eventReceipt)
 	t.Add("GET /api/v1/events/{event}/evaluation", auth.EventRead, on(h, h.scopedEvent, h.eventEvaluation))
 	t.Add("POST /api/v1/events/{event}/survey", auth.EventWrite, on(h, h.scopedEvent, h.eventSurvey))

@@ -179,7 +179,7 @@ func (s *handler) eventAddCost(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 				if h.Size > event.MaxReceipt {
-					return apperr.Field("receipt", "票据不能超过 5 MB", "the receipt must be at most 5 MB")
+					return event.ReceiptTooLarge(nil)
 				}
 				f, err := h.Open()
 				if err != nil {

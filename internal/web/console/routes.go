@@ -5,6 +5,7 @@ package console
 
 import (
 	"estateclub/internal/auth"
+	"estateclub/internal/event"
 	"estateclub/internal/web"
 )
 
@@ -221,7 +222,7 @@ func Routes(s *web.Server) []web.Route {
 	t.Add("POST /activities/{event}/calls", auth.EventWrite, h.eventMakeCalls)
 	t.Add("POST /activities/{event}/survey", auth.EventWrite, h.eventSendSurvey)
 	t.Add("GET /activities/{event}/evaluation", auth.EventRead, h.eventEvaluation)
-	t.AddUpload("POST /activities/{event}/costs", auth.EventWrite, ReceiptLimit, h.eventAddCost)
+	t.AddFile("POST /activities/{event}/costs", auth.EventWrite, ReceiptLimit, event.ReceiptTooLarge, h.eventAddCost)
 	t.Add("POST /activities/{event}/close", auth.EventWrite, h.eventClose)
 	t.Add("POST /activities/{event}/copy", auth.EventWrite, h.eventCopy)
 	// Yearly event plans (年度活动计划).

@@ -227,6 +227,18 @@ func TestEventsConsoleLifecycle(t *testing.T) {
 		if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "票据须为") {
 			t.Fatalf("a text receipt: %d", res.StatusCode)
 		}
+		// A receipt over 5 MB, within the body's bound and past it: named
+		// as the receipt, in its own words, and nothing stored.
+		for _, extra := range []int{10, 2 << 20} {
+			big := append(pngPhoto(t), bytes.Repeat([]byte{0}, event.MaxReceipt+extra)...)
+			res = sp.postReceipt(base+"/costs", url.Values{"category": {"events"}, "item": {"餐饮"}, "amount": {"4800"}}, "big.png", big)
+			if body := readBody(res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "票据不能超过 5 MB") || strings.Contains(body, "附件太大") {
+				t.Fatalf("a receipt %d bytes over 5 MB: %d\n%.600s", extra, res.StatusCode, body)
+			}
+		}
+		if ev = mustEventStatus(t, e, id, event.Held); len(ev.Costs) != 0 {
+			t.Fatalf("a refused receipt stored a cost: %+v", ev.Costs)
+		}
 		photo := pngPhoto(t)
 		mustSeeOther(t, sp.postReceipt(base+"/costs", url.Values{"category": {"events"}, "item": {"餐饮"}, "amount": {"4800"}}, "发票.png", photo), base+"/evaluation")
 		ev = mustEventStatus(t, e, id, event.Held)
