@@ -176,13 +176,7 @@ func (s *Service) AddPlanItem(ctx context.Context, planID int64, in PlanItemInpu
 
 // RemovePlanItem removes a planned event no event has been proposed for.
 func (s *Service) RemovePlanItem(ctx context.Context, itemID int64, within *Scope) (*Plan, error) {
-	var planID int64
-	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, "SELECT plan_id FROM event_plan_items WHERE id = ?", itemID).Scan(&planID)
-	})
-	if isNoRows(err) {
-		return nil, apperr.NotFoundf("计划活动", "planned event")
-	}
+	planID, err := s.itemPlan(ctx, itemID)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +191,26 @@ func (s *Service) RemovePlanItem(ctx context.Context, itemID int64, within *Scop
 		_, err = tx.Exec(ctx, "DELETE FROM event_plan_items WHERE id = ?", itemID)
 		return "删除计划活动", err
 	})
+}
+
+// ItemPlan reads the plan a planned event belongs to, within the scope.
+func (s *Service) ItemPlan(ctx context.Context, itemID int64, within *Scope) (*Plan, error) {
+	planID, err := s.itemPlan(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Plan(ctx, planID, within)
+}
+
+func (s *Service) itemPlan(ctx context.Context, itemID int64) (int64, error) {
+	var planID int64
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, "SELECT plan_id FROM event_plan_items WHERE id = ?", itemID).Scan(&planID)
+	})
+	if isNoRows(err) {
+		return 0, apperr.NotFoundf("计划活动", "planned event")
+	}
+	return planID, err
 }
 
 func (s *Service) planStep(ctx context.Context, planID int64, within *Scope, fn func(tx *db.Tx, p *Plan) (string, error)) (*Plan, error) {

@@ -153,6 +153,11 @@ func (s *handler) eventPlanRemoveItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		// Refused (an event was proposed for it): the plan's page says so.
+		if p, perr := s.Events.ItemPlan(r.Context(), id, evScope(r, auth.EventWrite)); perr == nil {
+			s.planPage(w, r, p, err)
+			return
+		}
 		s.Fail(w, r, err)
 		return
 	}

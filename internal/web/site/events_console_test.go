@@ -129,6 +129,9 @@ func TestEventsConsoleLifecycle(t *testing.T) {
 		}
 		mustPage(t, sp, base, "业主答谢晚宴", "滨江会所宴会厅", "7500.50", `id="ev-submit"`)
 		mustPage(t, sp, planPath, fmt.Sprintf(`id="item-event-%d"`, item.ID))
+		// A planned event with a proposal stays; the plan's page says why.
+		mustRefusedPage(t, sp, fmt.Sprintf("/activity-plans/items/%d/delete", item.ID), url.Values{}, http.StatusConflict,
+			"该计划活动已有方案，不能删除", `id="plan-items"`)
 
 		// Review: the specialist may not review; the supervisor returns, then approves.
 		mustSeeOther(t, sp.postForm(base+"/submit", nil), base)
