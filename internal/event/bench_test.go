@@ -61,8 +61,8 @@ func checkOrder(b *testing.B, f *fixture, id int64) {
 }
 
 // BenchmarkCheckIn checks members in (each earning the attendance points),
-// one at a time, at an event with
-// 10,000 registrations, and reports the 95th percentile.
+// one at a time, at an event with 10,000 registrations, and reports the
+// 95th percentile.
 func BenchmarkCheckIn(b *testing.B) {
 	for _, engine := range engines {
 		b.Run(string(engine), func(b *testing.B) {
