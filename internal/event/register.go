@@ -19,7 +19,14 @@ type RegisterInput struct {
 	MemberID   int64 `json:"member_id"`
 	Companions int   `json:"companions"`
 	ByStaffID  int64 `json:"-"`
+	// Key is the client's idempotency key (API): a retry with it answers
+	// the registration it made, even if cancelled since; the key used for
+	// another member is a conflict.
+	Key string `json:"-"`
 }
+
+// MaxKey is the longest idempotency key taken.
+const MaxKey = 128
 
 const regColumns = `r.id, r.event_id, r.member_id, COALESCE(m.member_no, ''), m.name, r.node_path, r.seq, r.status, r.companions,
 	r.channel, r.walk_in, r.checked_in_at, r.checkin_method, r.points_status, r.points_error, r.promoted_at, r.cancelled_at, r.created_at`
@@ -67,6 +74,13 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 		}
 		if !within.Allows(e.NodePath) {
 			return errNotFound()
+		}
+		if in.Key != "" {
+			done, err := keyedReg(ctx, tx, eventID, in)
+			if done != nil || err != nil {
+				out = done
+				return err
+			}
 		}
 		var path string
 		var status member.Status
@@ -127,14 +141,18 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 		if _, err := tx.Exec(ctx, "UPDATE events SET next_seq = next_seq + 1, seats_taken = seats_taken + ? WHERE id = ?", seats, eventID); err != nil {
 			return err
 		}
+		var key *string
+		if in.Key != "" {
+			key = &in.Key
+		}
 		if old != nil {
 			_, err = tx.Exec(ctx, `UPDATE event_registrations SET seq = (SELECT next_seq FROM events WHERE id = ?), status = ?, companions = ?,
-				channel = ?, by_staff_id = ?, cancelled_at = NULL, promoted_at = NULL, created_at = ?, updated_at = ? WHERE id = ?`,
-				eventID, st, in.Companions, ch, by, tx.Now, tx.Now, old.ID)
+				channel = ?, by_staff_id = ?, idem_key = ?, cancelled_at = NULL, promoted_at = NULL, created_at = ?, updated_at = ? WHERE id = ?`,
+				eventID, st, in.Companions, ch, by, key, tx.Now, tx.Now, old.ID)
 		} else {
 			_, err = tx.Exec(ctx, `INSERT INTO event_registrations (event_id, member_id, node_path, seq, status, companions, channel, by_staff_id,
-				created_at, updated_at) VALUES (?, ?, ?, (SELECT next_seq FROM events WHERE id = ?), ?, ?, ?, ?, ?, ?)`,
-				eventID, in.MemberID, path, eventID, st, in.Companions, ch, by, tx.Now, tx.Now)
+				idem_key, created_at, updated_at) VALUES (?, ?, ?, (SELECT next_seq FROM events WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)`,
+				eventID, in.MemberID, path, eventID, st, in.Companions, ch, by, key, tx.Now, tx.Now)
 		}
 		if err != nil {
 			return err
@@ -149,6 +167,28 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 		return nil, fmt.Errorf("register for event %d: %w", eventID, err)
 	}
 	return out, nil
+}
+
+// keyedReg is the registration an idempotency key made for the event, if
+// any: the same member's is answered as it is now; another member's is a
+// conflict.
+func keyedReg(ctx context.Context, tx *db.Tx, eventID int64, in RegisterInput) (*Registration, error) {
+	if len(in.Key) > MaxKey {
+		return nil, apperr.Field("Idempotency-Key", fmt.Sprintf("幂等键最长 %d 个字符", MaxKey), fmt.Sprintf("the idempotency key is at most %d characters", MaxKey))
+	}
+	var memberID int64
+	err := tx.QueryRow(ctx, "SELECT member_id FROM event_registrations WHERE event_id = ? AND idem_key = ?", eventID, in.Key).Scan(&memberID)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if memberID != in.MemberID {
+		return nil, &apperr.Error{Code: apperr.Conflict, Field: "Idempotency-Key", ZH: "该幂等键已用于另一位会员的报名",
+			EN: "this idempotency key was used to register another member"}
+	}
+	return regOf(ctx, tx, eventID, memberID)
 }
 
 // regBrief is what the audit log keeps of a registration: ids and state.
@@ -200,6 +240,7 @@ type VisitorInput struct {
 	NodeID     int64  `json:"node_id"`
 	Companions int    `json:"companions"`
 	StaffID    int64  `json:"-"`
+	Key        string `json:"-"` // as RegisterInput.Key
 }
 
 // RegisterVisitor enrols a visitor as a default member (or finds the
@@ -213,7 +254,7 @@ func (s *Service) RegisterVisitor(ctx context.Context, eventID int64, in Visitor
 	if err != nil {
 		return nil, err
 	}
-	return s.Register(ctx, eventID, RegisterInput{MemberID: m, Companions: in.Companions, ByStaffID: in.StaffID}, within)
+	return s.Register(ctx, eventID, RegisterInput{MemberID: m, Companions: in.Companions, ByStaffID: in.StaffID, Key: in.Key}, within)
 }
 
 func (s *Service) enrol(ctx context.Context, e *Event, mobile, name string, nodeID, staffID int64, within *Scope) (int64, error) {

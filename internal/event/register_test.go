@@ -2,6 +2,7 @@ package event_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"estateclub/internal/apperr"
@@ -63,6 +64,43 @@ func TestRegistrationRules(t *testing.T) {
 		testfix.WantErr(t, err, apperr.Conflict, "deadline")
 		if n := f.Count(t, "SELECT count(*) FROM event_registrations WHERE member_id = ?", ms[3]); n != 0 {
 			t.Fatal("a late registration was stored")
+		}
+	})
+}
+
+// TestRegistrationKey: staff's registration with the client's idempotency
+// key answers, on a retry, the registration the key made — even cancelled
+// since — and the key names one member only.
+func TestRegistrationKey(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		e := f.mustPublished(t, f.proposal())
+		ms := f.members(t, "SH-PD", 2)
+		ctx := staffCtx(f.proposer)
+		in := event.RegisterInput{MemberID: ms[0], ByStaffID: f.proposer.ID, Key: "client-1"}
+		r := must(f.svc.Register(ctx, e.ID, in, f.sh))(t)
+		must(f.svc.CancelRegistration(ctx, e.ID, ms[0], f.sh))(t)
+		late := must(f.svc.Register(ctx, e.ID, in, f.sh))(t)
+		if late.ID != r.ID || late.Status != event.RegCancelled {
+			t.Fatalf("a late retry of the key registered again: %+v", late)
+		}
+		_, err := f.svc.Register(ctx, e.ID, event.RegisterInput{MemberID: ms[1], ByStaffID: f.proposer.ID, Key: "client-1"}, f.sh)
+		testfix.WantErr(t, err, apperr.Conflict, "Idempotency-Key")
+		_, err = f.svc.Register(ctx, e.ID, event.RegisterInput{MemberID: ms[1], ByStaffID: f.proposer.ID, Key: strings.Repeat("k", event.MaxKey+1)}, f.sh)
+		testfix.WantErr(t, err, apperr.Invalid, "Idempotency-Key")
+		if n := f.Count(t, "SELECT count(*) FROM event_registrations WHERE member_id = ?", ms[1]); n != 0 {
+			t.Fatal("a refused key stored a registration")
+		}
+		// A new key registers the member again, as a new arrival.
+		again := must(f.svc.Register(ctx, e.ID, event.RegisterInput{MemberID: ms[0], ByStaffID: f.proposer.ID, Key: "client-2"}, f.sh))(t)
+		if again.Status != event.Registered || again.Seq <= r.Seq {
+			t.Fatalf("a new key: %+v", again)
+		}
+		// A visitor's retried registration is one registration.
+		v := event.VisitorInput{Mobile: "13912345670", Name: "访客乙", StaffID: f.proposer.ID, Key: "client-3"}
+		v1 := must(f.svc.RegisterVisitor(ctx, e.ID, v, f.sh))(t)
+		v2 := must(f.svc.RegisterVisitor(ctx, e.ID, v, f.sh))(t)
+		if v1.ID != v2.ID {
+			t.Fatalf("a visitor's retry: %+v then %+v", v1, v2)
 		}
 	})
 }

@@ -73,28 +73,34 @@ func (b *registerBody) Validate() error {
 // eventRegister registers a member on their behalf: 201 with the new
 // registration (a seat, or a place on the waiting list), 200 with the one
 // there is when the member already holds one. Registering is one per
-// member and event, so a retry — with the same Idempotency-Key or without —
-// never takes a second seat.
+// member and event, so a retry never takes a second seat; with an
+// Idempotency-Key it answers the registration the key made even once
+// cancelled (200), and the key is refused for another member (409).
 func (s *handler) eventRegister(r *request[registerBody], e *event.Event) (any, error) {
 	b, sc := r.Body, routeScope(r.Request)
-	memberID := b.MemberID
+	memberID, key := b.MemberID, r.Request.Header.Get("Idempotency-Key")
 	if memberID == 0 {
 		if m, err := s.Members.ByMobile(r.Context(), b.Mobile); err == nil && sc.Allows(m.NodePath) {
 			memberID = m.ID
 		}
 	}
+	var before *event.Registration
 	if memberID != 0 {
-		if old, err := s.Events.Registration(r.Context(), e.ID, memberID, sc); err == nil && old.Status != event.RegCancelled {
-			return old, nil
+		if old, err := s.Events.Registration(r.Context(), e.ID, memberID, sc); err == nil {
+			// Without a key, the registration there is answers a retry
+			// here; a key is checked against its own by the core.
+			if before = old; key == "" && old.Status != event.RegCancelled {
+				return old, nil
+			}
 		}
 	}
 	var reg *event.Registration
 	var err error
 	if b.MemberID != 0 {
 		reg, err = s.Events.Register(r.Context(), e.ID, event.RegisterInput{MemberID: b.MemberID, Companions: b.Companions,
-			ByStaffID: r.P.Staff.ID}, sc)
+			ByStaffID: r.P.Staff.ID, Key: key}, sc)
 	} else {
-		in := event.VisitorInput{Mobile: b.Mobile, Name: b.Name, Companions: b.Companions, StaffID: r.P.Staff.ID}
+		in := event.VisitorInput{Mobile: b.Mobile, Name: b.Name, Companions: b.Companions, StaffID: r.P.Staff.ID, Key: key}
 		if b.Org != "" {
 			n, err := s.NodeForWrite(r.Request, "org", b.Org, auth.EventWrite)
 			if err != nil {
@@ -106,6 +112,9 @@ func (s *handler) eventRegister(r *request[registerBody], e *event.Event) (any, 
 	}
 	if err != nil {
 		return nil, err
+	}
+	if before != nil && (before.Status != event.RegCancelled || reg.Status == event.RegCancelled) {
+		return reg, nil // the registration there was (the key's, even if cancelled since)
 	}
 	return created(reg), nil
 }

@@ -203,6 +203,14 @@ func specEvents(t *testing.T, e *testEnv, v *specValidator) {
 	if again.Status != event.RegCancelled {
 		t.Fatalf("cancelled: %+v", again)
 	}
+	// m1's first request retried after the cancellation: the key's
+	// registration, still cancelled; the key is m1's, not m2's.
+	var late event.Registration
+	x.call(x.spec, specCall{method: "POST", path: regs, header: key, body: map[string]any{"member_id": m1.ID}, want: 200}, &late)
+	if late.ID != r1.ID || late.Status != event.RegCancelled {
+		t.Fatalf("a late retry registered again: %+v", late)
+	}
+	x.refused(x.spec, specCall{method: "POST", path: regs, header: key, body: map[string]any{"member_id": m2.ID}, want: 409}, "Idempotency-Key")
 	x.call(x.a, specCall{method: "GET", path: regs + "?checked_in=false", want: 200}, &rl)
 	status := map[int64]event.RegStatus{}
 	for _, r := range rl.Items {
