@@ -43,6 +43,29 @@ type Call struct {
 
 func noteAAD(id int64) string { return pii.AAD("event_calls.note_enc", id) }
 
+// callColumns are a call's columns, read with callJoins by scanCall.
+const callColumns = `c.id, c.event_id, c.member_id, COALESCE(m.member_no, ''), m.name, c.node_path, c.staff_id, st.name,
+	c.outcome, c.note_enc, c.called_at`
+
+const callJoins = ` JOIN members m ON m.id = c.member_id JOIN staff st ON st.id = c.staff_id`
+
+// scanCall reads a row of callColumns, then extra, and opens the call's
+// note.
+func (s *Service) scanCall(sc interface{ Scan(...any) error }, c *Call, extra ...any) error {
+	var enc []byte
+	dest := append([]any{&c.ID, &c.EventID, &c.MemberID, &c.MemberNo, &c.MemberName, &c.NodePath, &c.StaffID, &c.Staff,
+		&c.Outcome, &enc, &c.CalledAt}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return err
+	}
+	if len(enc) == 0 {
+		return nil
+	}
+	var err error
+	c.Note, err = s.Keys.Open(enc, noteAAD(c.ID))
+	return err
+}
+
 // MakeCalls makes the call list of a held event: one call per attendee who
 // has none, split in turn among staffIDs (active staff). It returns the
 // whole list.
@@ -118,24 +141,15 @@ func (s *Service) Calls(ctx context.Context, eventID, staffID int64, within *Sco
 			w += " AND c.staff_id = ?"
 			args = append(args, staffID)
 		}
-		rows, err := tx.Query(ctx, `SELECT c.id, c.event_id, c.member_id, COALESCE(m.member_no, ''), m.name, c.node_path, c.staff_id, st.name,
-			c.outcome, c.note_enc, c.called_at FROM event_calls c JOIN members m ON m.id = c.member_id JOIN staff st ON st.id = c.staff_id
-			WHERE c.event_id = ? AND `+w+" ORDER BY c.staff_id, c.id", args...)
+		rows, err := tx.Query(ctx, "SELECT "+callColumns+" FROM event_calls c"+callJoins+" WHERE c.event_id = ? AND "+w+" ORDER BY c.staff_id, c.id", args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var c Call
-			var enc []byte
-			if err := rows.Scan(&c.ID, &c.EventID, &c.MemberID, &c.MemberNo, &c.MemberName, &c.NodePath, &c.StaffID, &c.Staff,
-				&c.Outcome, &enc, &c.CalledAt); err != nil {
+			if err := s.scanCall(rows, &c); err != nil {
 				return err
-			}
-			if len(enc) > 0 {
-				if c.Note, err = s.Keys.Open(enc, noteAAD(c.ID)); err != nil {
-					return err
-				}
 			}
 			out = append(out, c)
 		}
@@ -165,25 +179,16 @@ func (s *Service) CallsFor(ctx context.Context, staffID int64, pending bool, wit
 		if pending {
 			w += " AND c.outcome = ''"
 		}
-		rows, err := tx.Query(ctx, `SELECT c.id, c.event_id, c.member_id, COALESCE(m.member_no, ''), m.name, c.node_path, c.staff_id, st.name,
-			c.outcome, c.note_enc, c.called_at, e.no, e.theme, e.starts_at FROM event_calls c JOIN events e ON e.id = c.event_id
-			JOIN members m ON m.id = c.member_id JOIN staff st ON st.id = c.staff_id
-			WHERE `+w+" ORDER BY e.starts_at DESC, c.id LIMIT 500", args...)
+		rows, err := tx.Query(ctx, "SELECT "+callColumns+", e.no, e.theme, e.starts_at FROM event_calls c JOIN events e ON e.id = c.event_id"+
+			callJoins+" WHERE "+w+" ORDER BY e.starts_at DESC, c.id LIMIT 500", args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var c MyCall
-			var enc []byte
-			if err := rows.Scan(&c.ID, &c.EventID, &c.MemberID, &c.MemberNo, &c.MemberName, &c.NodePath, &c.StaffID, &c.Staff,
-				&c.Outcome, &enc, &c.CalledAt, &c.EventNo, &c.EventTheme, &c.EventStart); err != nil {
+			if err := s.scanCall(rows, &c.Call, &c.EventNo, &c.EventTheme, &c.EventStart); err != nil {
 				return err
-			}
-			if len(enc) > 0 {
-				if c.Note, err = s.Keys.Open(enc, noteAAD(c.ID)); err != nil {
-					return err
-				}
 			}
 			out = append(out, c)
 		}
@@ -195,28 +200,19 @@ func (s *Service) CallsFor(ctx context.Context, staffID int64, pending bool, wit
 // Call reads one follow-up call of a member within the scope, of an event
 // within the scope.
 func (s *Service) Call(ctx context.Context, callID int64, within *Scope) (*Call, error) {
-	var eventID int64
-	var path, evPath string
+	var c Call
+	var evPath string
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, "SELECT c.event_id, c.node_path, e.node_path FROM event_calls c JOIN events e ON e.id = c.event_id WHERE c.id = ?",
-			callID).Scan(&eventID, &path, &evPath)
+		return s.scanCall(tx.QueryRow(ctx, "SELECT "+callColumns+", e.node_path FROM event_calls c JOIN events e ON e.id = c.event_id"+
+			callJoins+" WHERE c.id = ?", callID), &c, &evPath)
 	})
-	if isNoRows(err) || (err == nil && (!within.Allows(path) || !within.Allows(evPath))) {
+	if isNoRows(err) || (err == nil && (!within.Allows(c.NodePath) || !within.Allows(evPath))) {
 		return nil, apperr.NotFoundf("回访", "call")
 	}
 	if err != nil {
 		return nil, err
 	}
-	calls, err := s.Calls(ctx, eventID, 0, within)
-	if err != nil {
-		return nil, err
-	}
-	for i := range calls {
-		if calls[i].ID == callID {
-			return &calls[i], nil
-		}
-	}
-	return nil, apperr.NotFoundf("回访", "call")
+	return &c, nil
 }
 
 // RecordCall records how a call went, with a note (sealed: it may hold
