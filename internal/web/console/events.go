@@ -75,6 +75,17 @@ type activityListData struct {
 	CanReview bool
 }
 
+// AnyHeld reports whether any month of the year held an event (the monthly
+// table says so instead of standing empty).
+func (d *activityListData) AnyHeld() bool {
+	for _, m := range d.Monthly {
+		if m.Events > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // ratingBar is a month's average satisfaction (1–5) in the chart.
 type ratingBar struct {
 	Month   string

@@ -89,6 +89,8 @@ func TestEventsConsoleLifecycle(t *testing.T) {
 		now := e.d.Clock()
 		year := now.In(web.ChinaTime).Year()
 
+		mustPage(t, sp, "/activities", `id="ev-monthly-none"`, fmt.Sprintf("%d 年还没有已举办的活动", year))
+
 		// The yearly plan: opened for the city, a planned event added.
 		planLoc := mustSeeOther(t, sp.postForm("/activity-plans", url.Values{"node": {"SH"}, "year": {fmt.Sprint(year)}}), "/activity-plans/")
 		planPath := strings.SplitN(planLoc, "?", 2)[0]
@@ -264,7 +266,11 @@ func TestEventsConsoleLifecycle(t *testing.T) {
 		// Close with the lessons: the case library finds it; copy as a new proposal.
 		mustRefusedPage(t, sp, base+"/close", url.Values{"lessons": {" "}}, http.StatusBadRequest, "经验总结")
 		mustSeeOther(t, sp.postForm(base+"/close", url.Values{"lessons": {"晚宴转介效果好，来年提前一个月发布"}}), base+"/evaluation")
-		mustEventStatus(t, e, id, event.Closed)
+		closed := mustEventStatus(t, e, id, event.Closed)
+		held := closed.StartsAt.In(web.ChinaTime)
+		if page := mustPage(t, sp, fmt.Sprintf("/activities?year=%d", held.Year()), `id="ev-monthly"`, held.Format("2006-01")); strings.Contains(page, `id="ev-monthly-none"`) {
+			t.Error("the monthly table says no event was held in the year of the closed one")
+		}
 		mustPage(t, sp, "/activities/cases?q="+url.QueryEscape("转介效果"), fmt.Sprintf(`id="case-%d"`, id))
 		if strings.Contains(mustPage(t, sp, "/activities/cases?q="+url.QueryEscape("亲子")), fmt.Sprintf(`id="case-%d"`, id)) {
 			t.Error("the case library finds the case by words it does not hold")
