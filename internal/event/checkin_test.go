@@ -1,8 +1,11 @@
 package event_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"estateclub/internal/apperr"
 	"estateclub/internal/card"
@@ -183,6 +186,21 @@ func TestCheckInAndPoints(t *testing.T) {
 		xlsx, fname := must2(f.svc.Export(ctx, e.ID, "en", f.sh, f.sh))(t)
 		if len(xlsx) < 100 || fname != e.No+".xlsx" {
 			t.Fatalf("export %d bytes %s", len(xlsx), fname)
+		}
+		book, err := excelize.OpenReader(bytes.NewReader(xlsx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheet, _ := book.GetRows(book.GetSheetName(0))
+		if len(sheet) != 4 || sheet[0][9] != "Points" || sheet[1][9] != "posted" {
+			t.Fatalf("export rows %q", sheet)
+		}
+		xlsx, _ = must2(f.svc.Export(ctx, e.ID, "zh-CN", f.sh, f.sh))(t)
+		if book, err = excelize.OpenReader(bytes.NewReader(xlsx)); err != nil {
+			t.Fatal(err)
+		}
+		if sheet, _ = book.GetRows(book.GetSheetName(0)); sheet[0][9] != "积分" || sheet[1][9] != "已发放" {
+			t.Fatalf("export rows in Chinese %q", sheet)
 		}
 	})
 }

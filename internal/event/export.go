@@ -47,7 +47,7 @@ func (s *Service) Export(ctx context.Context, eventID int64, lang string, within
 			walk = yes
 		}
 		row := []any{g.Seq, g.MemberNo, g.MemberName, g.Status.Label(lang), g.Companions, g.Channel.Label(lang),
-			g.CreatedAt.In(china).Format("2006-01-02 15:04"), checked, walk, g.PointsStatus}
+			g.CreatedAt.In(china).Format("2006-01-02 15:04"), checked, walk, PointsLabel(g.PointsStatus, lang)}
 		cell, _ := excelize.CoordinatesToCellName(1, r+2)
 		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
 			return nil, "", err

@@ -37,7 +37,20 @@ var (
 		"survey_sent": {"发送满意度问卷", "survey sent"}, "cost": {"登记实际费用", "cost recorded"}, "lessons": {"填写经验总结", "lessons written"},
 		"target": {"设置发布对象", "audience set"},
 	}
+
+	pointsStatusLabels = map[string][2]string{
+		"none": {"不计积分", "no points"}, "pending": {"待发放", "pending"}, "posted": {"已发放", "posted"}, "failed": {"发放失败，待重试", "failed, to retry"},
+	}
 )
+
+// PointsLabel names a registration's attendance points status in lang
+// (empty before check-in).
+func PointsLabel(status, lang string) string {
+	if l, ok := pointsStatusLabels[status]; ok {
+		return pick(l, lang)
+	}
+	return status
+}
 
 func pick(l [2]string, lang string) string {
 	if lang == "en" {
