@@ -110,6 +110,15 @@ func (s *Service) Register(ctx context.Context, eventID int64, in RegisterInput,
 			eventID).Scan(&e.Status, &e.SeatsTaken, &e.Capacity, &e.Deadline, &e.CompanionsMax); err != nil {
 			return err
 		}
+		if in.Key != "" {
+			// Again under the event's lock: a request with the same key
+			// for another member may have committed meanwhile.
+			done, err := keyedReg(ctx, tx, eventID, in)
+			if done != nil || err != nil {
+				out = done
+				return err
+			}
+		}
 		if err := openForRegistration(e, tx); err != nil {
 			return err
 		}

@@ -105,6 +105,41 @@ func TestRegistrationKey(t *testing.T) {
 	})
 }
 
+// TestRegistrationKeyAtOnce: one key sent for two members at the same
+// moment registers one of them; the other is told the key is taken.
+func TestRegistrationKeyAtOnce(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		e := f.mustPublished(t, f.proposal())
+		ms := f.members(t, "SH-PD", 2)
+		errs := make([]error, len(ms))
+		testfix.Together(len(ms), func(i int) {
+			for try := 0; try < 5; try++ {
+				in := event.RegisterInput{MemberID: ms[i], ByStaffID: f.proposer.ID, Key: "same-key"}
+				if _, errs[i] = f.svc.Register(staffCtx(f.proposer), e.ID, in, f.sh); !apperr.Is(errs[i], apperr.Busy) {
+					break
+				}
+			}
+		})
+		ok, taken := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case apperr.Is(err, apperr.Conflict) && apperr.As(err).Field == "Idempotency-Key":
+				taken++
+			default:
+				t.Errorf("a registration with a shared key: %v", err)
+			}
+		}
+		if ok != 1 || taken != 1 {
+			t.Fatalf("%d registered, %d told the key is taken; want 1 and 1", ok, taken)
+		}
+		if n := f.Count(t, "SELECT count(*) FROM event_registrations WHERE event_id = ?", e.ID); n != 1 {
+			t.Fatalf("%d registrations stored, want 1", n)
+		}
+	})
+}
+
 func TestRegisterCancelledEvent(t *testing.T) {
 	run(t, func(t *testing.T, f *fixture) {
 		e := f.mustPublished(t, f.proposal())
